@@ -112,10 +112,13 @@ def test_validate_reports_missing_examples(tmp_path, capsys):
 
 
 def test_analyze_writes_report_atomically(records_csv, tmp_path, capsys):
-    """analyze writes verdicts.csv, scores.csv and curves.csv into --out; no staging folder is left."""
+    """analyze writes the CSVs, report.md, report.html and figures/ into --out; no staging folder is left."""
     out = tmp_path / "rep"
     assert main(["analyze", str(records_csv), "--out", str(out)]) == 0
-    assert sorted(p.name for p in out.iterdir()) == ["curves.csv", "scores.csv", "verdicts.csv"]
+    assert sorted(p.name for p in out.iterdir()) == ["curves.csv", "figures", "report.html", "report.md",
+                                                     "scores.csv", "verdicts.csv"]
+    assert sorted(p.name for p in (out / "figures").iterdir()) == [
+        "emergence_scores.png", "overview.png", "task-toy--add.png"]
     assert sorted(p.name for p in tmp_path.iterdir()) == ["records.csv", "rep"]
     curves = pd.read_csv(out / "curves.csv")
     assert {"exact_match", "target_prob_per_token"} <= set(curves["metric"])
@@ -139,8 +142,9 @@ def test_analyze_force_replaces_out(records_csv, tmp_path, capsys):
     out = tmp_path / "rep"
     out.mkdir()
     (out / "stale.txt").write_text("old")
-    assert main(["analyze", str(records_csv), "--out", str(out), "--force"]) == 0
-    assert sorted(p.name for p in out.iterdir()) == ["curves.csv", "scores.csv", "verdicts.csv"]
+    assert main(["analyze", str(records_csv), "--out", str(out), "--force", "--no-figures"]) == 0
+    assert sorted(p.name for p in out.iterdir()) == ["curves.csv", "report.html", "report.md", "scores.csv",
+                                                     "verdicts.csv"]
     assert sorted(p.name for p in tmp_path.iterdir()) == ["records.csv", "rep"]
 
 
@@ -154,7 +158,8 @@ def test_analyze_empty_out_is_used(records_csv, tmp_path, capsys):
 
 def test_analyze_json(records_csv, tmp_path, capsys):
     """--format json prints JSON only, with the settings and one entry per curve."""
-    assert main(["analyze", str(records_csv), "--out", str(tmp_path / "rep"), "--format", "json"]) == 0
+    assert main(["analyze", str(records_csv), "--out", str(tmp_path / "rep"), "--format", "json",
+                 "--no-figures"]) == 0
     payload = json.loads(capsys.readouterr().out)
     assert payload["settings"]["records"] == 12
     assert payload["settings"]["x"] == "params"
@@ -193,7 +198,8 @@ def test_analyze_uses_common_examples(tmp_path, capsys):
     rows = [r for r in record_rows() if not (r[1] == "m-6.7b" and r[4] == "ex0")]
     path = write(tmp_path / "r.csv", RECORD_COLUMNS, rows)
     out = tmp_path / "rep"
-    assert main(["analyze", str(path), "--out", str(out), "--metrics", "target_logprob"]) == 0
+    assert main(["analyze", str(path), "--out", str(out), "--metrics", "target_logprob",
+                 "--no-figures"]) == 0
     assert "1 example(s) are not present for every model" in capsys.readouterr().err
     scores = pd.read_csv(out / "scores.csv")
     assert scores["n"].tolist() == [2, 2, 2, 2]
@@ -204,7 +210,8 @@ def test_analyze_scores_csv(tmp_path, capsys):
     values = (("70m", "0.25"), ("160m", "0.26"), ("410m", "0.27"), ("1b", "0.60"))
     rows = [[f"p-{size}", size, "arc", "acc", value, "0.01"] for size, value in values]
     path = write(tmp_path / "s.csv", SCORE_COLUMNS, rows)
-    assert main(["analyze", str(path), "--out", str(tmp_path / "rep"), "--format", "json"]) == 0
+    assert main(["analyze", str(path), "--out", str(tmp_path / "rep"), "--format", "json",
+                 "--no-figures"]) == 0
     payload = json.loads(capsys.readouterr().out)
     (curve,) = payload["curves"]
     assert (curve["metric"], curve["kind"], curve["higher_is_better"]) == ("acc", "discontinuous", True)
@@ -216,7 +223,7 @@ def test_analyze_scores_csv(tmp_path, capsys):
 def test_analyze_leaves_input_unchanged(records_csv, tmp_path, capsys):
     """analyze does not modify its input file (bytes and mtime)."""
     before = (records_csv.read_bytes(), records_csv.stat().st_mtime_ns)
-    assert main(["analyze", str(records_csv), "--out", str(tmp_path / "rep")]) == 0
+    assert main(["analyze", str(records_csv), "--out", str(tmp_path / "rep"), "--no-figures"]) == 0
     assert main(["validate", str(records_csv)]) == 0
     assert (records_csv.read_bytes(), records_csv.stat().st_mtime_ns) == before
 

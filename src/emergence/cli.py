@@ -10,6 +10,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import shlex
 import sys
 import warnings
 from pathlib import Path
@@ -63,6 +64,8 @@ def _parser() -> argparse.ArgumentParser:
     analyze.add_argument("--seed", type=int, default=0, help="seed of the bootstrap (default: 0)")
     analyze.add_argument("--format", choices=["text", "json"], default="text",
                          help="what to print (default: text)")
+    analyze.add_argument("--no-figures", action="store_true",
+                         help="write the CSVs and a report without figures (faster)")
     _text_options(analyze)
     _input_options(analyze)
 
@@ -138,6 +141,7 @@ def main(argv: list[str] | None = None) -> int:
     """Run the command line; return the exit code."""
     parser = _parser()
     args = parser.parse_args(argv)
+    args.argv = list(sys.argv[1:] if argv is None else argv)
     if args.version:
         from emergence import __version__
 
@@ -188,7 +192,7 @@ def _check_metrics(names):
 
 def _analyze(args) -> int:
     from emergence.analysis import Thresholds, analyze, parse_pairs
-    from emergence.report import check_out_dir, write_folder
+    from emergence.report import check_out_dir, write_report
 
     _check_metrics(args.metrics)
     pairs = parse_pairs(args.pairs) if args.pairs else None
@@ -207,21 +211,19 @@ def _analyze(args) -> int:
     result = analyze(records, scores, x=args.x, metrics=args.metrics, pairs=pairs,
                      bootstrap=args.bootstrap, seed=args.seed, options=_options(args),
                      thresholds=Thresholds())
-    scores_out = result.scores.drop(columns="per_example")
-    out = write_folder(args.out, {
-        "verdicts.csv": lambda path: result.verdicts.to_csv(path, index=False),
-        "scores.csv": lambda path: scores_out.to_csv(path, index=False),
-        "curves.csv": lambda path: result.curves.to_csv(path, index=False),
-    }, force=args.force)
     settings = {
         "sources": [str(s) for s in sources],
         "files": [str(f) for f in tables.files],
         "records": 0 if tables.records is None else len(tables.records),
         "metrics": args.metrics,
         "pairs": args.pairs,
-        "out": str(out),
+        "command": "python -m emergence " + " ".join(shlex.quote(a) for a in args.argv),
         **result.settings,
     }
+    shown = {k: v for k, v in settings.items() if k not in ("sources", "files")}
+    out = write_report(result, args.out, files=tables.files, settings=shown, force=args.force,
+                       figures=not args.no_figures, progress=_progress("drawing figures"))
+    settings["out"] = str(out)
     if args.format == "json":
         payload = {"settings": settings,
                    "verdicts": _json_rows(result.verdicts), "curves": _json_rows(result.curves)}
@@ -229,6 +231,18 @@ def _analyze(args) -> int:
     else:
         print(_text_report(result, settings))
     return 0
+
+
+def _progress(what: str):
+    """A progress callback printing ``what: done/total`` on stderr, or None when stderr is no terminal."""
+    if not sys.stderr.isatty():
+        return None
+
+    def show(done: int, total: int) -> None:
+        end = "\n" if done >= total else ""
+        print(f"\r{what}: {done}/{total}", end=end, file=sys.stderr, flush=True)
+
+    return show
 
 
 def _only(table, args):
@@ -319,7 +333,8 @@ def _text_report(result, settings) -> str:
     lines.append("; ".join(f"{n} {v}" for v, n in counts.items()))
     if curves["emergence_score"].abs().eq(float("inf")).any():
         lines.append("ES inf: at least half of the curve's steps are flat, so its median step is 0.")
-    lines.append(f"wrote {settings['out']}/verdicts.csv, scores.csv and curves.csv")
+    lines.append(f"wrote {settings['out']}/report.html (open it in a browser), report.md, figures/, "
+                 "verdicts.csv, curves.csv and scores.csv")
     return "\n".join(lines)
 
 

@@ -1,0 +1,579 @@
+"""Figures: the pictures a researcher would draw by hand, from the tidy tables of an analysis.
+
+Every function takes the data first (the ``scores`` or ``curves`` table of :func:`emergence.analyze`)
+and the roles of its columns by keyword, never modifies it, and returns the matplotlib
+:class:`~matplotlib.figure.Figure` (or the :class:`~matplotlib.axes.Axes` it drew on, when given one).
+Figures are built without pyplot, so they work headless and are not kept alive by a global registry;
+in a notebook they display like any figure.
+
+- :func:`plot_task`: one (family, task): each discontinuous metric and its smooth partners side by side
+  against scale, with bootstrap interval bands, the chance level and the verdict in the titles, plus
+  the mirage-consistency panel;
+- :func:`plot_curve`: one metric's curve on an Axes (the building block);
+- :func:`plot_mirage_check`: the observed discontinuous curve against the curve its smooth predictor
+  implies (mean sequence probability for exact match, probability on the right choice for multiple
+  choice);
+- :func:`plot_overview`: a grid of many tasks, each pair on a common relative scale;
+- :func:`plot_emergence_scores`: the distribution of emergence scores per metric across curves (the
+  form of Schaeffer, Miranda & Koyejo 2023, Fig. 5).
+"""
+
+from __future__ import annotations
+
+import textwrap
+from collections.abc import Sequence
+
+import numpy as np
+import pandas as pd
+
+from emergence.errors import EmergenceError
+from emergence.scale import format_scale
+
+#: Axis label of each scale column, with its unit.
+SCALE_LABELS = {
+    "params": "parameters (log scale)",
+    "compute": "training compute, FLOPs (log scale)",
+    "tokens": "training tokens (log scale)",
+    "step": "training step (log scale)",
+    "loss": "loss (nats)",
+}
+
+#: Axis label of each metric, with its unit or range.
+METRIC_LABELS = {
+    "exact_match": "exact match (share of examples)",
+    "multiple_choice_grade": "multiple-choice grade (accuracy)",
+    "acc": "accuracy (share of examples)",
+    "acc_norm": "length-normalised accuracy",
+    "target_logprob": "log p(target), nats",
+    "target_logprob_per_token": "log p per target token, nats",
+    "target_prob_per_token": "per-token probability of the target",
+    "sequence_prob": "probability of the whole target",
+    "choice_prob": "probability on the right choice",
+    "brier_score": "Brier score (lower is better)",
+    "token_edit_distance": "token edit distance, tokens (lower is better)",
+    "log_ppl": "log perplexity, nats per token (lower is better)",
+    "ppl": "perplexity (lower is better)",
+    "bits_per_byte": "bits per byte (lower is better)",
+}
+
+#: Colour-blind-safe colours (seaborn's "colorblind" palette): discontinuous, smooth, predicted.
+COLORS = {"discontinuous": "#D55E00", "smooth": "#0072B2", "predicted": "#009E73", "other": "#555555"}
+
+#: Verdicts in the order a reader wants them (the interesting ones first).
+VERDICT_ORDER = ("emergent", "mirage", "inconclusive", "no emergence")
+
+
+def metric_label(metric: str) -> str:
+    """Axis label of a metric (its name when unknown)."""
+    return METRIC_LABELS.get(str(metric), str(metric))
+
+
+def scale_label(x: str) -> str:
+    """Axis label of a scale column."""
+    return SCALE_LABELS.get(x, x)
+
+
+def format_scale_axis(ax, x: str = "params", *, axis: str = "x"):
+    """Log scale with human tick labels (70M, 1.4B; FLOPs as powers of ten).
+
+    Parameters
+    ----------
+    ax : Axes
+    x : str
+        The scale column drawn on that axis (chooses the label and tick format).
+    axis : {"x", "y"}
+    """
+    from matplotlib.ticker import FuncFormatter, LogFormatterSciNotation, LogLocator, NullFormatter
+
+    target = ax.xaxis if axis == "x" else ax.yaxis
+    (ax.set_xscale if axis == "x" else ax.set_yscale)("log")
+    (ax.set_xlabel if axis == "x" else ax.set_ylabel)(scale_label(x))
+    if x == "compute":
+        target.set_major_formatter(LogFormatterSciNotation())
+        return ax
+    target.set_major_locator(LogLocator(base=10))
+    target.set_major_formatter(FuncFormatter(lambda v, _: format_scale(v)))
+    low, high = (ax.get_xlim() if axis == "x" else ax.get_ylim())
+    if low > 0 and np.log10(high / low) < 2.2:
+        # less than ~2 decades: label 2x and 5x too, so the axis has more than one tick label
+        target.set_minor_locator(LogLocator(base=10, subs=(2.0, 5.0)))
+        target.set_minor_formatter(FuncFormatter(lambda v, _: format_scale(v)))
+    else:
+        target.set_minor_formatter(NullFormatter())
+    return ax
+
+
+def _curve_points(data: pd.DataFrame, x: str) -> pd.DataFrame:
+    """Mean value and interval per distinct scale (checkpoints at the same x are averaged)."""
+    cols = [c for c in ("value", "ci_lo", "ci_hi", "chance") if c in data]
+    points = data.groupby(x, sort=True)[cols].mean(numeric_only=True).reset_index()
+    return points[np.isfinite(points[x].to_numpy(dtype=float)) & (points[x] > 0)]
+
+
+def _select(data: pd.DataFrame, **where) -> pd.DataFrame:
+    mask = np.ones(len(data), dtype=bool)
+    for column, value in where.items():
+        if value is None:
+            continue
+        if column not in data:
+            raise EmergenceError(f"the data has no '{column}' column; got columns {list(data.columns)}")
+        mask &= (data[column] == value).to_numpy()
+    return data[mask]
+
+
+def _choose_x(data: pd.DataFrame, x: str | None) -> str:
+    if x is not None:
+        if x not in data:
+            raise EmergenceError(f"The 'x' parameter must name a column of the data. Got {x!r}; "
+                                 f"columns are {list(data.columns)}.")
+        return x
+    for name in ("params", "compute", "tokens", "step"):
+        if name in data and data[name].notna().any():
+            return name
+    raise EmergenceError("the data has no scale column (params, compute, tokens or step)")
+
+
+def plot_curve(
+    data: pd.DataFrame,
+    *,
+    metric: str,
+    x: str | None = None,
+    family: str | None = None,
+    task: str | None = None,
+    ax=None,
+    color: str | None = None,
+    label: str | None = None,
+    chance: bool = True,
+    title: str | None = None,
+):
+    """One metric against scale, with its bootstrap interval band and the chance level.
+
+    Parameters
+    ----------
+    data : DataFrame
+        A scores table (``Analysis.scores``): columns ``metric``, ``value``, a scale column and,
+        when present, ``ci_lo``/``ci_hi`` (the band), ``chance`` and ``kind``.
+    metric : str
+        The metric to draw.
+    x : str, optional
+        Scale column (default: the first of params, compute, tokens, step present).
+    family, task : str, optional
+        Rows to use (needed when the data holds more than one curve).
+    ax : Axes, optional
+        Where to draw; a new figure when not given.
+    color, label, title : str, optional
+    chance : bool
+        Draw the chance level (when the data gives one above 0).
+
+    Returns
+    -------
+    Axes
+    """
+    part = _select(data, family=family, task=task, metric=metric)
+    if part.empty:
+        raise EmergenceError(f"no rows for metric={metric!r}, family={family!r}, task={task!r}")
+    x = _choose_x(part, x)
+    if ax is None:
+        from matplotlib.figure import Figure
+
+        ax = Figure(figsize=(4.2, 3.2), layout="constrained").subplots()
+    points = _curve_points(part, x)
+    kind = part["kind"].iloc[0] if "kind" in part else None
+    color = color or COLORS.get(kind if isinstance(kind, str) else "other", COLORS["smooth"])
+    xs = points[x].to_numpy(dtype=float)
+    if {"ci_lo", "ci_hi"} <= set(points) and points[["ci_lo", "ci_hi"]].notna().any().all():
+        band = "95% bootstrap interval"
+        ax.fill_between(xs, points["ci_lo"], points["ci_hi"], color=color, alpha=0.2, linewidth=0,
+                        label=None if band in ax.get_legend_handles_labels()[1] else band)
+    ax.plot(xs, points["value"], marker="o", markersize=4, color=color, label=label or metric)
+    known = points["chance"].dropna() if "chance" in points else pd.Series(dtype=float)
+    level = float(known.mean()) if len(known) else np.nan
+    if chance and np.isfinite(level) and level > 0:
+        ax.axhline(level, color="#777777", linestyle="--", linewidth=1, label=f"chance ({level:.3g})")
+    format_scale_axis(ax, x)
+    ax.set_ylabel(metric_label(metric))
+    if title is not None:
+        ax.set_title(title, fontsize="medium")
+    ax.grid(True, which="major", alpha=0.3)
+    return ax
+
+
+def _wrap(text: str, width: int = 42) -> str:
+    return "\n".join(textwrap.wrap(text, width)) if text else text
+
+
+def _es_text(row) -> str:
+    if row is None:
+        return ""
+
+    def f(v):
+        return "inf" if v == float("inf") else "nan" if v != v else f"{v:.1f}"
+
+    where = " (straightened)" if row.get("judged_on") == "straightened" else ""
+    return (f"ES{where} {f(row['emergence_score'])} [{f(row['emergence_score_lo'])}, "
+            f"{f(row['emergence_score_hi'])}]; {row['sharp']}")
+
+
+def _lookup(table: pd.DataFrame | None, **where) -> pd.Series | None:
+    if table is None or table.empty:
+        return None
+    part = _select(table, **{k: v for k, v in where.items() if k in table})
+    return None if part.empty else part.iloc[0]
+
+
+def task_panels(data: pd.DataFrame, *, family: str, task: str, pairs=None) -> list[tuple[str, str | None]]:
+    """The panels of :func:`plot_task`: (metric, discontinuous partner or None), in drawing order.
+
+    Each discontinuous metric of ``pairs`` present for the task, then its smooth partners; metrics not
+    in any pair are left out (their curves are in the scores table).
+    """
+    from emergence.analysis import DEFAULT_PAIRS
+
+    pairs = DEFAULT_PAIRS if pairs is None else pairs
+    have = set(_select(data, family=family, task=task)["metric"].astype(str))
+    panels: list[tuple[str, str | None]] = []
+    for d, smooth in pairs.items():
+        if d in have and any(s in have for s in smooth):
+            panels.append((d, None))
+            panels += [(s, d) for s in smooth if s in have]
+    return panels
+
+
+def plot_task(
+    data: pd.DataFrame,
+    *,
+    family: str,
+    task: str,
+    x: str | None = None,
+    curves: pd.DataFrame | None = None,
+    verdicts: pd.DataFrame | None = None,
+    pairs: dict[str, Sequence[str]] | None = None,
+    mirage_check: bool = True,
+    ncols: int = 3,
+):
+    """One (family, task): discontinuous and smooth curves side by side against scale.
+
+    Parameters
+    ----------
+    data : DataFrame
+        A scores table (``Analysis.scores``).
+    family, task : str
+    x : str, optional
+        Scale column (default: the analysis's, or the first present).
+    curves, verdicts : DataFrame, optional
+        ``Analysis.curves`` and ``Analysis.verdicts``: add each curve's emergence score and sharpness
+        to its panel title and each pair's verdict to the smooth panel's title.
+    pairs : dict, optional
+        Discontinuous metric -> smooth partners (default :data:`emergence.analysis.DEFAULT_PAIRS`).
+    mirage_check : bool
+        Add the panel of :func:`plot_mirage_check` when the data has the predictor.
+    ncols : int
+        Panels per row.
+
+    Returns
+    -------
+    Figure
+    """
+    from matplotlib.figure import Figure
+
+    from emergence.analysis import PREDICTORS
+
+    part = _select(data, family=family, task=task)
+    if part.empty:
+        raise EmergenceError(f"no rows for family={family!r}, task={task!r}")
+    x = _choose_x(part, x)
+    panels: list[tuple[str, str | None]] = task_panels(part, family=family, task=task, pairs=pairs)
+    if not panels:  # no pair: every metric of the task
+        panels = [(m, None) for m in sorted(set(part["metric"].astype(str)))]
+    have = set(part["metric"].astype(str))
+    checks = [d for d, partner in panels if partner is None and PREDICTORS.get(d) in have] \
+        if mirage_check else []
+    n = len(panels) + len(checks)
+    ncols = max(1, min(ncols, n))
+    nrows = -(-n // ncols)
+    fig = Figure(figsize=(4.3 * ncols, 3.5 * nrows + 0.5), layout="constrained")
+    axes = np.atleast_1d(fig.subplots(nrows, ncols, squeeze=False)).ravel()
+    for ax, (metric, partner) in zip(axes, panels, strict=False):
+        curve = _lookup(curves, family=family, task=task, metric=metric)
+        lines = [metric, _es_text(curve)]
+        if partner is not None:
+            verdict = _lookup(verdicts, family=family, task=task, discontinuous=partner, smooth=metric)
+            if verdict is not None:
+                lines.append(f"vs {partner}: {verdict['verdict'].upper()}")
+        plot_curve(part, metric=metric, x=x, ax=ax, title="\n".join(t for t in lines if t))
+        ax.legend(fontsize="x-small", loc="best")
+    for ax, d in zip(axes[len(panels):], checks, strict=False):
+        plot_mirage_check(part, discontinuous=d, x=x, ax=ax)
+    for ax in axes[n:]:
+        ax.set_visible(False)
+    verdict_text = ""
+    if verdicts is not None and not verdicts.empty:
+        mine = _select(verdicts, family=family, task=task)
+        if not mine.empty:
+            counts = mine["verdict"].value_counts()
+            verdict_text = " — verdicts: " + ", ".join(
+                f"{counts[v]} {v}" for v in VERDICT_ORDER if v in counts)
+    fig.suptitle(f"{family} / {task}{verdict_text}", fontsize="large")
+    return fig
+
+
+def plot_mirage_check(
+    data: pd.DataFrame,
+    *,
+    discontinuous: str = "exact_match",
+    x: str | None = None,
+    family: str | None = None,
+    task: str | None = None,
+    ax=None,
+):
+    """Observed discontinuous curve against the curve its smooth predictor implies.
+
+    For exact match the predictor is the mean sequence probability exp(target_logprob): the exact match
+    a model would score if it sampled its answer. For multiple choice it is the mean probability on the
+    right choice. When the prediction tracks the observed curve, the jump is what the smooth quantity
+    implies on a nonlinear scale (the mirage argument); when the observed curve jumps and the
+    prediction does not, something else changed.
+
+    Parameters
+    ----------
+    data : DataFrame
+        A scores table holding both the discontinuous metric and its predictor.
+    discontinuous : str
+        ``"exact_match"`` or ``"multiple_choice_grade"`` (see :data:`emergence.analysis.PREDICTORS`).
+    x, family, task, ax
+        As in :func:`plot_curve`.
+
+    Returns
+    -------
+    Axes
+    """
+    from emergence.analysis import PREDICTORS
+
+    predictor = PREDICTORS.get(discontinuous)
+    if predictor is None:
+        raise EmergenceError(f"The 'discontinuous' parameter must be one of {sorted(PREDICTORS)}. "
+                             f"Got {discontinuous!r} instead.")
+    part = _select(data, family=family, task=task)
+    ax = plot_curve(part, metric=discontinuous, x=x, ax=ax, color=COLORS["discontinuous"],
+                    label=f"{discontinuous} (observed)")
+    plot_curve(part, metric=predictor, x=x, ax=ax, color=COLORS["predicted"], chance=False,
+               label=f"mean {predictor} (predicted)")
+    ax.set_ylabel(metric_label(discontinuous))
+    ax.set_title("mirage check: observed vs\npredicted from the smooth metric", fontsize="medium")
+    ax.legend(fontsize="x-small", loc="best")
+    return ax
+
+
+def relative(values, *, higher_is_better: bool = True) -> np.ndarray:
+    """Values rescaled to 0 (worst of the curve) .. 1 (best), oriented so that higher is better."""
+    y = np.asarray(values, dtype=float)
+    y = y if higher_is_better else -y
+    low, high = np.nanmin(y), np.nanmax(y)
+    if not np.isfinite(high - low) or high == low:
+        return np.zeros_like(y)
+    return (y - low) / (high - low)
+
+
+def overview_data(data: pd.DataFrame, verdicts: pd.DataFrame, *, x: str | None = None) -> pd.DataFrame:
+    """The lines of :func:`plot_overview`, tidy: one row per (family, task, role, scale).
+
+    For each (family, task) with a verdict: its discontinuous metric and the first smooth partner
+    judged against it, each on the scale it was judged on (discontinuous as reported, smooth
+    straightened, see :func:`emergence.stats.linearize`) and rescaled to 0..1 by :func:`relative`.
+    """
+    from emergence.stats import linearize
+
+    x = _choose_x(data, x)
+    rows = []
+    for (family, task), mine in verdicts.groupby(["family", "task"], sort=False):
+        first = mine.iloc[0]
+        verdict = ", ".join(f"{(mine['verdict'] == v).sum()} {v}" for v in VERDICT_ORDER
+                            if (mine["verdict"] == v).any())
+        for role, metric in (("discontinuous", first["discontinuous"]), ("smooth", first["smooth"])):
+            points = _curve_points(_select(data, family=family, task=task, metric=metric), x)
+            if points.empty:
+                continue
+            part = _select(data, family=family, task=task, metric=metric)
+            higher = part["higher_is_better"].iloc[0] if "higher_is_better" in part else True
+            higher = True if higher is None or higher != higher else bool(higher)
+            y = points["value"].to_numpy(dtype=float)
+            if role == "smooth":
+                y = linearize(metric, y, edge=1e-6)  # oriented higher-better where straightened
+                from emergence.stats import LINEARIZE
+
+                higher = True if str(metric).split(",")[0] in LINEARIZE else higher
+            rows.append(pd.DataFrame({
+                "family": family, "task": task, "verdict": verdict, "role": role, "metric": metric,
+                x: points[x].to_numpy(dtype=float), "relative": relative(y, higher_is_better=higher),
+            }))
+    if not rows:
+        return pd.DataFrame(columns=["family", "task", "verdict", "role", "metric", x, "relative"])
+    return pd.concat(rows, ignore_index=True)
+
+
+def plot_overview(
+    data: pd.DataFrame,
+    *,
+    verdicts: pd.DataFrame,
+    x: str | None = None,
+    ncols: int = 4,
+    max_panels: int = 48,
+):
+    """A grid of many (family, task) panels, each pair on a common relative scale.
+
+    Each panel shows the task's discontinuous metric and its first smooth partner, rescaled to 0..1 on
+    the scale each was judged on (see :func:`overview_data`), so sharp and gradual rises can be told
+    apart at a glance; the title gives the verdicts.
+
+    Parameters
+    ----------
+    data : DataFrame
+        A scores table (``Analysis.scores``).
+    verdicts : DataFrame
+        ``Analysis.verdicts``: which (family, task) pairs to show, and their verdicts.
+    x : str, optional
+    ncols : int
+    max_panels : int
+        At most this many panels (the interesting verdicts first); the figure says how many were left
+        out.
+
+    Returns
+    -------
+    Figure
+    """
+    from matplotlib.figure import Figure
+
+    x = _choose_x(data, x)
+    lines = overview_data(data, verdicts, x=x)
+    keys = list(dict.fromkeys(zip(lines["family"], lines["task"], strict=True)))
+    rank = {v: i for i, v in enumerate(VERDICT_ORDER)}
+    first_verdict = lines.groupby(["family", "task"], sort=False)["verdict"].first()
+    keys.sort(key=lambda k: min((rank.get(p.split(" ", 1)[1], 9) for p in first_verdict[k].split(", ")),
+                                default=9))
+    shown, left_out = keys[:max_panels], max(0, len(keys) - max_panels)
+    n = max(1, len(shown))
+    ncols = max(1, min(ncols, n))
+    nrows = -(-n // ncols)
+    fig = Figure(figsize=(3.3 * ncols, 2.7 * nrows + 0.7), layout="constrained")
+    axes = np.atleast_1d(fig.subplots(nrows, ncols, squeeze=False, sharey=True)).ravel()
+    for ax, (family, task) in zip(axes, shown, strict=False):
+        mine = lines[(lines["family"] == family) & (lines["task"] == task)]
+        for role, line in mine.groupby("role", sort=False):
+            ax.plot(line[x], line["relative"], marker="o", markersize=3, color=COLORS[role],
+                    label=line["metric"].iloc[0])
+        format_scale_axis(ax, x)
+        ax.set_xlabel("")
+        ax.set_title(_wrap(f"{family} / {task}", 34) + "\n" + mine["verdict"].iloc[0], fontsize="small")
+        ax.tick_params(labelsize="x-small")
+        ax.legend(fontsize="xx-small", loc="upper left")
+        ax.grid(True, alpha=0.3)
+    for ax in axes[len(shown):]:
+        ax.set_visible(False)
+    if not shown:
+        axes[0].text(0.5, 0.5, "no discontinuous/smooth pair to show", ha="center", va="center")
+    fig.supxlabel(scale_label(x))
+    fig.supylabel("relative score on the judged scale (0 = worst, 1 = best)")
+    note = f" ({left_out} more not shown)" if left_out else ""
+    fig.suptitle(f"Overview: discontinuous (orange) vs smooth (blue) metric per task{note}")
+    return fig
+
+
+def emergence_score_data(curves: pd.DataFrame, *, metrics: Sequence[str] | None = None,
+                         cap: float | None = None) -> pd.DataFrame:
+    """The points of :func:`plot_emergence_scores`: one row per curve with a finite-or-capped score.
+
+    ``emergence_score`` values of inf (at least half the steps flat) are drawn at ``cap`` (default:
+    twice the largest finite score) and flagged in the column ``infinite``.
+    """
+    table = curves[["family", "task", "metric", "emergence_score"]].copy()
+    if "kind" in curves:
+        table["kind"] = curves["kind"]
+    if metrics is not None:
+        table = table[table["metric"].isin(list(metrics))]
+    table = table[table["emergence_score"].notna()]
+    es = table["emergence_score"].to_numpy(dtype=float)
+    finite = es[np.isfinite(es) & (es > 0)]
+    if cap is None:
+        cap = 2 * float(finite.max()) if len(finite) else 100.0
+    table["infinite"] = np.isinf(es)
+    table["plotted"] = np.where(np.isinf(es), cap, np.clip(es, 1e-2, None))
+    return table.reset_index(drop=True)
+
+
+def plot_emergence_scores(
+    curves: pd.DataFrame,
+    *,
+    metrics: Sequence[str] | None = None,
+    reference: float | None = None,
+    ax=None,
+    title: str | None = None,
+):
+    """Distribution of emergence scores per metric across curves (Schaeffer et al. 2023, Fig. 5 form).
+
+    A boxen plot per metric on a log axis, with every curve as a dot; an infinite score (at least half
+    of a curve's steps flat) is drawn as a triangle at the right edge. Emergence concentrated in a few
+    discontinuous metrics is the paper's evidence that it is a property of the metric.
+
+    Parameters
+    ----------
+    curves : DataFrame
+        ``Analysis.curves`` (or any table with ``metric`` and ``emergence_score``).
+    metrics : sequence of str, optional
+        Metrics to show (default: all), in the order given.
+    reference : float, optional
+        Draw this score as a vertical line (default: the median straight-line score of the curves,
+        when the table has ``straight_line_es``).
+    ax : Axes, optional
+    title : str, optional
+
+    Returns
+    -------
+    Axes
+    """
+    import seaborn as sns
+
+    points = emergence_score_data(curves, metrics=metrics)
+    if ax is None:
+        from matplotlib.figure import Figure
+
+        n = max(1, points["metric"].nunique())
+        ax = Figure(figsize=(9.5, 1.3 + 0.42 * n), layout="constrained").subplots()
+    if points.empty:
+        ax.text(0.5, 0.5, "no emergence scores to show", ha="center", va="center")
+        return ax
+    order = list(metrics) if metrics is not None else (
+        points.groupby("metric")["plotted"].median().sort_values(ascending=False).index.tolist())
+    order = [m for m in order if m in set(points["metric"])]
+    counts = points["metric"].value_counts()
+    labels = {m: f"{m} ({counts[m]})" for m in order}
+    shown = points.assign(label=points["metric"].map(labels))
+    label_order = [labels[m] for m in order]
+    sns.boxenplot(data=shown, x="plotted", y="label", order=label_order, ax=ax, color="#9ecae1",
+                  log_scale=True, showfliers=False)
+    finite = shown[~shown["infinite"]]
+    sns.stripplot(data=finite, x="plotted", y="label", order=label_order, ax=ax, color="#333333",
+                  size=3, jitter=0.2)
+    inf = shown[shown["infinite"]]
+    if len(inf):
+        ys = [label_order.index(v) for v in inf["label"]]
+        ax.scatter(inf["plotted"], ys, marker=">", color=COLORS["discontinuous"], s=30, zorder=5,
+                   label="infinite (half or more of the steps flat)")
+    if reference is None and "straight_line_es" in curves and curves["straight_line_es"].notna().any():
+        reference = float(curves["straight_line_es"].median())
+    if reference is not None:
+        ax.axvline(reference, color="#777777", linestyle="--", linewidth=1,
+                   label=f"straight line at these scales ({reference:.1f})")
+    ax.set_xlabel("emergence score (log scale; higher = sharper)")
+    ax.set_ylabel("metric (number of curves)")
+    ax.set_title(title or "Emergence scores per metric across curves\n(smooth metrics on the scale they "
+                 "are judged on)", fontsize="medium")
+    ax.grid(True, axis="x", alpha=0.3)
+    if ax.get_legend_handles_labels()[0]:
+        ax.legend(fontsize="x-small", loc="upper left", bbox_to_anchor=(1.01, 1.0), frameon=False)
+    return ax
+
+
+def save(fig, path, *, dpi: int = 110) -> None:
+    """Write a figure (or the figure of an Axes) as PNG."""
+    figure = getattr(fig, "figure", fig) if not hasattr(fig, "savefig") else fig
+    figure.savefig(path, dpi=dpi)

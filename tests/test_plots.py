@@ -1,0 +1,181 @@
+"""Tests of emergence.plots: the data each figure draws (line coordinates, bands, titles), not pixels.
+
+The analysis is of simulated families (emergence.simulate), whose scores the figures must reproduce
+exactly: every expected number below is read from ``analysis.scores`` or ``analysis.curves``.
+"""
+
+import warnings
+
+import numpy as np
+import pandas as pd
+import pytest
+
+import emergence
+from emergence import plots
+from emergence.errors import EmergenceError
+
+
+@pytest.fixture(scope="module")
+def analysis():
+    records = pd.concat([
+        emergence.simulate(family="toy-powerlaw", truth="power_law", n_examples=80, seed=1),
+        emergence.simulate(family="toy-sharp", truth="sharp", n_examples=80, seed=2),
+    ], ignore_index=True)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        return emergence.analyze(records, bootstrap=100, seed=0)
+
+
+def curve_of(analysis, family, task, metric):
+    part = analysis.scores[(analysis.scores["family"] == family) & (analysis.scores["task"] == task)
+                           & (analysis.scores["metric"] == metric)]
+    return part.sort_values("params")
+
+
+def test_plot_curve_draws_values_band_and_chance(analysis):
+    """The line is the scores' values at their params; the band spans ci_lo..ci_hi; chance is 1/4."""
+    ax = plots.plot_curve(analysis.scores, family="toy-sharp", task="toy_multiple_choice",
+                          metric="multiple_choice_grade")
+    expected = curve_of(analysis, "toy-sharp", "toy_multiple_choice", "multiple_choice_grade")
+    line = ax.lines[0].get_xydata()
+    np.testing.assert_allclose(line[:, 0], expected["params"])
+    np.testing.assert_allclose(line[:, 1], expected["value"])
+    band = ax.collections[0].get_paths()[0].vertices  # fill_between: along ci_hi one way, ci_lo back
+    assert band[:, 1].min() == pytest.approx(expected["ci_lo"].min())
+    assert band[:, 1].max() == pytest.approx(expected["ci_hi"].max())
+    chance = [ln for ln in ax.lines if ln.get_label().startswith("chance")]
+    assert len(chance) == 1 and chance[0].get_ydata()[0] == pytest.approx(0.25)  # simulate: 4 choices
+    assert ax.get_xscale() == "log"
+    assert ax.get_xlabel() == "parameters (log scale)"
+    assert ax.get_ylabel() == "multiple-choice grade (accuracy)"
+
+
+def test_plot_curve_no_chance_line_for_exact_match(analysis):
+    """Exact match has chance 0: no chance line is drawn."""
+    ax = plots.plot_curve(analysis.scores, family="toy-sharp", task="toy_length_3", metric="exact_match")
+    assert not [ln for ln in ax.lines if ln.get_label().startswith("chance")]
+
+
+def test_human_scale_ticks(analysis):
+    """Tick labels on the params axis read 100M, 1B, 10B, 100B (GPT-3 ladder 125M..175B)."""
+    ax = plots.plot_curve(analysis.scores, family="toy-sharp", task="toy_length_3", metric="exact_match")
+    ax.figure.canvas.draw()
+    labels = [t.get_text() for t in ax.get_xticklabels() if t.get_text()]
+    lo, hi = ax.get_xlim()
+    visible = [t.get_text() for t in ax.get_xticklabels() if t.get_text() and lo <= t.get_position()[0] <= hi]
+    assert {"100M", "1B", "10B", "100B"} <= set(visible), labels
+
+
+def test_format_scale_axis_narrow_range_labels_minor_ticks():
+    """Less than about two decades: 2x and 5x ticks are labelled too (70M..410M gives 100M, 200M)."""
+    from matplotlib.figure import Figure
+
+    ax = Figure().subplots()
+    ax.plot([7e7, 1.6e8, 4.1e8], [0, 1, 2])
+    plots.format_scale_axis(ax, "params")
+    ax.figure.canvas.draw()
+    labels = {t.get_text() for t in ax.get_xticklabels(minor=True) + ax.get_xticklabels() if t.get_text()}
+    assert {"100M", "200M"} <= labels
+
+
+def test_plot_task_panels_titles_and_verdicts(analysis):
+    """One panel per metric of the pairs plus the mirage check; verdicts in the titles."""
+    fig = plots.plot_task(analysis.scores, family="toy-powerlaw", task="toy_length_5",
+                          curves=analysis.curves, verdicts=analysis.verdicts)
+    axes = [ax for ax in fig.axes if ax.get_visible()]
+    titles = [ax.get_title() for ax in axes]
+    assert [t.split("\n")[0] for t in titles] == [
+        "exact_match", "target_prob_per_token", "target_logprob", "token_edit_distance",
+        "mirage check: observed vs"]
+    verdicts = analysis.verdicts.set_index(["family", "task", "smooth"])
+    for title, smooth in zip(titles[1:4], ["target_prob_per_token", "target_logprob", "token_edit_distance"],
+                             strict=True):
+        verdict = verdicts.loc[("toy-powerlaw", "toy_length_5", smooth), "verdict"]
+        assert f"vs exact_match: {verdict.upper()}" in title
+    es = analysis.curves.set_index(["family", "task", "metric"]).loc[
+        ("toy-powerlaw", "toy_length_5", "exact_match"), "emergence_score"]
+    assert f"ES {es:.1f}" in titles[0]
+    assert fig._suptitle.get_text().startswith("toy-powerlaw / toy_length_5")
+    # each panel's line is that metric's values
+    for ax, metric in zip(axes[:4], ["exact_match", "target_prob_per_token", "target_logprob",
+                                     "token_edit_distance"], strict=True):
+        np.testing.assert_allclose(ax.lines[0].get_ydata(),
+                                   curve_of(analysis, "toy-powerlaw", "toy_length_5", metric)["value"])
+
+
+def test_plot_mirage_check_lines(analysis):
+    """Observed exact match and the mean sequence probability (its smooth predictor) as two lines."""
+    ax = plots.plot_mirage_check(analysis.scores, family="toy-powerlaw", task="toy_length_5")
+    observed, predicted = (ln for ln in ax.lines if not ln.get_label().startswith("chance"))
+    np.testing.assert_allclose(observed.get_ydata(),
+                               curve_of(analysis, "toy-powerlaw", "toy_length_5", "exact_match")["value"])
+    np.testing.assert_allclose(predicted.get_ydata(),
+                               curve_of(analysis, "toy-powerlaw", "toy_length_5", "sequence_prob")["value"])
+    assert "predicted" in predicted.get_label()
+
+
+def test_plot_mirage_check_unknown_metric(analysis):
+    with pytest.raises(EmergenceError, match="'discontinuous' parameter must be one of"):
+        plots.plot_mirage_check(analysis.scores, discontinuous="bleu")
+
+
+def test_overview_data_is_relative_on_judged_scale(analysis):
+    """Each overview line runs 0..1; the smooth one is the straightened first smooth partner."""
+    lines = plots.overview_data(analysis.scores, analysis.verdicts)
+    assert set(zip(lines["family"], lines["task"], strict=True)) == set(
+        zip(analysis.verdicts["family"], analysis.verdicts["task"], strict=True))
+    for _, line in lines.groupby(["family", "task", "role"]):
+        assert line["relative"].min() == pytest.approx(0) and line["relative"].max() == pytest.approx(1)
+    smooth = lines[(lines["family"] == "toy-powerlaw") & (lines["task"] == "toy_length_5")
+                   & (lines["role"] == "smooth")]
+    assert smooth["metric"].iloc[0] == "target_prob_per_token"
+    raw = curve_of(analysis, "toy-powerlaw", "toy_length_5", "target_prob_per_token")["value"]
+    straight = -np.log(-np.log(raw.to_numpy()))  # emergence.stats.linearize, log_loss_of_prob
+    expected = (straight - straight.min()) / (straight.max() - straight.min())
+    np.testing.assert_allclose(smooth["relative"], expected)
+
+
+def test_plot_overview_panels(analysis):
+    fig = plots.plot_overview(analysis.scores, verdicts=analysis.verdicts)
+    shown = [ax for ax in fig.axes if ax.get_visible()]
+    assert len(shown) == analysis.verdicts.groupby(["family", "task"]).ngroups
+    assert all(len(ax.lines) == 2 for ax in shown)
+
+
+def test_plot_overview_limits_panels(analysis):
+    fig = plots.plot_overview(analysis.scores, verdicts=analysis.verdicts, max_panels=3)
+    assert len([ax for ax in fig.axes if ax.get_visible()]) == 3
+    assert "more not shown" in fig._suptitle.get_text()
+
+
+def test_emergence_score_data_caps_infinity():
+    curves = pd.DataFrame({"family": "f", "task": ["a", "b", "c"], "metric": "exact_match",
+                           "emergence_score": [5.0, np.inf, 20.0]})
+    points = plots.emergence_score_data(curves)
+    assert points["infinite"].tolist() == [False, True, False]
+    assert points["plotted"].tolist() == [5.0, 40.0, 20.0]  # inf drawn at twice the largest finite
+
+
+def test_plot_emergence_scores_points(analysis):
+    """Every finite score is a dot; infinite ones are triangles at the cap; one row per metric."""
+    ax = plots.plot_emergence_scores(analysis.curves)
+    data = plots.emergence_score_data(analysis.curves)
+    dots = np.concatenate([c.get_offsets()[:, 0] for c in ax.collections
+                           if len(c.get_offsets()) and c.get_label().startswith("_")])
+    np.testing.assert_allclose(np.sort(dots)[-len(data[~data["infinite"]]):],
+                               np.sort(data.loc[~data["infinite"], "plotted"]))
+    assert len(ax.get_yticklabels()) == data["metric"].nunique()
+    assert ax.get_xscale() == "log"
+
+
+def test_plots_do_not_modify_input(analysis):
+    before = analysis.scores.copy()
+    plots.plot_task(analysis.scores, family="toy-sharp", task="toy_length_2", curves=analysis.curves,
+                    verdicts=analysis.verdicts)
+    plots.plot_overview(analysis.scores, verdicts=analysis.verdicts)
+    pd.testing.assert_frame_equal(analysis.scores, before)
+
+
+def test_plot_task_unknown_task(analysis):
+    with pytest.raises(EmergenceError, match="no rows for family='toy-sharp', task='nope'"):
+        plots.plot_task(analysis.scores, family="toy-sharp", task="nope")

@@ -1,0 +1,141 @@
+"""Tests of emergence.report: the report folder, report.md, the self-contained report.html.
+
+The browser test opens report.html in headless Chromium (analyses/check_report_html.py) and skips
+when Chromium is not installed.
+"""
+
+import base64
+import hashlib
+import importlib.util
+import re
+import sys
+import warnings
+
+import pandas as pd
+import pytest
+
+import emergence
+from emergence.report import input_files, slug, write_report
+from tests.conftest import ROOT
+
+
+@pytest.fixture(scope="module")
+def analysis():
+    records = pd.concat([
+        emergence.simulate(family="toy-powerlaw", truth="power_law", n_examples=60, target_lengths=(1, 5),
+                           seed=1),
+        emergence.simulate(family="toy-sharp", truth="sharp", n_examples=60, target_lengths=(1, 5), seed=2),
+    ], ignore_index=True)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        return emergence.analyze(records, bootstrap=100, seed=0)
+
+
+@pytest.fixture(scope="module")
+def report(analysis, tmp_path_factory):
+    folder = tmp_path_factory.mktemp("report")
+    source = folder / "input.csv"
+    source.write_text("family,model\n")
+    return write_report(analysis, folder / "out", files=[source], settings={"command": "test"}), source
+
+
+def test_report_folder_contents(report, analysis):
+    out, _ = report
+    names = sorted(p.name for p in out.iterdir())
+    assert names == ["curves.csv", "figures", "report.html", "report.md", "scores.csv", "verdicts.csv"]
+    tasks = analysis.verdicts.groupby(["family", "task"]).ngroups
+    figures = sorted(p.name for p in (out / "figures").iterdir())
+    assert len(figures) == 2 + tasks
+    assert f"task-{slug('toy-sharp', 'toy_length_5')}.png" in figures
+    assert len(pd.read_csv(out / "verdicts.csv")) == len(analysis.verdicts)
+
+
+def test_html_is_self_contained(report):
+    """No outside resource: every src/href is a data: URI or an in-page anchor."""
+    html = (report[0] / "report.html").read_text()
+    links = re.findall(r'(?:src|href)="([^"]*)"', html)
+    assert links
+    assert all(link.startswith(("data:", "#")) for link in links), [x for x in links if x[:5] != "data:"]
+    assert "<script src" not in html and "<link" not in html
+
+
+def test_html_embeds_every_figure_png(report):
+    """Each figures/*.png is embedded byte for byte."""
+    out = report[0]
+    html = (out / "report.html").read_text()
+    embedded = [base64.b64decode(d) for d in re.findall(r'src="data:image/png;base64,([^"]+)"', html)]
+    on_disk = [p.read_bytes() for p in sorted((out / "figures").iterdir())]
+    assert sorted(embedded) == sorted(on_disk)
+
+
+def test_html_header_has_version_settings_and_checksums(report):
+    out, source = report
+    html = (out / "report.html").read_text()
+    assert f"emergence {emergence.__version__}" in html
+    assert hashlib.sha256(source.read_bytes()).hexdigest() in html
+    assert "bootstrap replicates</th><td>100<" in html
+    assert html.index("Inputs") < html.index("Verdicts") < html.index("<figure")
+
+
+def test_html_verdict_table_grouped(report, analysis):
+    """One row per verdict, grouped in the order emergent, mirage, inconclusive, no emergence."""
+    html = (report[0] / "report.html").read_text()
+    table = re.search(r'<table class="sortable" id="verdicts">(.*?)</table>', html, re.S).group(1)
+    shown = re.findall(r'<tr><td><span class="badge [^"]+">([^<]+)</span>', table)
+    assert len(shown) == len(analysis.verdicts)
+    order = ["emergent", "mirage", "inconclusive", "no emergence"]
+    ranks = [order.index(v) for v in shown]
+    assert ranks == sorted(ranks)
+
+
+def test_markdown_report(report, analysis):
+    md = (report[0] / "report.md").read_text()
+    rows = [line for line in md.splitlines() if line.startswith("| ") and line.split(" | ")[0][2:] in
+            ("emergent", "mirage", "inconclusive", "no emergence")]
+    assert len(rows) == len(analysis.verdicts)
+    images = re.findall(r"\]\((figures/[^)]+)\)", md)
+    assert all((report[0] / image).is_file() for image in images) and images
+
+
+def test_input_files_checksums(tmp_path):
+    path = tmp_path / "a.csv"
+    path.write_bytes(b"abc")
+    (listed, hub) = input_files([path, "hf://org/name"])
+    assert listed.size == 3
+    # sha256("abc"), FIPS 180-2 test vector
+    assert listed.sha256 == "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad"
+    assert hub.sha256 is None and hub.path == "hf://org/name"
+
+
+def test_write_report_without_figures(analysis, tmp_path):
+    out = write_report(analysis, tmp_path / "r", figures=False)
+    assert not (out / "figures").exists()
+    assert "<figure" not in (out / "report.html").read_text()
+
+
+def test_write_report_refuses_non_empty(analysis, tmp_path):
+    (tmp_path / "r").mkdir()
+    (tmp_path / "r" / "keep.txt").write_text("x")
+    with pytest.raises(emergence.EmergenceError, match="not empty"):
+        write_report(analysis, tmp_path / "r", figures=False)
+
+
+def _browser_check():
+    spec = importlib.util.spec_from_file_location("check_report_html",
+                                                  ROOT / "analyses" / "check_report_html.py")
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[spec.name] = module  # its dataclass looks itself up there
+    spec.loader.exec_module(module)
+    return module
+
+
+def test_report_renders_in_headless_chromium(report, analysis):
+    """Chromium loads the page: every image decodes, the table is there, no script or console error."""
+    check = _browser_check()
+    if check.find_chromium() is None:
+        pytest.skip("Chromium is not installed (apt-get install chromium) ")
+    seen = check.check_page(report[0] / "report.html")
+    assert seen.images == len(list((report[0] / "figures").iterdir()))
+    assert seen.images_loaded == seen.images
+    assert seen.verdict_rows == len(analysis.verdicts)
+    assert seen.page_errors == "" and seen.console_errors == []
