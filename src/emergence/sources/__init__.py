@@ -14,6 +14,7 @@ from importlib import import_module
 from pathlib import Path
 from types import ModuleType
 
+import numpy as np
 import pandas as pd
 
 from emergence.errors import EmergenceError, EmergenceWarning, SchemaError
@@ -315,17 +316,23 @@ def _newest_runs(combined: pd.DataFrame, reruns: set[str]) -> pd.DataFrame:
         return combined
     keys = model_keys(combined) + ["task"] + (["subtask"] if "subtask" in combined else [])
     part = combined[combined["_file"].isin(reruns)]
-    groups = part.groupby(keys, dropna=False, sort=False)["_file"]
-    newest = groups.transform(lambda files: max(files.unique(), key=_run_time))
-    for key, files in groups.unique().items():
-        if len(files) > 1:
-            key = key if isinstance(key, tuple) else (key,)
-            named = ", ".join(f"{k}={v!r}" for k, v in zip(keys, key, strict=True) if pd.notna(v))
-            kept = max(files, key=_run_time)
-            older = " and ".join(f for f in files if f != kept)
-            warnings.warn(f"two runs of ({named}): {older} and {kept}; the newest ({kept}) is kept",
-                          EmergenceWarning, stacklevel=4)
-    return combined.drop(index=part.index[part["_file"] != newest]).reset_index(drop=True)
+    # newest run first: lm-eval's timestamp in the name (else mtime), ties broken by the file name
+    order = {f: _run_time(f) + "\x00" + f for f in part["_file"].unique()}
+    rank = part["_file"].map(order)
+    newest = rank.groupby([part[k] for k in keys], dropna=False, sort=False).transform("max")
+    several = part.groupby(keys, dropna=False, sort=False)["_file"].nunique()
+    for key in several.index[several > 1][:MAX_PROBLEMS]:
+        key = key if isinstance(key, tuple) else (key,)
+        mask = np.ones(len(part), dtype=bool)
+        for k, v in zip(keys, key, strict=True):
+            mask &= (part[k].isna() if pd.isna(v) else part[k] == v).to_numpy()
+        files = list(part.loc[mask, "_file"].unique())
+        named = ", ".join(f"{k}={v!r}" for k, v in zip(keys, key, strict=True) if pd.notna(v))
+        kept = max(files, key=order.get)
+        older = " and ".join(f for f in files if f != kept)
+        warnings.warn(f"two runs of ({named}): {older} and {kept}; the newest ({kept}) is kept",
+                      EmergenceWarning, stacklevel=4)
+    return combined.drop(index=part.index[(rank != newest).to_numpy()]).reset_index(drop=True)
 
 
 def _check_across_files(combined: pd.DataFrame, shape: str) -> None:
