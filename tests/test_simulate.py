@@ -30,6 +30,8 @@ def test_toy_model_matches_shared_reference_values(shared_data):
     np.testing.assert_allclose(-curves["token_edit_distance"],
                                reference["model_neg_token_edit_distance_L5"], atol=1e-3)
     np.testing.assert_allclose(-curves["brier_score"], reference["model_neg_brier_binary"], atol=1e-3)
+    # read from the figure (Fig. 2E): chance 0.5 until p > 1/2, then 1
+    np.testing.assert_allclose(curves["multiple_choice_grade"], reference["fig_mc_grade_2choices"])
 
 
 def test_toy_model_by_length_matches_mirage_fig3(shared_data):

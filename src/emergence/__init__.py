@@ -6,7 +6,9 @@ The public API, each returning tidy DataFrames:
 - :func:`rescore` scores records under discontinuous and smooth metrics;
 - :func:`simulate` makes records of a family whose truth is known (the Mirage toy model);
 - :func:`curve_table` and :func:`emergence_score` summarise scaling curves;
-- :func:`analyze` bootstraps, tests and judges each discontinuous/smooth metric pair.
+- :func:`analyze` bootstraps, tests and judges each discontinuous/smooth metric pair;
+- :func:`write_report` writes its report folder (CSVs, figures, report.md, report.html);
+  :mod:`emergence.plots` draws the figures one by one.
 
 Examples
 --------
@@ -20,6 +22,7 @@ from emergence.analysis import Analysis, Thresholds, analyze
 from emergence.errors import EmergenceError, EmergenceWarning, SchemaError
 from emergence.metrics import REGISTRY as METRICS
 from emergence.metrics import MetricOptions
+from emergence.report import write_report
 from emergence.rescore import rescore
 from emergence.schema import validate_records, validate_scores
 from emergence.simulate import simulate, toy_model
@@ -47,4 +50,5 @@ __all__ = [
     "toy_model",
     "validate_records",
     "validate_scores",
+    "write_report",
 ]

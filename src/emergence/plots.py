@@ -483,7 +483,8 @@ def emergence_score_data(curves: pd.DataFrame, *, metrics: Sequence[str] | None 
     """The points of :func:`plot_emergence_scores`: one row per curve with a finite-or-capped score.
 
     ``emergence_score`` values of inf (at least half the steps flat) are drawn at ``cap`` (default:
-    twice the largest finite score) and flagged in the column ``infinite``.
+    twice the largest finite score) and flagged in the column ``infinite``. Scores of 0 or below (a
+    curve that falls, or is flat) cannot sit on the log axis: their ``plotted`` value is NaN.
     """
     table = curves[["family", "task", "metric", "emergence_score"]].copy()
     if "kind" in curves:
@@ -496,7 +497,7 @@ def emergence_score_data(curves: pd.DataFrame, *, metrics: Sequence[str] | None 
     if cap is None:
         cap = 2 * float(finite.max()) if len(finite) else 100.0
     table["infinite"] = np.isinf(es)
-    table["plotted"] = np.where(np.isinf(es), cap, np.clip(es, 1e-2, None))
+    table["plotted"] = np.where(np.isinf(es), cap, np.where(es > 0, es, np.nan))
     return table.reset_index(drop=True)
 
 
@@ -548,9 +549,12 @@ def plot_emergence_scores(
     labels = {m: f"{m} ({counts[m]})" for m in order}
     shown = points.assign(label=points["metric"].map(labels))
     label_order = [labels[m] for m in order]
-    sns.boxenplot(data=shown, x="plotted", y="label", order=label_order, ax=ax, color="#9ecae1",
-                  log_scale=True, showfliers=False)
+    hidden = int(shown["plotted"].isna().sum())
+    shown = shown[shown["plotted"].notna()]
     finite = shown[~shown["infinite"]]
+    # the boxes summarise the finite scores; infinite ones are drawn apart, at the cap
+    sns.boxenplot(data=finite, x="plotted", y="label", order=label_order, ax=ax, color="#9ecae1",
+                  log_scale=True, showfliers=False)
     sns.stripplot(data=finite, x="plotted", y="label", order=label_order, ax=ax, color="#333333",
                   size=3, jitter=0.2)
     inf = shown[shown["infinite"]]
@@ -563,7 +567,8 @@ def plot_emergence_scores(
     if reference is not None:
         ax.axvline(reference, color="#777777", linestyle="--", linewidth=1,
                    label=f"straight line at these scales ({reference:.1f})")
-    ax.set_xlabel("emergence score (log scale; higher = sharper)")
+    ax.set_xlabel("emergence score (log scale; higher = sharper)"
+                  + (f"; {hidden} curve(s) with a score <= 0 not shown" if hidden else ""))
     ax.set_ylabel("metric (number of curves)")
     ax.set_title(title or "Emergence scores per metric across curves\n(smooth metrics on the scale they "
                  "are judged on)", fontsize="medium")

@@ -58,7 +58,8 @@ def toy_model(
         One row per N with columns ``params``, ``cross_entropy`` (L), ``p_token`` (exp(-L)),
         ``accuracy`` (p ** target_length), ``token_edit_distance`` (target_length * (1 - p)),
         ``brier_score`` ((1 - p) ** 2, two choices with all probability off the right one on the
-        other).
+        other), ``multiple_choice_grade`` (two choices: 1 once the right one is preferred, p > 1/2,
+        else the chance level 1/2; as drawn in the paper's Fig. 2E).
 
     Examples
     --------
@@ -76,6 +77,7 @@ def toy_model(
         "accuracy": p**target_length,
         "token_edit_distance": target_length * (1 - p),
         "brier_score": (1 - p) ** 2,
+        "multiple_choice_grade": np.where(p > 0.5, 1.0, 0.5),
     })
 
 
