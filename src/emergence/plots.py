@@ -181,11 +181,15 @@ def plot_curve(
     kind = part["kind"].iloc[0] if "kind" in part else None
     color = color or COLORS.get(kind if isinstance(kind, str) else "other", COLORS["smooth"])
     xs = points[x].to_numpy(dtype=float)
-    if {"ci_lo", "ci_hi"} <= set(points) and points[["ci_lo", "ci_hi"]].notna().any().all():
-        band = "95% bootstrap interval"
-        ax.fill_between(xs, points["ci_lo"], points["ci_hi"], color=color, alpha=0.2, linewidth=0,
-                        label=None if band in ax.get_legend_handles_labels()[1] else band)
-    ax.plot(xs, points["value"], marker="o", markersize=4, color=color, label=label or metric)
+    if _several_points_per_model(part, x):
+        # training checkpoints on a compute or tokens axis: one line per model, lighter = smaller
+        _per_model_lines(part, x, ax, color, label or metric)
+    else:
+        if {"ci_lo", "ci_hi"} <= set(points) and points[["ci_lo", "ci_hi"]].notna().any().all():
+            band = "95% bootstrap interval"
+            ax.fill_between(xs, points["ci_lo"], points["ci_hi"], color=color, alpha=0.2, linewidth=0,
+                            label=None if band in ax.get_legend_handles_labels()[1] else band)
+        ax.plot(xs, points["value"], marker="o", markersize=4, color=color, label=label or metric)
     known = points["chance"].dropna() if "chance" in points else pd.Series(dtype=float)
     level = float(known.mean()) if len(known) else np.nan
     if chance and np.isfinite(level) and level > 0:
@@ -196,6 +200,25 @@ def plot_curve(
         ax.set_title(title, fontsize="medium")
     ax.grid(True, which="major", alpha=0.3)
     return ax
+
+
+def _several_points_per_model(data: pd.DataFrame, x: str) -> bool:
+    """Whether some model contributes more than one point (its checkpoints) to the curve."""
+    if "model" not in data or x in ("params", "step"):
+        return False
+    return bool((data.groupby("model", sort=False)[x].nunique() > 1).any())
+
+
+def _per_model_lines(data: pd.DataFrame, x: str, ax, color, label: str) -> None:
+    import seaborn as sns
+
+    order = data.groupby("model", sort=False)["params"].max().sort_values().index if "params" in data \
+        else data["model"].unique()
+    shades = sns.light_palette(color, len(order) + 2)[2:]
+    for i, (model, shade) in enumerate(zip(order, shades, strict=True)):
+        rows = data[data["model"] == model].groupby(x, sort=True)["value"].mean()
+        ax.plot(rows.index, rows.to_numpy(), color=shade, linewidth=1.2, marker=".", markersize=3,
+                label=f"{label}: one line per model (darker = larger)" if i == len(order) - 1 else None)
 
 
 def _wrap(text: str, width: int = 42) -> str:
@@ -454,7 +477,7 @@ def plot_overview(
     n = max(1, len(shown))
     ncols = max(1, min(ncols, n))
     nrows = -(-n // ncols)
-    fig = Figure(figsize=(3.3 * ncols, 2.7 * nrows + 0.7), layout="constrained")
+    fig = Figure(figsize=(max(3.3 * ncols, 6.5), 2.7 * nrows + 0.9), layout="constrained")
     axes = np.atleast_1d(fig.subplots(nrows, ncols, squeeze=False, sharey=True)).ravel()
     for ax, (family, task) in zip(axes, shown, strict=False):
         mine = lines[(lines["family"] == family) & (lines["task"] == task)]
@@ -472,9 +495,10 @@ def plot_overview(
     if not shown:
         axes[0].text(0.5, 0.5, "no discontinuous/smooth pair to show", ha="center", va="center")
     fig.supxlabel(scale_label(x))
-    fig.supylabel("relative score on the judged scale (0 = worst, 1 = best)")
+    fig.supylabel("relative score on the judged scale\n(0 = worst, 1 = best)", fontsize="medium")
     note = f" ({left_out} more not shown)" if left_out else ""
-    fig.suptitle(f"Overview: discontinuous (orange) vs smooth (blue) metric per task{note}")
+    fig.suptitle(_wrap(f"Overview: discontinuous (orange) vs smooth (blue) metric per task{note}",
+                       int(12 * max(3.3 * ncols, 6.5))))
     return fig
 
 
