@@ -179,3 +179,18 @@ def test_plots_do_not_modify_input(analysis):
 def test_plot_task_unknown_task(analysis):
     with pytest.raises(EmergenceError, match="no rows for family='toy-sharp', task='nope'"):
         plots.plot_task(analysis.scores, family="toy-sharp", task="nope")
+
+
+def test_checkpoints_on_compute_axis_one_line_per_model():
+    """With x=compute, each model's checkpoints are its own line (not one zig-zag through sizes)."""
+    rows = []
+    for params in (1e8, 1e9):
+        for tokens in (1e9, 1e10, 1e11):
+            rows.append({"family": "f", "model": f"m{params:.0e}", "params": params, "tokens": tokens,
+                         "compute": 6 * params * tokens, "task": "t", "metric": "acc",
+                         "kind": "discontinuous", "value": np.log10(tokens) / 20})
+    data = pd.DataFrame(rows)
+    ax = plots.plot_curve(data, metric="acc", x="compute")
+    assert len(ax.lines) == 2
+    for line, params in zip(ax.lines, (1e8, 1e9), strict=True):
+        np.testing.assert_allclose(line.get_xdata(), 6 * params * np.array([1e9, 1e10, 1e11]))

@@ -278,8 +278,9 @@ padding:0 1rem;color:#222;line-height:1.45}
 h1{margin-bottom:.2rem}.meta{color:#555;margin-top:0}
 table{border-collapse:collapse;margin:.5rem 0 1.5rem;font-size:.85rem}
 .wide{overflow-x:auto}
-table#verdicts{width:100%}td.reason{min-width:16rem}
-th,td{border-bottom:1px solid #ddd;padding:.3rem .6rem;text-align:left;vertical-align:top}
+table#verdicts{width:100%;font-size:.8rem}td.reason{min-width:9rem}
+table#verdicts td:nth-child(2){white-space:nowrap}
+th,td{border-bottom:1px solid #ddd;padding:.3rem .4rem;text-align:left;vertical-align:top}
 th{background:#f4f4f4;position:sticky;top:0}
 table.sortable th{cursor:pointer;user-select:none}
 table.sortable th:after{content:" \\2195";color:#aaa}
