@@ -312,8 +312,8 @@ def plot_task(
     checks = [d for d, partner in panels if partner is None and PREDICTORS.get(d) in have] \
         if mirage_check else []
     n = len(panels) + len(checks)
-    ncols = max(1, min(ncols, n))
-    nrows = -(-n // ncols)
+    nrows = -(-n // max(1, ncols))
+    ncols = -(-n // nrows)  # balanced rows: 4 panels as 2 x 2, not 3 + 1
     fig = Figure(figsize=(4.3 * ncols, 3.5 * nrows + 0.5), layout="constrained")
     axes = np.atleast_1d(fig.subplots(nrows, ncols, squeeze=False)).ravel()
     for ax, (metric, partner) in zip(axes, panels, strict=False):
