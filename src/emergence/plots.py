@@ -232,6 +232,10 @@ def _es_text(row) -> str:
     def f(v):
         return "inf" if v == float("inf") else "nan" if v != v else f"{v:.1f}"
 
+    if row["emergence_score"] != row["emergence_score"]:  # NaN: a single scale, or no values
+        scales = row.get("n_scales")
+        return f"{scales} scale(s): no curve to score" if scales == scales and scales is not None \
+            else "no emergence score"
     where = " (straightened)" if row.get("judged_on") == "straightened" else ""
     return (f"ES{where} {f(row['emergence_score'])} [{f(row['emergence_score_lo'])}, "
             f"{f(row['emergence_score_hi'])}]; {row['sharp']}")

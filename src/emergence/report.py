@@ -177,7 +177,8 @@ def draw_figures(analysis, *, max_task_figures: int = 60, progress=None) -> Figu
             "(blue), each rescaled to 0..1 on the scale it is judged on.",
             _png(plots.plot_overview(scores, verdicts=verdicts, x=x)))
         done()
-    if not curves.empty:
+    scored = not curves.empty and plots.emergence_score_data(curves)["plotted"].notna().any()
+    if scored:  # at least one curve with a score to draw (not a single-scale run)
         images["emergence_scores.png"] = (
             "Emergence scores per metric across all curves (the form of Schaeffer et al. 2023, Fig. 5); "
             "the dashed line is the score of a straight line at these scales.",
