@@ -40,11 +40,13 @@ class PageCheck:
     verdict_rows: int
     page_errors: str
     console_errors: list[str]
+    no_pairs: bool = False  # the page says there was no pair to judge (so no verdict table)
 
     @property
     def ok(self) -> bool:
-        return (self.images == self.images_loaded and not self.page_errors and not self.console_errors
-                and self.verdict_rows > 0)
+        """The page's script ran (images >= 0), every image decoded, no error, verdicts shown."""
+        return (self.images >= 0 and self.images == self.images_loaded and not self.page_errors
+                and not self.console_errors and (self.verdict_rows > 0 or self.no_pairs))
 
 
 def find_chromium() -> str | None:
@@ -96,6 +98,7 @@ def check_page(html: str | Path, *, screenshot: str | Path | None = None, timeou
         verdict_rows=rows,
         page_errors=attributes.get("data-errors", ""),
         console_errors=console,
+        no_pairs=table is None and "No discontinuous/smooth metric pair to judge" in dom,
     )
 
 

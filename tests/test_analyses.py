@@ -80,8 +80,10 @@ def test_fig3_fig4_drawn_lines_are_the_table(fig34):
     table = fig34.by_length()
     fig = fig34.draw_model(table, fig34.test_set_resolution())
     accuracy_panel = fig.axes[0]
-    for line, (_, rows) in zip(accuracy_panel.lines, table.groupby("target_len"), strict=False):
-        np.testing.assert_allclose(line.get_ydata(), rows["accuracy"])
+    groups = table.groupby("target_len")
+    assert [line.get_label() for line in accuracy_panel.lines] == [f"L = {n}" for n, _ in groups]
+    for line, (_, rows) in zip(accuracy_panel.lines, groups, strict=True):
+        np.testing.assert_allclose(line.get_xydata(), rows[["N", "accuracy"]])
     assert fig.axes[2].get_yscale() == "log"
 
 

@@ -8,7 +8,7 @@ import pytest
 
 from emergence.cli import EXAMPLES, main
 from emergence.errors import EmergenceError
-from emergence.report import write_folder
+from emergence.report import figure_name, write_folder
 from tests.csv_files import CHOICE_COLUMNS, RECORD_COLUMNS, SCORE_COLUMNS, choice_rows, record_rows, write
 
 
@@ -118,7 +118,7 @@ def test_analyze_writes_report_atomically(records_csv, tmp_path, capsys):
     assert sorted(p.name for p in out.iterdir()) == ["curves.csv", "figures", "report.html", "report.md",
                                                      "scores.csv", "verdicts.csv"]
     assert sorted(p.name for p in (out / "figures").iterdir()) == [
-        "emergence_scores.png", "overview.png", "task-toy--add.png"]
+        "emergence_scores.png", "overview.png", figure_name("toy", "add")]
     assert sorted(p.name for p in tmp_path.iterdir()) == ["records.csv", "rep"]
     curves = pd.read_csv(out / "curves.csv")
     assert {"exact_match", "target_prob_per_token"} <= set(curves["metric"])
@@ -217,7 +217,11 @@ def test_analyze_scores_csv(tmp_path, capsys):
     assert (curve["metric"], curve["kind"], curve["higher_is_better"]) == ("acc", "discontinuous", True)
     # steps 0.01, 0.01, 0.33: ES = (0.60 - 0.25) / median step 0.01 = 35
     assert curve["emergence_score"] == pytest.approx(35.0)
-    assert payload["settings"]["records"] == 0
+    assert payload["settings"]["records"] is None
+    assert payload["settings"]["score_rows"] == 4
+    md = (Path(payload["settings"]["out"]) / "report.md").read_text()
+    assert "| score rows read |" in md and "records read" not in md
+    assert "Figures were not drawn (--no-figures)." in md
 
 
 def test_analyze_leaves_input_unchanged(records_csv, tmp_path, capsys):

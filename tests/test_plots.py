@@ -4,6 +4,7 @@ The analysis is of simulated families (emergence.simulate), whose scores the fig
 exactly: every expected number below is read from ``analysis.scores`` or ``analysis.curves``.
 """
 
+import io
 import warnings
 
 import numpy as np
@@ -194,3 +195,49 @@ def test_checkpoints_on_compute_axis_one_line_per_model():
     assert len(ax.lines) == 2
     for line, params in zip(ax.lines, (1e8, 1e9), strict=True):
         np.testing.assert_allclose(line.get_xdata(), 6 * params * np.array([1e9, 1e10, 1e11]))
+
+
+def test_overview_on_compute_axis_draws_one_line_per_model():
+    """Checkpoints of two sizes on x=compute: each model's own points, not one zig-zag through sizes."""
+    rows = []
+    for params in (1e8, 1e9):
+        for tokens in (1e9, 1e10, 1e11):
+            acc = 0.9 if params * tokens >= 1e19 else 0.0
+            for metric, kind, value in (("exact_match", "discontinuous", acc),
+                                        ("target_logprob", "smooth", -10 / np.log10(params * tokens))):
+                rows.append({"family": "f", "model": f"m{params:.0e}", "params": params, "tokens": tokens,
+                             "compute": 6 * params * tokens, "task": "t", "metric": metric, "kind": kind,
+                             "value": value})
+    data = pd.DataFrame(rows)
+    verdicts = pd.DataFrame({"family": ["f"], "task": ["t"], "discontinuous": ["exact_match"],
+                             "smooth": ["target_logprob"], "verdict": ["mirage"]})
+    lines = plots.overview_data(data, verdicts, x="compute")
+    assert sorted(lines["model"].unique()) == ["m1e+08", "m1e+09"]
+    own = lines[(lines["model"] == "m1e+08") & (lines["role"] == "discontinuous")]
+    np.testing.assert_allclose(own["compute"], 6e8 * np.array([1e9, 1e10, 1e11]))
+    fig = plots.plot_overview(data, verdicts=verdicts, x="compute")
+    assert len(fig.axes[0].lines) == 4  # 2 models x (discontinuous, smooth)
+
+
+def test_plot_curve_refuses_several_curves(analysis):
+    """Without family/task the rows of many curves would be averaged into one meaningless line."""
+    with pytest.raises(EmergenceError, match=r"several \(family, task\) pairs.*pass family= and task="):
+        plots.plot_curve(analysis.scores, metric="exact_match")
+
+
+def test_plot_curve_warns_when_models_share_a_scale():
+    data = pd.DataFrame({"family": "f", "task": "t", "metric": "acc", "model": ["a", "b", "c"],
+                         "params": [1e8, 1e9, 1e10], "tokens": [3e11] * 3, "value": [0.1, 0.2, 0.3]})
+    with pytest.warns(UserWarning, match="shared by several models.*averaged"):
+        ax = plots.plot_curve(data, metric="acc", x="tokens")
+    np.testing.assert_allclose(ax.lines[0].get_ydata(), [0.2])
+
+
+def test_dollar_in_names_is_text():
+    """A single '$' would start mathtext and fail when the figure is drawn."""
+    data = pd.DataFrame({"family": "f", "task": "t", "metric": "price_$", "model": ["a", "b"],
+                         "params": [1e8, 1e9], "value": [0.1, 0.2]})
+    ax = plots.plot_curve(data, metric="price_$", label="cost $5")
+    assert ax.get_ylabel() == r"price_\$"
+    assert ax.lines[0].get_label() == r"cost \$5"
+    ax.figure.savefig(io.BytesIO(), format="png")  # would raise on unescaped '$'

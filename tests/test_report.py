@@ -15,7 +15,7 @@ import pandas as pd
 import pytest
 
 import emergence
-from emergence.report import input_files, slug, write_report
+from emergence.report import draw_figures, figure_name, input_files, write_report
 from tests.conftest import ROOT
 
 
@@ -46,7 +46,7 @@ def test_report_folder_contents(report, analysis):
     tasks = analysis.verdicts.groupby(["family", "task"]).ngroups
     figures = sorted(p.name for p in (out / "figures").iterdir())
     assert len(figures) == 2 + tasks
-    assert f"task-{slug('toy-sharp', 'toy_length_5')}.png" in figures
+    assert figure_name("toy-sharp", "toy_length_5") in figures
     assert len(pd.read_csv(out / "verdicts.csv")) == len(analysis.verdicts)
 
 
@@ -111,6 +111,80 @@ def test_write_report_without_figures(analysis, tmp_path):
     out = write_report(analysis, tmp_path / "r", figures=False)
     assert not (out / "figures").exists()
     assert "<figure" not in (out / "report.html").read_text()
+    assert "Figures were not drawn (--no-figures)." in (out / "report.md").read_text()
+
+
+def _scores(rows):
+    return pd.DataFrame([{"family": f, "model": f"m{p:g}", "params": p, "task": t, "metric": m,
+                          "value": v, "stderr": 0.01, "n": 500}
+                         for f, t, m, values in rows for p, v in zip((1e8, 1e9, 1e10, 1e11), values,
+                                                                       strict=True)])
+
+
+def _analyze(scores):
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        return emergence.analyze(scores=scores, bootstrap=100, seed=0)
+
+
+def test_figure_names_of_similar_tasks_differ():
+    """'a/b' and 'a-b' have one slug; their figures must not overwrite each other."""
+    assert figure_name("f", "a/b") != figure_name("f", "a-b")
+    assert figure_name("f", "a/b").startswith("task-f--a-b-") and figure_name("f", "a/b").endswith(".png")
+    values = (0.01, 0.02, 0.3, 0.9)
+    analysis = _analyze(_scores([("f", "a/b", "exact_match", values), ("f", "a-b", "exact_match", values)]))
+    figures = draw_figures(analysis)
+    assert set(figures.task_images) == {("f", "a/b"), ("f", "a-b")}
+    assert len(set(figures.task_images.values())) == 2
+
+
+def test_dollar_in_names_is_drawn_as_text(tmp_path):
+    """A '$' in a family or task name is text, not mathtext (one '$' used to stop the report)."""
+    values = (0.01, 0.02, 0.3, 0.9)
+    logprob = (-9.0, -6.0, -3.0, -0.5)
+    analysis = _analyze(_scores([("fam$1", "cost $5", "exact_match", values),
+                                 ("fam$1", "cost $5", "target_logprob", logprob)]))
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # no figure left out
+        out = write_report(analysis, tmp_path / "r")
+    names = [p.name for p in (out / "figures").iterdir()]
+    assert figure_name("fam$1", "cost $5") in names
+    from emergence import plots
+
+    fig = plots.plot_task(analysis.scores, family="fam$1", task="cost $5")
+    assert fig._suptitle.get_text() == r"fam\$1 / cost \$5"
+
+
+def test_a_figure_that_fails_is_left_out_with_a_warning(analysis, tmp_path, monkeypatch):
+    from emergence import plots
+
+    def broken(*args, **kwargs):
+        raise ValueError("boom")
+
+    monkeypatch.setattr(plots, "plot_overview", broken)
+    with pytest.warns(emergence.EmergenceWarning, match="overview.png could not be drawn"):
+        out = write_report(analysis, tmp_path / "r")
+    assert not (out / "figures" / "overview.png").exists()
+    assert "Figure overview.png could not be drawn: ValueError: boom" in (out / "report.md").read_text()
+
+
+def test_tasks_without_a_pair_get_figures(tmp_path):
+    """Scores with accuracy only: no verdict, but each task is still drawn against scale."""
+    analysis = _analyze(_scores([("f", "t1", "acc", (0.25, 0.3, 0.4, 0.7)),
+                                 ("f", "t2", "acc", (0.2, 0.25, 0.3, 0.35))]))
+    assert analysis.verdicts.empty
+    out = write_report(analysis, tmp_path / "r")
+    figures = sorted(p.name for p in (out / "figures").iterdir())
+    assert figures == sorted(["emergence_scores.png", figure_name("f", "t1"), figure_name("f", "t2")])
+    md = (out / "report.md").read_text()
+    assert "No discontinuous/smooth metric pair to judge" in md
+    assert "from the reported standard errors" not in md  # no verdict table, no ES note
+
+
+def test_markdown_escapes_names():
+    from emergence.report import _md
+
+    assert _md("a|b [x](y) <b>&") == r"a\|b \[x\](y) &lt;b&gt;&amp;"
 
 
 def test_write_report_refuses_non_empty(analysis, tmp_path):
@@ -135,6 +209,7 @@ def test_report_renders_in_headless_chromium(report, analysis):
     if check.find_chromium() is None:
         pytest.skip("Chromium is not installed (apt-get install chromium) ")
     seen = check.check_page(report[0] / "report.html")
+    assert seen.ok
     assert seen.images == len(list((report[0] / "figures").iterdir()))
     assert seen.images_loaded == seen.images
     assert seen.verdict_rows == len(analysis.verdicts)

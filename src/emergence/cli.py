@@ -214,7 +214,8 @@ def _analyze(args) -> int:
     settings = {
         "sources": [str(s) for s in sources],
         "files": [str(f) for f in tables.files],
-        "records": 0 if tables.records is None else len(tables.records),
+        "records": None if records is None else len(records),
+        "score_rows": None if scores is None else len(scores),
         "metrics": args.metrics,
         "pairs": args.pairs,
         "command": "python -m emergence " + " ".join(shlex.quote(a) for a in args.argv),
@@ -224,6 +225,7 @@ def _analyze(args) -> int:
     out = write_report(result, args.out, files=tables.files, settings=shown, force=args.force,
                        figures=not args.no_figures, progress=_progress("drawing figures"))
     settings["out"] = str(out)
+    settings["no_figures"] = bool(args.no_figures)
     if args.format == "json":
         payload = {"settings": settings,
                    "verdicts": _json_rows(result.verdicts), "curves": _json_rows(result.curves)}
@@ -333,7 +335,8 @@ def _text_report(result, settings) -> str:
     lines.append("; ".join(f"{n} {v}" for v, n in counts.items()))
     if curves["emergence_score"].abs().eq(float("inf")).any():
         lines.append("ES inf: at least half of the curve's steps are flat, so its median step is 0.")
-    lines.append(f"wrote {settings['out']}/report.html (open it in a browser), report.md, figures/, "
+    figures = "" if settings.get("no_figures") else "figures/, "
+    lines.append(f"wrote {settings['out']}/report.html (open it in a browser), report.md, {figures}"
                  "verdicts.csv, curves.csv and scores.csv")
     return "\n".join(lines)
 

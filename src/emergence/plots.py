@@ -21,6 +21,7 @@ in a notebook they display like any figure.
 from __future__ import annotations
 
 import textwrap
+import warnings
 from collections.abc import Sequence
 
 import numpy as np
@@ -63,9 +64,18 @@ COLORS = {"discontinuous": "#D55E00", "smooth": "#0072B2", "predicted": "#009E73
 VERDICT_ORDER = ("emergent", "mirage", "inconclusive", "no emergence")
 
 
+def plain(text) -> str:
+    """Text from the data, shown as written: ``$`` escaped so matplotlib does not read it as math.
+
+    A task or model name with one ``$`` would otherwise stop the drawing with a mathtext parse error,
+    and one with two would be typeset as a formula.
+    """
+    return str(text).replace("$", r"\$")
+
+
 def metric_label(metric: str) -> str:
     """Axis label of a metric (its name when unknown)."""
-    return METRIC_LABELS.get(str(metric), str(metric))
+    return METRIC_LABELS.get(str(metric), plain(metric))
 
 
 def scale_label(x: str) -> str:
@@ -145,6 +155,7 @@ def plot_curve(
     label: str | None = None,
     chance: bool = True,
     title: str | None = None,
+    band_label: str = "95%",
 ):
     """One metric against scale, with its bootstrap interval band and the chance level.
 
@@ -162,8 +173,11 @@ def plot_curve(
     ax : Axes, optional
         Where to draw; a new figure when not given.
     color, label, title : str, optional
+        ``label`` is shown as written (``$`` is not math); ``title`` is passed to matplotlib as is.
     chance : bool
         Draw the chance level (when the data gives one above 0).
+    band_label : str
+        What the band's interval is (the analysis's level), for the legend.
 
     Returns
     -------
@@ -172,7 +186,20 @@ def plot_curve(
     part = _select(data, family=family, task=task, metric=metric)
     if part.empty:
         raise EmergenceError(f"no rows for metric={metric!r}, family={family!r}, task={task!r}")
+    identity = [c for c in ("family", "task") if c in part]
+    if identity and len(part[identity].drop_duplicates()) > 1:
+        found = part[identity].drop_duplicates().head(3).to_dict("records")
+        raise EmergenceError(
+            f"plot_curve draws one curve, but metric={metric!r} has rows of several (family, task) "
+            f"pairs, e.g. {found}; pass family= and task= to choose one")
     x = _choose_x(part, x)
+    if "model" in part and part["model"].nunique() > 1 and not _several_points_per_model(part, x):
+        shared = part.groupby(x)["model"].nunique()
+        if (shared > 1).any():
+            warnings.warn(
+                f"plot_curve: {int((shared > 1).sum())} value(s) of {x} are shared by several models "
+                f"(e.g. {x}={shared[shared > 1].index[0]:g}); their points are averaged. Choose a scale "
+                "that tells the models apart (params, compute).", stacklevel=2)
     if ax is None:
         from matplotlib.figure import Figure
 
@@ -183,13 +210,13 @@ def plot_curve(
     xs = points[x].to_numpy(dtype=float)
     if _several_points_per_model(part, x):
         # training checkpoints on a compute or tokens axis: one line per model, lighter = smaller
-        _per_model_lines(part, x, ax, color, label or metric)
+        _per_model_lines(part, x, ax, color, plain(label or metric))
     else:
         if {"ci_lo", "ci_hi"} <= set(points) and points[["ci_lo", "ci_hi"]].notna().any().all():
-            band = "95% bootstrap interval"
+            band = f"{band_label} bootstrap interval"
             ax.fill_between(xs, points["ci_lo"], points["ci_hi"], color=color, alpha=0.2, linewidth=0,
                             label=None if band in ax.get_legend_handles_labels()[1] else band)
-        ax.plot(xs, points["value"], marker="o", markersize=4, color=color, label=label or metric)
+        ax.plot(xs, points["value"], marker="o", markersize=4, color=color, label=plain(label or metric))
     known = points["chance"].dropna() if "chance" in points else pd.Series(dtype=float)
     level = float(known.mean()) if len(known) else np.nan
     if chance and np.isfinite(level) and level > 0:
@@ -277,6 +304,7 @@ def plot_task(
     pairs: dict[str, Sequence[str]] | None = None,
     mirage_check: bool = True,
     ncols: int = 3,
+    level: float = 0.95,
 ):
     """One (family, task): discontinuous and smooth curves side by side against scale.
 
@@ -296,6 +324,8 @@ def plot_task(
         Add the panel of :func:`plot_mirage_check` when the data has the predictor.
     ncols : int
         Panels per row.
+    level : float
+        Coverage of the bootstrap bands (``Analysis.settings["level"]``), for the legend.
 
     Returns
     -------
@@ -320,17 +350,23 @@ def plot_task(
     ncols = -(-n // nrows)  # balanced rows: 4 panels as 2 x 2, not 3 + 1
     fig = Figure(figsize=(4.3 * ncols, 3.5 * nrows + 0.5), layout="constrained")
     axes = np.atleast_1d(fig.subplots(nrows, ncols, squeeze=False)).ravel()
+    # checkpoints of several sizes on a compute/tokens axis: drawn one line per model, while the
+    # emergence score is that of all checkpoints pooled into one curve ordered by x
+    pooled = _several_points_per_model(part, x)
     for ax, (metric, partner) in zip(axes, panels, strict=False):
         curve = _lookup(curves, family=family, task=task, metric=metric)
-        lines = [metric, _es_text(curve)]
+        lines = [plain(metric), _es_text(curve)]
+        if curve is not None and pooled:
+            lines[1] += " (checkpoints pooled)"
         if partner is not None:
             verdict = _lookup(verdicts, family=family, task=task, discontinuous=partner, smooth=metric)
             if verdict is not None:
-                lines.append(f"vs {partner}: {verdict['verdict'].upper()}")
-        plot_curve(part, metric=metric, x=x, ax=ax, title="\n".join(t for t in lines if t))
+                lines.append(f"vs {plain(partner)}: {verdict['verdict'].upper()}")
+        plot_curve(part, metric=metric, x=x, ax=ax, title="\n".join(t for t in lines if t),
+                   band_label=f"{level:.0%}")
         ax.legend(fontsize="x-small", loc="best")
     for ax, d in zip(axes[len(panels):], checks, strict=False):
-        plot_mirage_check(part, discontinuous=d, x=x, ax=ax)
+        plot_mirage_check(part, discontinuous=d, x=x, ax=ax, band_label=f"{level:.0%}")
     for ax in axes[n:]:
         ax.set_visible(False)
     verdict_text = ""
@@ -340,7 +376,7 @@ def plot_task(
             counts = mine["verdict"].value_counts()
             verdict_text = " — verdicts: " + ", ".join(
                 f"{counts[v]} {v}" for v in VERDICT_ORDER if v in counts)
-    fig.suptitle(f"{family} / {task}{verdict_text}", fontsize="large")
+    fig.suptitle(f"{plain(family)} / {plain(task)}{verdict_text}", fontsize="large")
     return fig
 
 
@@ -352,6 +388,7 @@ def plot_mirage_check(
     family: str | None = None,
     task: str | None = None,
     ax=None,
+    band_label: str = "95%",
 ):
     """Observed discontinuous curve against the curve its smooth predictor implies.
 
@@ -367,7 +404,7 @@ def plot_mirage_check(
         A scores table holding both the discontinuous metric and its predictor.
     discontinuous : str
         ``"exact_match"`` or ``"multiple_choice_grade"`` (see :data:`emergence.analysis.PREDICTORS`).
-    x, family, task, ax
+    x, family, task, ax, band_label
         As in :func:`plot_curve`.
 
     Returns
@@ -382,8 +419,9 @@ def plot_mirage_check(
                              f"Got {discontinuous!r} instead.")
     part = _select(data, family=family, task=task)
     ax = plot_curve(part, metric=discontinuous, x=x, ax=ax, color=COLORS["discontinuous"],
-                    label=f"{discontinuous} (observed)")
+                    label=f"{discontinuous} (observed)", band_label=band_label)
     plot_curve(part, metric=predictor, x=x, ax=ax, color=COLORS["predicted"], chance=False,
+               band_label=band_label,
                label=f"mean {predictor} (predicted)")
     ax.set_ylabel(metric_label(discontinuous))
     ax.set_title("mirage check: observed vs\npredicted from the smooth metric", fontsize="medium")
@@ -408,7 +446,7 @@ def overview_data(data: pd.DataFrame, verdicts: pd.DataFrame, *, x: str | None =
     judged against it, each on the scale it was judged on (discontinuous as reported, smooth
     straightened, see :func:`emergence.stats.linearize`) and rescaled to 0..1 by :func:`relative`.
     """
-    from emergence.stats import linearize
+    from emergence.stats import LINEARIZE, linearize
 
     x = _choose_x(data, x)
     rows = []
@@ -417,24 +455,28 @@ def overview_data(data: pd.DataFrame, verdicts: pd.DataFrame, *, x: str | None =
         verdict = ", ".join(f"{(mine['verdict'] == v).sum()} {v}" for v in VERDICT_ORDER
                             if (mine["verdict"] == v).any())
         for role, metric in (("discontinuous", first["discontinuous"]), ("smooth", first["smooth"])):
-            points = _curve_points(_select(data, family=family, task=task, metric=metric), x)
+            part = _select(data, family=family, task=task, metric=metric)
+            per_model = _several_points_per_model(part, x)
+            points = (part.groupby(["model", x], sort=True)["value"].mean().reset_index() if per_model
+                      else _curve_points(part, x).assign(model=None))
+            points = points[np.isfinite(points[x].to_numpy(dtype=float)) & (points[x] > 0)]
             if points.empty:
                 continue
-            part = _select(data, family=family, task=task, metric=metric)
             higher = part["higher_is_better"].iloc[0] if "higher_is_better" in part else True
             higher = True if higher is None or higher != higher else bool(higher)
             y = points["value"].to_numpy(dtype=float)
-            if role == "smooth":
-                y = linearize(metric, y, edge=1e-6)  # oriented higher-better where straightened
-                from emergence.stats import LINEARIZE
-
-                higher = True if str(metric).split(",")[0] in LINEARIZE else higher
+            if role == "smooth" and str(metric).split(",")[0] in LINEARIZE:
+                # straightened as the analysis does it, down to the resolution of n examples
+                n = part["n"].min() if "n" in part and part["n"].notna().any() else None
+                y = linearize(metric, y, edge=0.5 / n if n else 1e-3)  # now oriented higher-better
+                higher = True
             rows.append(pd.DataFrame({
                 "family": family, "task": task, "verdict": verdict, "role": role, "metric": metric,
-                x: points[x].to_numpy(dtype=float), "relative": relative(y, higher_is_better=higher),
+                "model": points["model"].to_numpy(dtype=object), x: points[x].to_numpy(dtype=float),
+                "relative": relative(y, higher_is_better=higher),
             }))
     if not rows:
-        return pd.DataFrame(columns=["family", "task", "verdict", "role", "metric", x, "relative"])
+        return pd.DataFrame(columns=["family", "task", "verdict", "role", "metric", "model", x, "relative"])
     return pd.concat(rows, ignore_index=True)
 
 
@@ -486,11 +528,20 @@ def plot_overview(
     for ax, (family, task) in zip(axes, shown, strict=False):
         mine = lines[(lines["family"] == family) & (lines["task"] == task)]
         for role, line in mine.groupby("role", sort=False):
-            ax.plot(line[x], line["relative"], marker="o", markersize=3, color=COLORS[role],
-                    label=line["metric"].iloc[0])
+            label = plain(line["metric"].iloc[0])
+            models = line["model"].dropna().unique() if "model" in line else ()
+            if len(models):  # checkpoints: one thin line per model
+                for i, model in enumerate(models):
+                    own = line[line["model"] == model]
+                    ax.plot(own[x], own["relative"], marker=".", markersize=2, linewidth=0.8,
+                            color=COLORS[role], alpha=0.7, label=label if i == 0 else None)
+            else:
+                ax.plot(line[x], line["relative"], marker="o", markersize=3, color=COLORS[role],
+                        label=label)
         format_scale_axis(ax, x)
         ax.set_xlabel("")
-        ax.set_title(_wrap(f"{family} / {task}", 34) + "\n" + mine["verdict"].iloc[0], fontsize="small")
+        ax.set_title(_wrap(f"{plain(family)} / {plain(task)}", 34) + "\n" + mine["verdict"].iloc[0],
+                     fontsize="small")
         ax.tick_params(labelsize="x-small")
         ax.legend(fontsize="xx-small", loc="upper left")
         ax.grid(True, alpha=0.3)
@@ -574,7 +625,7 @@ def plot_emergence_scores(
         points.groupby("metric")["plotted"].median().sort_values(ascending=False).index.tolist())
     order = [m for m in order if m in set(points["metric"])]
     counts = points["metric"].value_counts()
-    labels = {m: f"{m} ({counts[m]})" for m in order}
+    labels = {m: f"{plain(m)} ({counts[m]})" for m in order}
     shown = points.assign(label=points["metric"].map(labels))
     label_order = [labels[m] for m in order]
     hidden = int(shown["plotted"].isna().sum())

@@ -121,9 +121,21 @@ def input_files(files) -> list[InputFile]:
 
 
 def slug(*parts: str) -> str:
-    """A file-name-safe name: ``slug("toy", "a/b c")`` -> ``"toy--a-b-c"``."""
+    """A file-name-safe name: ``slug("toy", "a/b c")`` -> ``"toy--a-b-c"``.
+
+    Different names can give one slug (``a/b`` and ``a-b``); :func:`figure_name` adds a hash.
+    """
     cleaned = ["".join(c if c.isalnum() or c in "._" else "-" for c in str(p)).strip("-") for p in parts]
     return "--".join(cleaned)
+
+
+def figure_name(family: str, task: str) -> str:
+    """The file name of a per-task figure: readable slug plus a short hash of the exact names.
+
+    The hash keeps two tasks whose names differ only in punctuation (``a/b``, ``a-b``) apart.
+    """
+    digest = hashlib.sha1(f"{family}\0{task}".encode()).hexdigest()[:8]
+    return f"task-{slug(family, task)[:80]}-{digest}.png"
 
 
 def _png(fig) -> bytes:
@@ -134,64 +146,92 @@ def _png(fig) -> bytes:
 
 @dataclass(frozen=True)
 class Figures:
-    """The figures of a report: file name under ``figures/`` -> (caption, PNG bytes)."""
+    """The figures of a report: file name under ``figures/`` -> (caption, PNG bytes).
+
+    ``task_images`` maps (family, task) to its file name; ``left_out`` counts per-task figures not
+    drawn because of the cap; ``failed`` lists (figure, error) of figures that could not be drawn.
+    """
 
     images: dict[str, tuple[str, bytes]]
     task_images: dict[tuple[str, str], str]
     left_out: int = 0
+    failed: tuple[tuple[str, str], ...] = ()
+    skipped: bool = False  # figures were not asked for (``--no-figures``)
 
 
 def draw_figures(analysis, *, max_task_figures: int = 60, progress=None) -> Figures:
-    """Draw the overview, the emergence-score distribution and one figure per judged (family, task).
+    """Draw the overview, the emergence-score distribution and one figure per (family, task).
+
+    Tasks with a verdict come first (the interesting verdicts first), then tasks with no
+    discontinuous/smooth pair (their metrics against scale). A figure that fails to draw is left out
+    with a warning and listed in ``failed``; the rest of the report is still written.
 
     Parameters
     ----------
     analysis : Analysis
     max_task_figures : int
-        At most this many per-task figures (the interesting verdicts first); the rest are counted in
-        ``left_out``.
+        At most this many per-task figures; the rest are counted in ``left_out``.
     progress : callable, optional
         Called as ``progress(done, total)`` after each figure.
     """
+    import warnings
+
     from emergence import plots
+    from emergence.errors import EmergenceWarning
 
     scores, curves, verdicts = analysis.scores, analysis.curves, analysis.verdicts
     x = analysis.settings.get("x")
+    level = float(analysis.settings.get("level", 0.95))
     rank = {v: i for i, v in enumerate(plots.VERDICT_ORDER)}
-    keys = []
+    keys: list[tuple[str, str]] = []
     if not verdicts.empty:
         best = verdicts.assign(_r=verdicts["verdict"].map(rank)).groupby(["family", "task"])["_r"].min()
         keys = sorted(best.index, key=lambda k: (best[k], k))
+    if not scores.empty:
+        judged = set(keys)
+        keys += sorted(k for k in dict.fromkeys(zip(scores["family"].astype(str), scores["task"].astype(str),
+                                                    strict=True)) if k not in judged)
     shown, left_out = keys[:max_task_figures], max(0, len(keys) - max_task_figures)
-    total = 2 + len(shown)
+    scored = not curves.empty and plots.emergence_score_data(curves)["plotted"].notna().any()
+    total = int(not verdicts.empty) + int(scored) + len(shown)
     images: dict[str, tuple[str, bytes]] = {}
     task_images: dict[tuple[str, str], str] = {}
+    failed: list[tuple[str, str]] = []
+    count = 0
 
-    def done():
-        if progress is not None:
-            progress(len(images), total)
+    def attempt(name: str, caption: str, draw) -> bool:
+        nonlocal count
+        count += 1
+        try:
+            images[name] = (caption, _png(draw()))
+        except Exception as error:
+            failed.append((name, f"{type(error).__name__}: {error}".splitlines()[0]))
+            warnings.warn(f"figure {name} could not be drawn and is left out: {failed[-1][1]}",
+                          EmergenceWarning, stacklevel=3)
+            return False
+        finally:
+            if progress is not None:
+                progress(count, total)
+        return True
 
     if not verdicts.empty:
-        images["overview.png"] = (
-            "Every judged (family, task): the discontinuous metric (orange) and its first smooth partner "
-            "(blue), each rescaled to 0..1 on the scale it is judged on.",
-            _png(plots.plot_overview(scores, verdicts=verdicts, x=x)))
-        done()
-    scored = not curves.empty and plots.emergence_score_data(curves)["plotted"].notna().any()
+        attempt("overview.png",
+                "Every judged (family, task): the discontinuous metric (orange) and its first smooth "
+                "partner (blue), each rescaled to 0..1 on the scale it is judged on.",
+                lambda: plots.plot_overview(scores, verdicts=verdicts, x=x))
     if scored:  # at least one curve with a score to draw (not a single-scale run)
-        images["emergence_scores.png"] = (
-            "Emergence scores per metric across all curves (the form of Schaeffer et al. 2023, Fig. 5); "
-            "the dashed line is the score of a straight line at these scales.",
-            _png(plots.plot_emergence_scores(curves).figure))
-        done()
+        attempt("emergence_scores.png",
+                "Emergence scores per metric across all curves (the form of Schaeffer et al. 2023, "
+                "Fig. 5); the dashed line is the score of a straight line at these scales.",
+                lambda: plots.plot_emergence_scores(curves).figure)
     for family, task in shown:
-        name = f"task-{slug(family, task)}.png"
-        fig = plots.plot_task(scores, family=family, task=task, x=x, curves=curves, verdicts=verdicts,
-                              pairs=analysis.pairs or None)
-        images[name] = (f"{family} / {task}", _png(fig))
-        task_images[(family, task)] = name
-        done()
-    return Figures(images, task_images, left_out)
+        name = figure_name(family, task)
+        if attempt(name, f"{family} / {task}",
+                   lambda f=family, t=task: plots.plot_task(
+                       scores, family=f, task=t, x=x, curves=curves, verdicts=verdicts,
+                       pairs=analysis.pairs or None, level=level)):
+            task_images[(family, task)] = name
+    return Figures(images, task_images, left_out, tuple(failed))
 
 
 def _fmt(value, digits: int = 1) -> str:
@@ -220,11 +260,33 @@ def _verdict_rows(verdicts: pd.DataFrame) -> pd.DataFrame:
         ["_r", "family", "task", "discontinuous", "smooth"], kind="stable").drop(columns="_r")
 
 
+def _es_note(analysis, settings: dict) -> str:
+    """How to read the ES columns, with the run's interval level and where the intervals come from."""
+    level = float(settings.get("level", 0.95))
+    per_example = "per_example" in analysis.scores and analysis.scores["per_example"].fillna(False).any()
+    source = ("a paired bootstrap over examples" if per_example
+              else "the reported standard errors (normal replicates)")
+    return (f"ES: emergence score with its {level:.0%} bootstrap interval, from {source} (smooth metrics "
+            "on their straightened scale); q: Benjamini-Hochberg q-value of the discontinuous curve's "
+            "sharpness test.")
+
+
+def _figure_notes(figures: Figures) -> list[str]:
+    notes = []
+    if figures.skipped:
+        notes.append("Figures were not drawn (--no-figures).")
+    if figures.left_out:
+        notes.append(f"{figures.left_out} more (family, task) figures were not drawn (limit reached; "
+                     "see scores.csv).")
+    notes += [f"Figure {name} could not be drawn: {error}" for name, error in figures.failed]
+    return notes
+
+
 def _settings_lines(settings: dict) -> list[tuple[str, str]]:
     keys = [("x", "x-axis (scale)"), ("bootstrap", "bootstrap replicates"), ("seed", "seed"),
             ("level", "interval coverage"), ("sharp_ratio", "sharp ratio (× straight line's ES)"),
-            ("alpha", "BH level α"), ("records", "records read"), ("metrics", "metrics"),
-            ("pairs", "pairs"), ("command", "command")]
+            ("alpha", "BH level α"), ("records", "records read"), ("score_rows", "score rows read"),
+            ("metrics", "metrics"), ("pairs", "pairs"), ("command", "command")]
     return [(label, str(settings[key])) for key, label in keys if settings.get(key) not in (None, "")]
 
 
@@ -247,9 +309,7 @@ def render_markdown(analysis, *, settings: dict, inputs: list[InputFile], figure
         counts = v["verdict"].value_counts()
         out += [f"- **{name}** ({counts.get(name, 0)}): {meaning}" for name, meaning in
                 VERDICT_MEANINGS.items()]
-        out += ["", "ES: emergence score with its 95% paired-bootstrap interval (smooth metrics on their "
-                "straightened scale); q: Benjamini-Hochberg q-value of the discontinuous curve's "
-                "sharpness test.", "",
+        out += ["", _md(_es_note(analysis, settings)), "",
                 "| verdict | family | task | discontinuous | smooth | ES discontinuous | ES smooth | "
                 "straight line | q | reason |", "|---|---|---|---|---|---|---|---:|---:|---|"]
         for row in _verdict_rows(v).itertuples():
@@ -261,8 +321,7 @@ def render_markdown(analysis, *, settings: dict, inputs: list[InputFile], figure
     out += ["", "## Figures", ""]
     for name, (caption, _) in figures.images.items():
         out += [f"![{_md(caption)}](figures/{name})", "", f"*{_md(caption)}*", ""]
-    if figures.left_out:
-        out += [f"{figures.left_out} more (family, task) figures were not drawn (limit reached).", ""]
+    out += [line for note in _figure_notes(figures) for line in (_md(note), "")]
     out += ["## Files", "", "- `verdicts.csv`: one row per (family, task, discontinuous, smooth) pair",
             "- `curves.csv`: one row per (family, task, metric): curve statistics, tests, intervals",
             "- `scores.csv`: one row per (family, model, task, metric): value, stderr, n, interval", ""]
@@ -270,7 +329,11 @@ def render_markdown(analysis, *, settings: dict, inputs: list[InputFile], figure
 
 
 def _md(text) -> str:
-    return str(text).replace("|", "\\|").replace("\n", " ")
+    """Text from the data, shown as written in Markdown (no table breaks, links or raw HTML)."""
+    text = str(text).replace("\\", "\\\\").replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+    for c in "|[]*_`":
+        text = text.replace(c, "\\" + c)
+    return text.replace("\n", " ")
 
 
 _CSS = """
@@ -364,9 +427,8 @@ def render_html(analysis, *, settings: dict, inputs: list[InputFile], figures: F
                   f"<b>{counts.get(name, 0)}</b>: {e(meaning)}</li>"
                   for name, meaning in VERDICT_MEANINGS.items()]
         parts.append("</ul>")
-        parts.append("<p>Grouped by verdict; click a column header to sort. ES: emergence score with its "
-                     "95% paired-bootstrap interval (smooth metrics on their straightened scale); q: "
-                     "Benjamini-Hochberg q-value of the discontinuous curve's sharpness test.</p>")
+        note = e(_es_note(analysis, settings))
+        parts.append(f"<p>Grouped by verdict; click a column header to sort. {note}</p>")
         heads = ["verdict", "family", "task", "discontinuous", "smooth", "ES discontinuous", "ES smooth",
                  "straight line", "q", "reason"]
         parts.append('<div class="wide"><table class="sortable" id="verdicts"><thead><tr>'
@@ -393,8 +455,7 @@ def render_html(analysis, *, settings: dict, inputs: list[InputFile], figures: F
         parts.append(f'<figure id="fig-{e(name[:-4])}"><img alt="{e(caption)}" '
                      f'src="data:image/png;base64,{data}"><figcaption>{e(caption)} '
                      f"(<code>figures/{e(name)}</code>)</figcaption></figure>")
-    if figures.left_out:
-        parts.append(f"<p>{figures.left_out} more (family, task) figures were not drawn (limit reached).</p>")
+    parts += [f"<p>{e(note)}</p>" for note in _figure_notes(figures)]
     parts += [f"<script>{_JS}</script>", "</body></html>"]
     return "\n".join(parts)
 
@@ -447,7 +508,7 @@ def write_report(
                 **analysis.settings, **(settings or {})}
     inputs = input_files(files)
     drawn = draw_figures(analysis, max_task_figures=max_task_figures, progress=progress) if figures \
-        else Figures({}, {}, 0)
+        else Figures({}, {}, 0, skipped=True)
     scores = analysis.scores.drop(columns=[c for c in ("per_example",) if c in analysis.scores])
     writers: dict[str, Callable[[Path], None]] = {
         "verdicts.csv": lambda path: analysis.verdicts.to_csv(path, index=False),
