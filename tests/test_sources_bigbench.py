@@ -190,3 +190,12 @@ def test_not_json(tmp_path):
     path.write_text(FIXTURE.read_text()[:300])
     with pytest.raises(SchemaError, match="not valid JSON"):
         load(path, format_in="bigbench")
+
+
+def test_sizes_win_over_total_params(tmp_path):
+    """A size given with --sizes (here BIG-G 2m's non_embedding_params) replaces total_params."""
+    path = tmp_path / "scores_BIG-G_T=0_2m.json"
+    path.write_text(json.dumps(fixture_data()))
+    assert (load_quietly(path)["params"] != 2_098_048).all()
+    table = load_quietly(path, options=ReadOptions(sizes={"2m": 2_098_048}))
+    assert (table["params"] == 2_098_048).all()

@@ -339,3 +339,14 @@ def test_lm_eval_single_loglikelihood_gives_target_logprob(tmp_path):
     assert records["target_logprob"].tolist() == [-1.5, -4.0]
     assert records["correct"].tolist() == [1.0, 0.0]
     assert compute(records, "sequence_prob") == pytest.approx(np.exp([-1.5, -4.0]))
+
+
+def test_sizes_win_over_a_params_column(tmp_path):
+    """--sizes names the model: its size replaces the file's params column (1.4b -> 1.2e9)."""
+    rows = {"doc_id": [0, 1], "target": ["18", "7"], "resps": [[["18"]], [["8"]]],
+            "filtered_resps": [["18"], ["8"]], "exact_match": [1.0, 0.0], "params": ["1.4b", "1.4b"]}
+    folder = tmp_path / "gsm8k"
+    datasets.Dataset.from_dict(rows).save_to_disk(str(folder))
+    [shard] = folder.glob("*.arrow")
+    records = load_tables(shard, options=ReadOptions(sizes={"gsm8k": 1.2e9})).records
+    assert records["params"].tolist() == [1.2e9, 1.2e9]

@@ -528,3 +528,68 @@ def test_analyze_keeps_one_row_per_metric_and_trusts_processed_targets(shared_da
     gsm = tables.records[tables.records["task"] == "toy_gsm8k"]
     assert "target" not in gsm.dropna(axis=1, how="all")  # dropped: lm-eval processes its targets
     assert gsm["correct"].eq(1.0).all()
+
+
+# -- raw lm-eval output of the project's own model ladder (tests/data/lm_eval_ladder) --------------------
+# lm-eval 0.4.13 on arith-10k at step 19532 (analyses/ladder, `python -m analyses.ladder.run`), task
+# add_1digit under its three request types; the reference numbers are lm-eval's own aggregates in the
+# results JSON beside each samples log (results -> add_1digit_<kind>).
+
+LADDER = Path(__file__).parent / "data" / "lm_eval_ladder"
+
+
+def ladder_samples(kind: str):
+    (path,) = (LADDER / kind / "arith-10k").glob(f"samples_add_1digit_{kind}_*.jsonl")
+    return read_samples(path)
+
+
+def ladder_result(kind: str) -> dict:
+    (path,) = (LADDER / kind / "arith-10k").glob("results_*.json")
+    return orjson.loads(path.read_bytes())["results"][f"add_1digit_{kind}"]
+
+
+def test_ladder_identity_from_results_json():
+    """Model from model_args, step from revision=step19532, params from model_num_parameters."""
+    table = ladder_samples("gen")
+    assert len(table) == 100  # every 1-digit problem a+b, a, b in 0..9
+    assert set(table["model"]) == {"arith-10k"}
+    assert set(table["step"]) == {19532}
+    assert set(table["params"]) == {10880}  # config.model_num_parameters (embeddings included)
+
+
+def test_ladder_sizes_override_model_num_parameters(tmp_path):
+    """--sizes gives the non-embedding count the ladder reports; it wins over lm-eval's total."""
+    (path,) = (LADDER / "gen" / "arith-10k").glob("samples_*.jsonl")
+    table = read_samples(path, ReadOptions(sizes={"arith-10k": 10160.0}))
+    assert set(table["params"]) == {10160.0}
+
+
+def test_ladder_generate_until_exact_match_equals_lm_eval():
+    table = ladder_samples("gen")
+    ours = compute(table, "exact_match")
+    assert ours.mean() == pytest.approx(ladder_result("gen")["exact_match,none"])  # 0.42
+    assert (ours == table["correct"]).all()
+
+
+def test_ladder_loglikelihood_matches_lm_eval_perplexity_and_acc():
+    """lm-eval's loglikelihood 'perplexity' is exp(-mean over documents of the summed log-prob)."""
+    table = ladder_samples("ll")
+    reference = ladder_result("ll")
+    assert math.exp(-table["target_logprob"].mean()) == pytest.approx(reference["perplexity,none"], rel=1e-9)
+    assert table["correct"].mean() == pytest.approx(reference["acc,none"])  # is_greedy, 0.42
+    assert (table["target_logprob"] <= 0).all()
+
+
+def test_ladder_multiple_choice_grade_and_brier_equal_lm_eval():
+    table = ladder_samples("mc")
+    reference = ladder_result("mc")
+    assert (table["choice_logprobs"].map(len) == 4).all()
+    assert compute(table, "multiple_choice_grade").mean() == pytest.approx(reference["acc,none"])  # 0.86
+    assert compute(table, "brier_score").mean() == pytest.approx(reference["brier_score,none"], rel=1e-9)
+
+
+def test_ladder_folder_loads_through_the_cli(tmp_path, capsys):
+    """The three request-type folders as a user would point the CLI at them."""
+    assert main(["validate", str(LADDER)]) == 0
+    # 3 x 100 samples; results of 11 tasks: gen exact_match, ll perplexity + acc, mc acc + brier_score
+    assert "6 file(s) valid: 300 records, 55 scores" in capsys.readouterr().out

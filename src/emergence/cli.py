@@ -100,8 +100,8 @@ def _input_options(parser: argparse.ArgumentParser) -> None:
                         help="lm-evaluation-harness filter to keep when a document has several "
                         "(default: the first)")
     parser.add_argument("--sizes", metavar="FILE",
-                        help="model sizes the files do not give: a CSV 'model,params' (1.3b or 1.3e9) "
-                        "or a JSON object")
+                        help="model sizes: a CSV 'model,params' (1.3b or 1.3e9) or a JSON object; "
+                        "they win over the sizes lm-eval, HELM, BIG-bench and HF files state")
 
 
 def _read(args, sources):

@@ -42,7 +42,9 @@ class ReadOptions:
     filter : str, optional
         lm-evaluation-harness filter to keep when a document has several (default: the first).
     sizes : mapping, optional
-        Model name -> parameter count, for models whose size the files do not say.
+        Model name -> parameter count (``--sizes``): for models whose size the files do not say, and
+        winning over the size an lm-eval, HELM, BIG-bench or Hugging Face file states (e.g. to
+        use non-embedding counts). Benchmark CSVs keep their ``params`` column.
     """
 
     filter: str | None = None

@@ -12,9 +12,10 @@ How a file maps to the scores table:
 
 - ``family`` is ``model_family`` with the number of shots folded in (``"BIG-G T=0 0-shot"``), so
   that curves never mix shots; the number itself is kept in the extra column ``shots``.
-- ``model`` is ``model_name``; ``params`` is ``total_params`` (a size from ``ReadOptions.sizes`` when
-  the file gives none); ``non_embedding_params``, ``flop_matched_non_embedding_params``,
-  ``training_batch_size`` and ``training_steps`` are kept as extra columns.
+- ``model`` is ``model_name``; ``params`` is ``total_params``, unless ``ReadOptions.sizes``
+  (``--sizes``) gives the model a size, which wins; ``non_embedding_params``,
+  ``flop_matched_non_embedding_params``, ``training_batch_size`` and ``training_steps`` are kept as
+  extra columns.
 - ``task`` is ``subtask_description`` as the file gives it: ``"arithmetic"`` for the task-level entry,
   ``"arithmetic:1_digit_addition"`` for a subtask (the form of ``task``/``subtask`` in BIG-bench's task
   metadata, ``bigbench_tasks.csv``). Each subtask is then a curve of its own: curves are drawn per
@@ -139,11 +140,12 @@ def read_bigbench(path: str | Path, *, sizes: dict[str, float] | None = None) ->
     name = str(model.get("model_name") or "").strip()
     if not name:
         problems.append(f"{path}: model.model_name is missing or empty")
-    params = _number(model.get("total_params"))
-    if params is None or params <= 0:
-        # no guess from the name: BIG-G names ("2m") give the non-embedding size, not the total
-        params = (sizes or {}).get(name)
-        if params is None:
+    # a size the user gives wins (e.g. the non-embedding count); no guess from the name: BIG-G names
+    # ("2m") give the non-embedding size, not the total
+    params = (sizes or {}).get(name)
+    if params is None:
+        params = _number(model.get("total_params"))
+        if params is None or params <= 0:
             problems.append(
                 f"{path}: model.total_params is {model.get('total_params')!r}, not a positive number; give "
                 f"the size of {name!r} with --sizes FILE or ReadOptions.sizes"

@@ -24,8 +24,9 @@ Local files are those written with ``datasets`` (``Dataset.to_parquet``, ``Datas
 
 The model is the ``model`` argument, else a ``model_name`` column, else read from a folder or dataset
 named like the leaderboard's (``details_ORG__NAME``, ``ORG__NAME-details``, ``ORG__NAME``), else the
-name from ``ReadOptions.sizes`` that the file's path contains. Its size is ``params``, else a
-``params`` column, else ``ReadOptions.sizes``, else a size in the model name (``pythia-1.4b``). The
+name from ``ReadOptions.sizes`` that the file's path contains. Its size is ``params``, else
+``ReadOptions.sizes`` (``--sizes``), else a ``params`` column, else a size in the model name
+(``pythia-1.4b``). The
 task is ``task``, else a ``task`` column, else read from the file name. ``family`` is a ``family``
 column when there is one, else ``"default"``.
 """
@@ -576,12 +577,11 @@ def _params(models: pd.Series, frame: pd.DataFrame, source: str, params: float |
     given = frame["params"] if "params" in frame else pd.Series([None] * len(models))
     out, unknown = [], []
     for name, value in zip(models, given, strict=True):
-        if value is not None and not (isinstance(value, float) and math.isnan(value)):
-            out.append(value)
-            continue
-        size = sizes.get(name)
+        size = sizes.get(name)  # a size the user gives wins over the file's column
         if size is None and name is not None:
             size = sizes.get(name.split("/")[-1])
+        if size is None and value is not None and not (isinstance(value, float) and math.isnan(value)):
+            size = value
         if size is None and name is not None:
             size = params_from_name(name)
         if size is None:

@@ -43,9 +43,12 @@ The model is the ``pretrained=`` (else ``model=``/``engine=``) value of ``config
 ``model_name``. A samples file takes it from the results JSON of the same run beside it (same
 timestamp), else from its file name (0.4.0-0.4.2 names start with the model arguments) or its folder
 (0.4.3+ writes into ``<org>__<model>/``), else from :attr:`ReadOptions.sizes` when that names one model.
-The parameter count is ``config.model_num_parameters`` when the results JSON has it, else
-:func:`emergence.scale.known_params`, else a size in the name (:func:`~emergence.scale.params_from_name`),
-else :attr:`ReadOptions.sizes`. A ``revision=step<N>`` model argument gives the ``step`` column.
+The parameter count is the one :attr:`ReadOptions.sizes` gives for the model (``--sizes``: it wins,
+as ``model_num_parameters`` counts embeddings too), else ``config.model_num_parameters`` when the
+results JSON has it, else :func:`emergence.scale.known_params`, else a size in the name
+(:func:`~emergence.scale.params_from_name`). A
+``revision=step<N>`` model argument (or ``subfolder=step<N>``, or a ``pretrained`` path ending in
+``step<N>``) gives the ``step`` column.
 The family is the model name without its organisation and size (``EleutherAI/pythia-1b`` -> ``pythia``,
 ``pythia-1.4b-deduped`` -> ``pythia-deduped``), ``gpt2``/``gpt3`` for those names, else ``"default"``.
 """
@@ -380,8 +383,16 @@ def _model_of_results(data: dict) -> tuple[str | None, float | None, int | None]
 
 
 def _step_of(args: dict[str, str]) -> int | None:
-    match = re.fullmatch(r"step(\d+)", args.get("revision", ""))
-    return int(match.group(1)) if match else None
+    """The checkpoint step a model's arguments name: ``revision=step<N>`` (Pythia's branches on the
+    Hub), else ``subfolder=step<N>`` or a ``pretrained`` path ending in ``step<N>`` (local
+    checkpoints)."""
+    candidates = [args.get("revision", "")]
+    candidates += [args.get(key, "").rstrip("/").rsplit("/", 1)[-1] for key in ("subfolder", "pretrained")]
+    for value in candidates:
+        match = re.fullmatch(r"step(\d+)", value)
+        if match:
+            return int(match.group(1))
+    return None
 
 
 def family_of(model: str) -> str:
@@ -411,10 +422,11 @@ def family_of(model: str) -> str:
 
 
 def _params(name: str, stated: float | None, options: ReadOptions, path: Path) -> float:
-    """The parameter count: stated in the file, known, in the name, or given in options.sizes."""
-    for found in (stated, known_params(name), params_from_name(name)):
-        if found is not None:
-            return float(found)
+    """The parameter count: given in options.sizes, else stated in the file, known, or in the name.
+
+    A size the user gives wins over the file's ``model_num_parameters``, which counts every weight
+    (embeddings included) where a study may want non-embedding parameters.
+    """
     base = name.rstrip("/").rsplit("/", 1)[-1]
     given = next((options.sizes[k] for k in (name, base) if k in options.sizes), None)
     if given is not None:
@@ -422,6 +434,9 @@ def _params(name: str, stated: float | None, options: ReadOptions, path: Path) -
             return parse_scale(given)
         except ValueError as error:
             raise SchemaError(f"{path}: the size given for model {name!r} in sizes: {error}") from None
+    for found in (stated, known_params(name), params_from_name(name)):
+        if found is not None:
+            return float(found)
     raise SchemaError(
         f"{path}: the size of model {name!r} is not known: the file has no model_num_parameters, the "
         f"name holds no size like '1.4b' and it is not a known model; give it with --sizes FILE (a CSV "
