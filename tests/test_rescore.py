@@ -9,7 +9,7 @@ import pandas as pd
 import pytest
 
 import emergence
-from emergence.errors import EmergenceError, EmergenceWarning
+from emergence.errors import EmergenceError, EmergenceWarning, SchemaError
 from emergence.sources import write_csv
 from tests.conftest import BENCHMARKS
 
@@ -98,3 +98,20 @@ def test_bundled_benchmarks_are_what_the_script_makes(tmp_path):
     write_csv(records, tmp_path / "again.csv.gz")
     shipped = gzip.decompress((BENCHMARKS / f"{stem}.csv.gz").read_bytes())
     assert gzip.decompress((tmp_path / "again.csv.gz").read_bytes()) == shipped
+
+
+def test_duplicate_examples_are_an_error_not_a_silent_drop():
+    """Two rows for one (model, task, example), as when tasks numbered from 0 are merged: an error
+    that names the rows and the fix (it used to drop them as 'not present for every model')."""
+    records = emergence.simulate(truth="power_law", n_examples=20, seed=0)
+    doubled = pd.concat([records, records.assign(prediction="0")], ignore_index=True)
+    with pytest.raises(SchemaError, match=r"not unique, e\.g\. family='toy', model='toy-125M'.*own ids"):
+        emergence.rescore(doubled)
+
+
+def test_no_common_example_is_a_clear_error():
+    records = emergence.simulate(truth="power_law", n_examples=20, seed=0)
+    apart = records.assign(example=records["example"] + "@" + records["model"])
+    with pytest.raises(EmergenceError, match="No example is present for every model"):
+        with pytest.warns(EmergenceWarning):
+            emergence.rescore(apart)

@@ -13,7 +13,7 @@ from emergence.bootstrap import Replicates, example_keys, replicate_means
 from emergence.errors import EmergenceError
 from emergence.metrics import MetricOptions, applicable, compute_many, get_metric
 from emergence.scale import SCALE_COLUMNS
-from emergence.schema import common_examples, model_keys
+from emergence.schema import check_unique_examples, common_examples, model_keys
 
 #: Columns of the table :func:`rescore` returns, in order (scale columns only where present).
 SCORE_OUTPUT = ("family", "model", "step", *SCALE_COLUMNS[:-1], "task", "metric", "kind",
@@ -120,8 +120,15 @@ def rescore_replicates(
             "No metric applies to these records: give prediction+target, target_logprob"
             "(+target_tokens), choice_logprobs+gold, or correct."
         )
+    check_unique_examples(records)
     if common:
         records = common_examples(records)
+        if records.empty:
+            raise EmergenceError(
+                "No example is present for every model of its family, so no curve can be paired; "
+                "check that the models were scored on the same examples with the same ids, or pass "
+                "common=False to rescore"
+            )
     keys = model_keys(records) + ["task"]
     grouped = records.groupby(keys, sort=True, dropna=False)
     codes = grouped.ngroup().to_numpy()

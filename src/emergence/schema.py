@@ -608,6 +608,25 @@ def check_choice_counts(records: pd.DataFrame) -> None:
     raise SchemaError(problems)
 
 
+def check_unique_examples(records: pd.DataFrame) -> None:
+    """Raise :class:`SchemaError` when one model has the same (task, example) more than once.
+
+    Files are checked when they are read; this catches tables built in memory, such as examples of
+    several tasks regrouped into one whose ids collide (each task numbering its examples from 0).
+    """
+    keys = model_keys(records) + ["task"] + (["subtask"] if "subtask" in records else []) + ["example"]
+    dup = records.duplicated(keys, keep=False)
+    if not dup.any():
+        return
+    shown = records.loc[dup, keys].drop_duplicates().head(3).to_dict("records")
+    named = "; ".join(", ".join(f"{k}={v!r}" for k, v in row.items() if v == v) for row in shown)
+    raise SchemaError(
+        f"the records hold {int(dup.sum())} rows whose (model, task, example) is not unique, e.g. {named}; "
+        "each example must appear once per model and task: give examples from different sources their "
+        "own ids (e.g. example 'add_2digit:5' instead of '5')"
+    )
+
+
 def common_examples(records: pd.DataFrame) -> pd.DataFrame:
     """Keep, per (family, task), only the examples that every model of the family has.
 
