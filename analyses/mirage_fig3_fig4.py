@@ -10,10 +10,14 @@ Schaeffer, Miranda & Koyejo (2023), "Mathematical Model" columns:
   10^2..10^6 examples (exact matches drawn as Binomial(n, p ** L)); an estimate of 0 is drawn at the
   bottom edge.
 
-A third figure shows the same two metrics by length on the bundled simulated family
-(``benchmarks/toy_powerlaw.csv.gz``, per-example records rescored by the toolkit), with 95% bootstrap
-intervals: the per-example version of Fig. 3 (a real model ladder replaces it when ``benchmarks/``
-has one).
+Two more figures show the same two metrics by answer length on per-example records rescored by the
+toolkit, with 95% bootstrap intervals:
+
+- on the real model ladder (``benchmarks/arith_ladder.csv.gz``: small transformers the project
+  trained, evaluated with lm-evaluation-harness, see ``analyses/ladder/``): integer addition, each
+  model at its final checkpoint, the test problems grouped by the number of digits of the answer;
+  the verdict of exact match against token edit distance is printed for every length;
+- on the bundled simulated family (``benchmarks/toy_powerlaw.csv.gz``), whose truth is known.
 
 Numbers are checked against ``../shared/data/mirage/mirage_fig3_fig4_toy_model_by_length.csv`` to
 1e-3.
@@ -140,6 +144,39 @@ def benchmark_by_length(path: Path = ROOT / "benchmarks" / "toy_powerlaw.csv.gz"
     return scores.sort_values(["metric", "target_len", "params"], ignore_index=True)
 
 
+LADDER = ROOT / "benchmarks" / "arith_ladder.csv.gz"
+
+
+def ladder_by_length(path: Path = LADDER, *, bootstrap: int = 200):
+    """Exact match and token edit distance of the ladder's addition problems by answer length.
+
+    Each model at its final checkpoint; the test problems of ``add_1digit`` .. ``add_5digit`` are
+    regrouped by the digits of their answer (1..6) into tasks ``add_answer_<L>digit``.
+
+    Returns
+    -------
+    scores, verdicts : DataFrame
+        ``Analysis.scores`` with a ``target_len`` column, and ``Analysis.verdicts``.
+    """
+    import emergence
+
+    records = emergence.load(path)
+    records = records[records["task"].str.startswith("add_")]
+    last = records.groupby("model")["step"].transform("max")
+    records = records[records["step"] == last]
+    length = records["target"].astype(str).str.len()
+    # example ids restart at 0 in every task: keep them apart once tasks are merged
+    records = records.assign(task="add_answer_" + length.astype(str) + "digit",
+                             example=records["task"] + ":" + records["example"].astype(str))
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        result = emergence.analyze(records, metrics=["exact_match", "token_edit_distance"],
+                                   pairs={"exact_match": ["token_edit_distance"]}, bootstrap=bootstrap)
+    scores = result.scores
+    scores = scores.assign(target_len=scores["task"].str.extract(r"(\d+)digit$")[0].astype(int))
+    return scores.sort_values(["metric", "target_len", "params"], ignore_index=True), result.verdicts
+
+
 def draw_benchmark(scores: pd.DataFrame, title: str):
     from matplotlib.figure import Figure
 
@@ -192,6 +229,27 @@ def main(argv: list[str] | None = None) -> int:
     path = out / "mirage_fig3_fig4_toy_model.png"
     draw_model(table, resolution).savefig(path, dpi=110)
     print(f"wrote {path}")
+    if LADDER.is_file():
+        scores, verdicts = ladder_by_length()
+        summary = scores.pivot_table(index=["metric", "target_len"], columns="params", values="value")
+        summary.columns = [plots.format_scale(c) for c in summary.columns]
+        n = scores.drop_duplicates("target_len").set_index("target_len")["n"]
+        print(f"\n{LADDER.relative_to(ROOT)} (REAL models trained here, lm-evaluation-harness), addition "
+              "by answer digits, final checkpoints; examples per length: "
+              + ", ".join(f"{k}: {int(v)}" for k, v in n.items()))
+        print(summary.to_string(float_format=lambda v: f"{v:.3f}"))
+        print("\nverdicts, exact match against token edit distance:")
+        length = verdicts["task"].str.extract(r"(\d+)digit$")[0].astype(int)
+        table = verdicts.assign(L=length).sort_values("L")
+        print(table[["L", "es_discontinuous", "es_discontinuous_lo", "es_discontinuous_hi", "es_smooth",
+                     "es_smooth_lo", "es_smooth_hi", "verdict", "reason"]].to_string(
+                         index=False, float_format=lambda v: f"{v:.1f}"))
+        path = out / "mirage_fig3_ladder.png"
+        draw_benchmark(scores, "Fig. 3 on a REAL model ladder: addition by answer digits (arith_ladder, "
+                       "final checkpoints)").savefig(path, dpi=110)
+        print(f"wrote {path}")
+    else:
+        print(f"\n({LADDER} not found: the real-model version of Fig. 3 is skipped)")
     scores = benchmark_by_length()
     summary = scores.pivot_table(index=["metric", "target_len"], columns="params", values="value")
     summary.columns = [plots.format_scale(c) for c in summary.columns]

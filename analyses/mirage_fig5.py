@@ -9,7 +9,9 @@ themselves are not bundled, so this script draws the same form on:
 
 - the Pythia evaluations (``../shared/data/pythia/pythia_evals.csv.gz``: every family, task and
   metric at the final checkpoint of each size; aggregate lm-eval results);
-- the bundled benchmarks (``benchmarks/``, per-example records rescored under every metric);
+- the bundled simulated benchmarks (``benchmarks/toy_*``, per-example records rescored under every
+  metric) and the real model ladder (``benchmarks/arith_ladder.csv.gz``, small transformers trained
+  and evaluated with lm-evaluation-harness by ``analyses/ladder``; final checkpoints);
 - BIG-bench score files when given a path (``--bigbench bigbench/benchmark_tasks``; the preferred
   metric of each task, as in the paper).
 
@@ -77,11 +79,27 @@ def pythia_curves(path: Path = PYTHIA, *, tasks=None) -> pd.DataFrame:
     return score_curves(scores, dataset="Pythia evals (aggregate lm-eval results)")
 
 
-def benchmark_curves(path: Path = ROOT / "benchmarks") -> pd.DataFrame:
+def benchmark_curves(path: Path = ROOT / "benchmarks", *, pattern: str = "toy_*.csv.gz",
+                     dataset: str = "bundled SIMULATED benchmarks (benchmarks/toy_*)") -> pd.DataFrame:
+    """Curves of the bundled benchmark files matching ``pattern``, rescored under every metric, each
+    model at its final checkpoint."""
+    files = sorted(path.glob(pattern))
+    if not files:
+        return pd.DataFrame()
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
-        scores = emergence.rescore(emergence.load(path))
-    return score_curves(scores, dataset=f"bundled benchmarks ({path.name}/)")
+        records = pd.concat([emergence.load(f) for f in files], ignore_index=True)
+        if "step" in records and records["step"].notna().any():
+            last = records.groupby(["family", "model"])["step"].transform("max")
+            records = records[records["step"] == last]
+        scores = emergence.rescore(records)
+    return score_curves(scores, dataset=dataset)
+
+
+def ladder_curves(path: Path = ROOT / "benchmarks") -> pd.DataFrame:
+    """The real model ladder (``benchmarks/arith_ladder.csv.gz``), final checkpoints."""
+    return benchmark_curves(path, pattern="arith_ladder.csv.gz",
+                            dataset="REAL model ladder (benchmarks/arith_ladder, final checkpoints)")
 
 
 def bigbench_curves(path: Path) -> pd.DataFrame:
@@ -122,7 +140,7 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
-    datasets = [("benchmarks", benchmark_curves)]
+    datasets = [("benchmarks", benchmark_curves), ("ladder", ladder_curves)]
     if PYTHIA.is_file():
         datasets.insert(0, ("pythia", pythia_curves))
     else:

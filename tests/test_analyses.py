@@ -97,6 +97,33 @@ def test_fig5_benchmark_curves(fig5):
     assert summary.loc["exact_match", "curves"] == 15
 
 
+def test_fig3_ladder_by_answer_length(fig34):
+    """The real-model Fig. 3 (benchmarks/arith_ladder.csv.gz, final checkpoints): the 4,100
+    addition problems regrouped by answer digits 1..6 (1 + 4 x 1,000 + 100 test problems); the drawn
+    exact match is the share of predictions equal to the target."""
+    import emergence
+
+    scores, verdicts = fig34.ladder_by_length(bootstrap=100)
+    em = scores[scores["metric"] == "exact_match"]
+    assert sorted(em["target_len"].unique()) == [1, 2, 3, 4, 5, 6]
+    assert (em.groupby("params")["n"].sum() == 4100).all()
+    records = emergence.load(fig34.LADDER)
+    largest = records[(records["params"] == records["params"].max())
+                      & (records["step"] == records["step"].max())
+                      & records["task"].str.startswith("add_") & (records["target"].str.len() == 6)]
+    value = em[(em["params"] == records["params"].max()) & (em["target_len"] == 6)]["value"].item()
+    assert value == pytest.approx((largest["prediction"] == largest["target"]).mean())  # 0.863 here
+    assert len(verdicts) == 6 and set(verdicts["discontinuous"]) == {"exact_match"}
+    assert set(verdicts["smooth"]) == {"token_edit_distance"}
+
+
+def test_fig5_ladder_curves(fig5):
+    """11 tasks x 9 metrics (6 for the text and log-likelihood, 3 for the multiple choice)."""
+    curves = fig5.ladder_curves()
+    assert len(curves) == 99
+    assert curves["n_scales"].eq(8).all()
+
+
 def test_fig5_pythia_curves(fig5, shared_data):
     curves = fig5.pythia_curves(shared_data / "pythia" / "pythia_evals.csv.gz",
                                 tasks=["lambada_openai", "piqa"])
