@@ -7,9 +7,10 @@ import pytest
 import emergence
 from emergence.analysis import VERDICT_COLUMNS, Thresholds, analyze, parse_pairs
 from emergence.cli import main
-from emergence.errors import EmergenceError
+from emergence.errors import EmergenceError, EmergenceWarning
 from emergence.simulate import DEFAULT_PARAMS
 from emergence.sources import write_csv
+from tests.conftest import BENCHMARKS
 
 
 def _verdicts(truth, **kwargs):
@@ -183,3 +184,13 @@ def test_subtasks_are_curves_of_their_own():
         "value": np.r_[np.linspace(0.1, 0.5, 5), np.linspace(0.2, 0.3, 5)], "stderr": 0.01}))
     curves = analyze(scores=scores, bootstrap=200).curves
     assert curves["task"].tolist() == ["arith:a", "arith:b"]
+
+
+def test_params_axis_keeps_final_checkpoints_and_says_how_many_it_left_out():
+    """The shipped ladder (benchmarks/arith_ladder.csv.gz): 8 models x 4 checkpoints; x = params
+    keeps the 8 final ones and the warning counts checkpoints, not score rows."""
+    records = emergence.load(BENCHMARKS / "arith_ladder.csv.gz")
+    records = records[records["task"] == "mul_1digit"]
+    with pytest.warns(EmergenceWarning, match=r"final checkpoint \(24 earlier checkpoint\(s\) of 8 model"):
+        result = analyze(records, metrics=["exact_match"], bootstrap=100)
+    assert result.scores["step"].eq(19532).all() and len(result.scores) == 8

@@ -141,6 +141,13 @@ def test_plot_overview_panels(analysis):
     shown = [ax for ax in fig.axes if ax.get_visible()]
     assert len(shown) == analysis.verdicts.groupby(["family", "task"]).ngroups
     assert all(len(ax.lines) == 2 for ax in shown)
+    # each legend entry gives the metric's own values at the smallest and largest scale
+    lines = plots.overview_data(analysis.scores, analysis.verdicts)
+    em = lines[(lines["family"] == "toy-powerlaw") & (lines["task"] == "toy_length_5")
+               & (lines["role"] == "discontinuous")].sort_values("params")["value"]
+    panel = next(ax for ax in shown if ax.get_title().startswith("toy-powerlaw / toy_length_5"))
+    labels = [text.get_text() for text in panel.get_legend().get_texts()]
+    assert labels[0] == f"exact_match ({em.iloc[0]:.3g} \N{RIGHTWARDS ARROW} {em.iloc[-1]:.3g})"
 
 
 def test_plot_overview_limits_panels(analysis):

@@ -344,9 +344,11 @@ def _checkpoints_for(table: pd.DataFrame, x: str) -> pd.DataFrame:
         last = table.groupby(["family", "model"], dropna=False)["step"].transform("max")
         keep = table["step"].isna() | (table["step"] == last)
         if not keep.all():
+            dropped = table.loc[~keep, ["family", "model", "step"]].drop_duplicates()
+            n_models = len(dropped[["family", "model"]].drop_duplicates())
             warnings.warn(
-                f"x=params: each model at its final checkpoint ({int((~keep).sum())} rows of earlier "
-                "checkpoints left out; --x compute or --x step follows training)",
+                f"x=params: each model at its final checkpoint ({len(dropped)} earlier checkpoint(s) of "
+                f"{n_models} model(s) left out; --x compute or --x step follows training)",
                 EmergenceWarning, stacklevel=3,
             )
         return table[keep].reset_index(drop=True)

@@ -444,7 +444,8 @@ def overview_data(data: pd.DataFrame, verdicts: pd.DataFrame, *, x: str | None =
 
     For each (family, task) with a verdict: its discontinuous metric and the first smooth partner
     judged against it, each on the scale it was judged on (discontinuous as reported, smooth
-    straightened, see :func:`emergence.stats.linearize`) and rescaled to 0..1 by :func:`relative`.
+    straightened, see :func:`emergence.stats.linearize`) and rescaled to 0..1 by :func:`relative`
+    (column ``relative``; ``value`` keeps the metric's own value).
     """
     from emergence.stats import LINEARIZE, linearize
 
@@ -473,10 +474,12 @@ def overview_data(data: pd.DataFrame, verdicts: pd.DataFrame, *, x: str | None =
             rows.append(pd.DataFrame({
                 "family": family, "task": task, "verdict": verdict, "role": role, "metric": metric,
                 "model": points["model"].to_numpy(dtype=object), x: points[x].to_numpy(dtype=float),
+                "value": points["value"].to_numpy(dtype=float),
                 "relative": relative(y, higher_is_better=higher),
             }))
     if not rows:
-        return pd.DataFrame(columns=["family", "task", "verdict", "role", "metric", "model", x, "relative"])
+        return pd.DataFrame(columns=["family", "task", "verdict", "role", "metric", "model", x, "value",
+                                     "relative"])
     return pd.concat(rows, ignore_index=True)
 
 
@@ -528,7 +531,9 @@ def plot_overview(
     for ax, (family, task) in zip(axes, shown, strict=False):
         mine = lines[(lines["family"] == family) & (lines["task"] == task)]
         for role, line in mine.groupby("role", sort=False):
-            label = plain(line["metric"].iloc[0])
+            # the metric's own range, smallest -> largest scale: a 0..1 panel may span 0 -> 0.003
+            ends = line.sort_values(x)["value"].to_numpy()
+            label = f"{plain(line['metric'].iloc[0])} ({ends[0]:.3g} \N{RIGHTWARDS ARROW} {ends[-1]:.3g})"
             models = line["model"].dropna().unique() if "model" in line else ()
             if len(models):  # checkpoints: one thin line per model
                 for i, model in enumerate(models):
