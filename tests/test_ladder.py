@@ -23,6 +23,10 @@ def test_tasks_are_seeded_and_split_by_example():
 
     first, again = tasks.make_test_sets(50, seed=0), tasks.make_test_sets(50, seed=0)
     assert first.docs == again.docs
+    for doc in (d for rows in first.docs.values() for d in rows):  # distractors: one digit off
+        wrong = [c for i, c in enumerate(doc["choices"]) if i != doc["gold"]]
+        assert all(len(c) == len(doc["answer"]) + 1 for c in wrong)
+        assert all(sum(a != b for a, b in zip(c, doc["answer"], strict=False)) == 1 for c in wrong)
     doc = first.docs["add_3digit"][0]
     a, b = doc["prompt"].removesuffix("=").split("+")
     assert int(a) + int(b) == int(doc["answer"])
@@ -56,6 +60,11 @@ def test_shipped_ladder_benchmark_is_the_ladder_of_the_issue():
                    "tokens", "compute"):
         assert records[column].notna().all(), column
     assert np.allclose(records["compute"], 6 * records["params"] * records["tokens"])
+    # gen, ll and mc rows joined on the same problem: the multiple-choice log-prob of the gold answer
+    # is the log-likelihood request's log-prob of the same "answer\n" (to 1.1e-4: batching)
+    gold = [choices[int(k)] for choices, k in zip(records["choice_logprobs"], records["gold"], strict=True)]
+    assert np.allclose(gold, records["target_logprob"], atol=2e-4)
+    assert (records["target_tokens"] == records["target"].str.len() + 1).all()
     em = emergence.metrics.compute(records, "exact_match")
     assert (em == records["correct"]).all()
     docs = tasks.make_test_sets(1000, train.Recipe.seed).docs
@@ -94,6 +103,7 @@ def test_tokenizer_is_one_token_per_character():
 
 @needs_extra
 def test_tiny_pipeline_end_to_end(tmp_path):
+    import numpy as np
     import pandas as pd
     from analyses.ladder import run
 
@@ -102,7 +112,7 @@ def test_tiny_pipeline_end_to_end(tmp_path):
     out = tmp_path / "ladder"
     assert run.main(["--tiny", "--out", str(out)]) == 0
     records = emergence.load(out / "arith_ladder.csv.gz")
-    assert set(records["model"]) == {"arith-1k", "arith-4k"}
+    assert set(records["model"]) == {"arith-1k", "arith-3k"}
     assert records["step"].nunique() == 2
     assert {"add_1digit", "add_2digit", "mul_2digit", "comp_1digit"} == set(records["task"])
     for column in ("prediction", "target", "target_logprob", "target_tokens", "correct",
@@ -113,7 +123,13 @@ def test_tiny_pipeline_end_to_end(tmp_path):
 
     raw = load_tables([out / "lm_eval"])
     assert len(raw.records) == 3 * len(records)
-    assert set(raw.records["model"]) == {"arith-1k", "arith-4k"} and raw.records["step"].nunique() == 2
-    assert set(pd.read_csv(out / "loss_curves.csv.gz")["model"]) == {"arith-1k", "arith-4k"}
-    meta = json.loads((out / "models" / "arith-4k" / "meta.json").read_text())
-    assert (out / "models" / "arith-4k" / "loss.csv").exists() and len(meta["checkpoints"]) == 2
+    assert set(raw.records["model"]) == {"arith-1k", "arith-3k"} and raw.records["step"].nunique() == 2
+    assert set(pd.read_csv(out / "loss_curves.csv.gz")["model"]) == {"arith-1k", "arith-3k"}
+    # the conversion: non-embedding sizes from meta.json (not lm-eval's total), answer + newline as
+    # the scored target, and the three request types joined on the right example
+    assert records.groupby("model")["params"].first().to_dict() == {"arith-1k": 888, "arith-3k": 3312}
+    assert (records["target_tokens"] == records["target"].str.len() + 1).all()
+    gold = [choices[int(k)] for choices, k in zip(records["choice_logprobs"], records["gold"], strict=True)]
+    assert np.allclose(gold, records["target_logprob"], atol=2e-4)
+    meta = json.loads((out / "models" / "arith-3k" / "meta.json").read_text())
+    assert (out / "models" / "arith-3k" / "loss.csv").exists() and len(meta["checkpoints"]) == 2

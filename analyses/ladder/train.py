@@ -61,7 +61,7 @@ LADDER = (
 )
 #: Larger: 1 hour per 12M tokens on one core, so not in the default ladder.
 EXTRA = (Size("arith-3.1m", 6, 208, 8),)
-TINY = (Size("arith-1k", 1, 8, 2), Size("arith-4k", 1, 16, 2))
+TINY = (Size("arith-1k", 1, 8, 2), Size("arith-3k", 1, 16, 2))
 SIZES = {s.name: s for s in (*LADDER, *EXTRA, *TINY)}
 
 
