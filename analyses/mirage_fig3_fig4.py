@@ -135,13 +135,22 @@ def benchmark_by_length(path: Path = ROOT / "benchmarks" / "toy_powerlaw.csv.gz"
     import emergence
 
     records = emergence.load(path)
-    records = records[records["task"].str.contains("length")]
+    scores, _ = _by_length(records[records["task"].str.contains("length")], bootstrap=200)
+    return scores
+
+
+def _by_length(records: pd.DataFrame, *, bootstrap: int):
+    """``emergence.analyze`` of exact match against token edit distance on tasks whose name ends in
+    the answer length (``toy_length_5``, ``add_answer_5digit``): scores with ``target_len``, verdicts."""
+    import emergence
+
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
-        result = emergence.analyze(records, metrics=["exact_match", "token_edit_distance"], bootstrap=200)
+        result = emergence.analyze(records, metrics=["exact_match", "token_edit_distance"],
+                                   pairs={"exact_match": ["token_edit_distance"]}, bootstrap=bootstrap)
     scores = result.scores
-    scores = scores.assign(target_len=scores["task"].str.extract(r"(\d+)$")[0].astype(int))
-    return scores.sort_values(["metric", "target_len", "params"], ignore_index=True)
+    scores = scores.assign(target_len=scores["task"].str.extract(r"(\d+)\D*$")[0].astype(int))
+    return scores.sort_values(["metric", "target_len", "params"], ignore_index=True), result.verdicts
 
 
 LADDER = ROOT / "benchmarks" / "arith_ladder.csv.gz"
@@ -168,13 +177,7 @@ def ladder_by_length(path: Path = LADDER, *, bootstrap: int = 200):
     # example ids restart at 0 in every task: keep them apart once tasks are merged
     records = records.assign(task="add_answer_" + length.astype(str) + "digit",
                              example=records["task"] + ":" + records["example"].astype(str))
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        result = emergence.analyze(records, metrics=["exact_match", "token_edit_distance"],
-                                   pairs={"exact_match": ["token_edit_distance"]}, bootstrap=bootstrap)
-    scores = result.scores
-    scores = scores.assign(target_len=scores["task"].str.extract(r"(\d+)digit$")[0].astype(int))
-    return scores.sort_values(["metric", "target_len", "params"], ignore_index=True), result.verdicts
+    return _by_length(records, bootstrap=bootstrap)
 
 
 def draw_benchmark(scores: pd.DataFrame, title: str):

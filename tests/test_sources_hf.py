@@ -188,13 +188,19 @@ def test_lm_eval_gold_as_choice_text(tmp_path):
     assert records["task"].tolist() == ["arc_easy"] * 3
 
 
-def test_lm_eval_generation_from_arrow_shard(tmp_path):
-    """save_to_disk's .arrow shard: the task is the folder name, generated text the prediction."""
+def gsm8k_arrow_shard(tmp_path):
+    """An lm-eval generation dataset of two documents saved with save_to_disk (params 1.4b)."""
     rows = {"doc_id": [0, 1], "target": ["18", "7"], "resps": [[["18"]], [["8"]]],
             "filtered_resps": [["18"], ["8"]], "exact_match": [1.0, 0.0], "params": ["1.4b", "1.4b"]}
     folder = tmp_path / "gsm8k"
     datasets.Dataset.from_dict(rows).save_to_disk(str(folder))
     [shard] = folder.glob("*.arrow")
+    return shard
+
+
+def test_lm_eval_generation_from_arrow_shard(tmp_path):
+    """save_to_disk's .arrow shard: the task is the folder name, generated text the prediction."""
+    shard = gsm8k_arrow_shard(tmp_path)
     records = load_tables(shard, options=ReadOptions(sizes={"gsm8k": 1.4e9})).records
     assert records["task"].tolist() == ["gsm8k", "gsm8k"]
     assert records["prediction"].tolist() == ["18", "8"]  # a number answer stays text
@@ -343,10 +349,6 @@ def test_lm_eval_single_loglikelihood_gives_target_logprob(tmp_path):
 
 def test_sizes_win_over_a_params_column(tmp_path):
     """--sizes names the model: its size replaces the file's params column (1.4b -> 1.2e9)."""
-    rows = {"doc_id": [0, 1], "target": ["18", "7"], "resps": [[["18"]], [["8"]]],
-            "filtered_resps": [["18"], ["8"]], "exact_match": [1.0, 0.0], "params": ["1.4b", "1.4b"]}
-    folder = tmp_path / "gsm8k"
-    datasets.Dataset.from_dict(rows).save_to_disk(str(folder))
-    [shard] = folder.glob("*.arrow")
+    shard = gsm8k_arrow_shard(tmp_path)
     records = load_tables(shard, options=ReadOptions(sizes={"gsm8k": 1.2e9})).records
     assert records["params"].tolist() == [1.2e9, 1.2e9]

@@ -12,13 +12,14 @@ import hashlib
 import io
 import shutil
 import tempfile
+import warnings
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
 import pandas as pd
 
-from emergence.errors import EmergenceError
+from emergence.errors import EmergenceError, EmergenceWarning
 
 
 def check_out_dir(out: str | Path, *, force: bool = False) -> Path:
@@ -174,10 +175,7 @@ def draw_figures(analysis, *, max_task_figures: int = 60, progress=None) -> Figu
     progress : callable, optional
         Called as ``progress(done, total)`` after each figure.
     """
-    import warnings
-
     from emergence import plots
-    from emergence.errors import EmergenceWarning
 
     scores, curves, verdicts = analysis.scores, analysis.curves, analysis.verdicts
     x = analysis.settings.get("x")

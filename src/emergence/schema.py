@@ -93,6 +93,13 @@ def model_keys(table: pd.DataFrame) -> list[str]:
     return ["family", "model", "step"] if "step" in table else ["family", "model"]
 
 
+def row_keys(table: pd.DataFrame, shape: str) -> list[str]:
+    """Columns that identify one row: the model, the task (and subtask when present), and the
+    example (``shape="records"``) or the metric (``"scores"``)."""
+    keys = model_keys(table) + ["task"] + (["subtask"] if "subtask" in table else [])
+    return keys + (["example"] if shape == "records" else ["metric"])
+
+
 def detect_shape(columns: Iterable[str], source: str = "table") -> str:
     """Tell a records table from a scores table by its columns.
 
@@ -525,9 +532,7 @@ class _Validator:
         self.out = out
 
     def _check_duplicates(self) -> None:
-        keys = model_keys(self.out) + ["task"]
-        keys += ["subtask"] if "subtask" in self.out else []
-        keys += ["example"] if self.shape == "records" else ["metric"]
+        keys = row_keys(self.out, self.shape)
         dup = self.out.duplicated(keys, keep=False).to_numpy()
         if not dup.any():
             return
@@ -614,7 +619,7 @@ def check_unique_examples(records: pd.DataFrame) -> None:
     Files are checked when they are read; this catches tables built in memory, such as examples of
     several tasks regrouped into one whose ids collide (each task numbering its examples from 0).
     """
-    keys = model_keys(records) + ["task"] + (["subtask"] if "subtask" in records else []) + ["example"]
+    keys = row_keys(records, "records")
     dup = records.duplicated(keys, keep=False)
     if not dup.any():
         return

@@ -18,7 +18,7 @@ import numpy as np
 import pandas as pd
 
 from emergence.errors import EmergenceError, EmergenceWarning, SchemaError
-from emergence.schema import MAX_PROBLEMS, check_choice_counts, model_keys
+from emergence.schema import MAX_PROBLEMS, check_choice_counts, model_keys, row_keys
 from emergence.sources.csv_files import write_csv
 
 __all__ = ["ReadOptions", "Tables", "find_files", "formats", "load", "load_tables", "read_sizes",
@@ -338,8 +338,7 @@ def _newest_runs(combined: pd.DataFrame, reruns: set[str]) -> pd.DataFrame:
 
 
 def _check_across_files(combined: pd.DataFrame, shape: str) -> None:
-    keys = model_keys(combined) + ["task"] + (["subtask"] if "subtask" in combined else [])
-    keys += ["example"] if shape == "records" else ["metric"]
+    keys = row_keys(combined, shape)
     dup = combined.duplicated(keys, keep=False)
     if not dup.any():
         return
