@@ -224,6 +224,18 @@ def test_analyze_scores_csv(tmp_path, capsys):
     assert "Figures were not drawn (--no-figures)." in md
 
 
+def test_analyze_scores_csv_text_output(tmp_path, capsys):
+    """The printed report of a scores-only run counts score rows and says where its intervals come
+    from (it used to fail formatting a missing records count)."""
+    values = (("70m", "0.25"), ("160m", "0.26"), ("410m", "0.27"), ("1b", "0.60"))
+    rows = [[f"p-{size}", size, "arc", "acc", value, "0.01"] for size, value in values]
+    path = write(tmp_path / "s.csv", SCORE_COLUMNS, rows)
+    assert main(["analyze", str(path), "--out", str(tmp_path / "rep"), "--no-figures"]) == 0
+    head = capsys.readouterr().out.splitlines()
+    assert ": 1 file(s), 4 score rows, 1 families," in head[0]
+    assert "95% interval from the reported standard errors" in head[1]
+
+
 def test_analyze_leaves_input_unchanged(records_csv, tmp_path, capsys):
     """analyze does not modify its input file (bytes and mtime)."""
     before = (records_csv.read_bytes(), records_csv.stat().st_mtime_ns)

@@ -283,15 +283,20 @@ def _json_rows(table) -> list[dict]:
 
 def _text_report(result, settings) -> str:
     from emergence import __version__
+    from emergence.report import interval_source
     from emergence.scale import format_scale
 
     curves, x = result.curves, settings["x"]
+    read = ", ".join(f"{settings[key]:,} {label}" for key, label in
+                     (("records", "records"), ("score_rows", "score rows")) if settings.get(key) is not None)
+    level = float(result.settings.get("level", 0.95))
     lines = [
-        f"emergence {__version__}: {len(settings['files'])} file(s), {settings['records']:,} records, "
+        f"emergence {__version__}: {len(settings['files'])} file(s), {read}, "
         f"{curves['family'].nunique()} families, {curves.groupby(['family', 'task']).ngroups} "
         f"(family, task) pairs; x = {x}; {settings['bootstrap']} bootstrap replicates, "
         f"seed {settings['seed']}",
-        "ES = emergence score (BIG-bench breakthroughness) with its 95% paired-bootstrap interval;",
+        f"ES = emergence score (BIG-bench breakthroughness) with its {level:.0%} interval from "
+        f"{interval_source(result)};",
         "a straight line at these scales scores 'line'. Smooth metrics are judged on the scale where a",
         "power law in the per-token loss is straight ('straightened'); discontinuous ones as reported.",
         "",

@@ -258,13 +258,19 @@ def _verdict_rows(verdicts: pd.DataFrame) -> pd.DataFrame:
         ["_r", "family", "task", "discontinuous", "smooth"], kind="stable").drop(columns="_r")
 
 
+def interval_source(analysis) -> str:
+    """Where the run's bootstrap intervals come from: per-example records or reported stderrs."""
+    scores = analysis.scores
+    per_example = "per_example" in scores and scores["per_example"].fillna(False).any()
+    return ("a paired bootstrap over examples" if per_example
+            else "the reported standard errors (normal replicates)")
+
+
 def _es_note(analysis, settings: dict) -> str:
     """How to read the ES columns, with the run's interval level and where the intervals come from."""
     level = float(settings.get("level", 0.95))
-    per_example = "per_example" in analysis.scores and analysis.scores["per_example"].fillna(False).any()
-    source = ("a paired bootstrap over examples" if per_example
-              else "the reported standard errors (normal replicates)")
-    return (f"ES: emergence score with its {level:.0%} bootstrap interval, from {source} (smooth metrics "
+    return (f"ES: emergence score with its {level:.0%} bootstrap interval, from {interval_source(analysis)} "
+            "(smooth metrics "
             "on their straightened scale); q: Benjamini-Hochberg q-value of the discontinuous curve's "
             "sharpness test.")
 
