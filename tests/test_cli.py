@@ -233,7 +233,7 @@ def test_analyze_scores_csv_text_output(tmp_path, capsys):
     assert main(["analyze", str(path), "--out", str(tmp_path / "rep"), "--no-figures"]) == 0
     head = capsys.readouterr().out.splitlines()
     assert ": 1 file(s), 4 score rows, 1 families," in head[0]
-    assert "95% interval from the reported standard errors" in head[1]
+    assert "95% interval from normal draws from the reported standard errors;" in head[1]
 
 
 def test_analyze_leaves_input_unchanged(records_csv, tmp_path, capsys):

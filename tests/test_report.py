@@ -214,3 +214,19 @@ def test_report_renders_in_headless_chromium(report, analysis):
     assert seen.images_loaded == seen.images
     assert seen.verdict_rows == len(analysis.verdicts)
     assert seen.page_errors == "" and seen.console_errors == []
+
+
+def test_interval_source_names_each_kind_of_input():
+    """Records get a paired bootstrap, aggregate scores normal draws from their stderrs; a run with
+    both says both."""
+    from types import SimpleNamespace
+
+    from emergence.report import interval_source
+
+    def source(flags):
+        return interval_source(SimpleNamespace(scores=pd.DataFrame({"per_example": flags})))
+
+    assert source([True, True]) == "a paired bootstrap over examples"
+    assert source([False]) == "normal draws from the reported standard errors"
+    assert source([True, False]) == ("a paired bootstrap over examples (records) and normal draws from "
+                                     "the reported standard errors (aggregate scores)")

@@ -261,9 +261,11 @@ def _verdict_rows(verdicts: pd.DataFrame) -> pd.DataFrame:
 def interval_source(analysis) -> str:
     """Where the run's bootstrap intervals come from: per-example records or reported stderrs."""
     scores = analysis.scores
-    per_example = "per_example" in scores and scores["per_example"].fillna(False).any()
-    return ("a paired bootstrap over examples" if per_example
-            else "the reported standard errors (normal replicates)")
+    flags = scores["per_example"].fillna(False).astype(bool) if "per_example" in scores else None
+    bootstrap, stderr = "a paired bootstrap over examples", "normal draws from the reported standard errors"
+    if flags is None or not flags.any():
+        return stderr
+    return bootstrap if flags.all() else f"{bootstrap} (records) and {stderr} (aggregate scores)"
 
 
 def _es_note(analysis, settings: dict) -> str:
