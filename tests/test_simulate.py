@@ -6,7 +6,14 @@ import pytest
 
 import emergence
 from emergence.errors import EmergenceError
-from emergence.simulate import MIRAGE_FIG2_PARAMS, simulate, toy_model
+from emergence.simulate import (
+    DEFAULT_PARAMS,
+    MIRAGE_FIG2_PARAMS,
+    TRUTHS,
+    simulate,
+    toy_loss,
+    toy_model,
+)
 from emergence.stats import emergence_score
 
 
@@ -87,3 +94,201 @@ def test_simulate_rejects_bad_parameters():
         simulate(truth="magic")
     with pytest.raises(EmergenceError, match=r"'n_examples' parameter must be >= 1\. Got 0"):
         simulate(n_examples=0)
+
+
+# --- ground truths of the validation study -----------------------------------------------------
+
+
+def _loss_by_model(records):
+    """Mean per-token loss -target_logprob / target_tokens of each model, by model order."""
+    rows = records.dropna(subset=["target_logprob"])
+    loss = -rows["target_logprob"] / rows["target_tokens"]
+    return loss.groupby([rows["params"], rows["model"]], sort=True).mean().to_numpy()
+
+
+def _accuracy_by_model(records, task):
+    """Exact match (generation) or multiple-choice grade (argmax == gold) of each model."""
+    rows = records[records["task"] == task]
+    if task == "toy_multiple_choice":
+        hit = rows["choice_logprobs"].map(np.argmax) == rows["gold"]
+    else:
+        hit = rows["correct"] == 1
+    return hit.groupby([rows["params"], rows["model"]], sort=True).mean().to_numpy()
+
+
+def test_default_output_is_unchanged():
+    """Reference sums computed with the code at commit 273cfec, before the new truths existed."""
+    records = simulate(n_examples=20, seed=3)
+    assert records["target_logprob"].sum() == pytest.approx(-3563.4561237470543, rel=1e-12)
+    assert records["correct"].sum() == 148
+    choice = records["choice_logprobs"].dropna()
+    assert sum(map(sum, choice)) == pytest.approx(-1347.81759, rel=1e-12)
+    assert records["prediction"].iloc[[0, 500]].tolist() == ["4", "5048"]
+    assert list(records.columns) == [
+        "family", "model", "params", "tokens", "compute", "task", "example", "target",
+        "prediction", "correct", "target_logprob", "target_tokens", "chance", "choice_logprobs",
+        "gold",
+    ]
+    for truth, logprob, correct in [("sharp", -4172.747535655114, 147),
+                                    ("linear", -986.2183473699044, 286)]:
+        records = simulate(truth=truth, n_examples=20, seed=3)
+        assert records["target_logprob"].sum() == pytest.approx(logprob, rel=1e-12)
+        assert records["correct"].sum() == correct
+
+
+def test_new_parameters_at_their_defaults_change_nothing():
+    """Parameters of other truths are ignored; saturating with ceiling=1 is the power law."""
+    base = simulate(n_examples=10, seed=5)
+    pd.testing.assert_frame_equal(base, simulate(
+        n_examples=10, seed=5, loss_start=1.0, loss_end=0.5, step_width=0.3, step_at=9.0,
+        ceiling=0.4, model_noise=0.0, seeds=1))
+    pd.testing.assert_frame_equal(base, simulate(truth="saturating", ceiling=1.0, n_examples=10,
+                                                 seed=5))
+
+
+def test_loglinear_loss_is_linear_in_log_params():
+    """Mean per-token loss is a straight line in log10 N from loss_start=2.3 to loss_end=0.05.
+
+    Every model shares the example draws, so the mean loss is L(N) times one constant (the mean of
+    d_i e_it, about 1 at 2000 examples): exactly linear; the ends are 2.3 and 0.05 to within 2%.
+    """
+    records = simulate(truth="loglinear", target_lengths=(2,), n_choices=0, n_examples=2000, seed=0)
+    loss = _loss_by_model(records)
+    x = np.log10(DEFAULT_PARAMS)
+    fit = np.polyfit(x, loss, 1)
+    np.testing.assert_allclose(np.polyval(fit, x), loss, atol=1e-9)
+    assert loss[0] == pytest.approx(2.3, rel=0.02)
+    assert loss[-1] == pytest.approx(0.05, rel=0.02)
+    # not a power law: log loss against log N bends (a power law would be a straight line there)
+    log_fit = np.polyfit(x, np.log10(loss), 1)
+    assert np.abs(np.polyval(log_fit, x) - np.log10(loss)).max() > 0.1
+
+
+@pytest.mark.parametrize("truth", ["step_first", "step_last"])
+def test_end_steps_drop_at_one_end(truth):
+    """The step of 'sharp' (2.5 -> 0.1 nats) sits in the first or last gap and is complete there.
+
+    With width gap / 10, the neighbouring sizes lie 5 widths from the centre: the loss there is
+    within 2.4 / (1 + e^5) = 0.016 nats of 2.5 or 0.1 (times the shared mean of d_i e_it).
+    """
+    records = simulate(truth=truth, target_lengths=(2,), n_choices=0, n_examples=50, seed=0)
+    loss = _loss_by_model(records)
+    high, low = (loss[:1], loss[1:]) if truth == "step_first" else (loss[:-1], loss[-1:])
+    np.testing.assert_allclose(high, high[0], rtol=0.01)
+    np.testing.assert_allclose(low, low[0], rtol=0.2)
+    assert high.min() / low.max() > 15  # 2.5 / 0.1 = 25, less the leftover 0.016 nats
+    em = _accuracy_by_model(records, "toy_length_2")
+    jump = np.diff(em)
+    assert np.argmax(jump) == (0 if truth == "step_first" else len(jump) - 1)
+
+
+def test_step_at_and_step_width_move_the_step():
+    """step_first moved to the last gap with the same width is step_last, record for record."""
+    x = np.log10(DEFAULT_PARAMS)
+    centre, width = (x[-2] + x[-1]) / 2, (x[-1] - x[-2]) / 10  # step_last's defaults
+    last = simulate(truth="step_last", n_examples=10, seed=2)
+    moved = simulate(truth="step_first", step_at=centre, step_width=width, n_examples=10, seed=2)
+    pd.testing.assert_frame_equal(last, moved)
+    assert not last.equals(simulate(truth="step_last", step_width=0.5, n_examples=10, seed=2))
+
+
+def test_saturating_accuracy_stops_at_the_ceiling():
+    """Exact match on 1-token answers at 175B is ceiling * p + (1 - ceiling) * exp(-4).
+
+    Without difficulty or noise p = exp(-(1.75e11 / 2e9) ** -0.5) = 0.8986 (the toy power law);
+    0.7 of 2000 examples are solvable exactly; binomial sd about 0.006. Multiple choice: the
+    unsolved examples put 0.018 on the right choice, so accuracy stops at 0.7.
+    """
+    records = simulate(truth="saturating", target_lengths=(1,), n_examples=2000, difficulty=0.0,
+                       noise=0.0, seed=0)
+    em = _accuracy_by_model(records, "toy_length_1")
+    p = np.exp(-toy_loss(DEFAULT_PARAMS[-1]))
+    assert em[-1] == pytest.approx(0.7 * p + 0.3 * np.exp(-4.0), abs=0.025)
+    mc = _accuracy_by_model(records, "toy_multiple_choice")
+    assert mc[-1] == pytest.approx(0.7, abs=1e-12)
+    # the unsolvable examples keep 4 nats at every size
+    rows = records[records["task"] == "toy_length_1"]
+    per_example = rows.pivot(index="example", columns="params", values="target_logprob")
+    stuck = (per_example == -4.0).all(axis=1)
+    assert stuck.sum() == 600
+
+
+def test_inverse_scaling_gets_worse_with_size():
+    """L(N) = 0.3 (N / 1e8) ** 0.25: exact match falls from about exp(-0.32) to exp(-1.94)."""
+    records = simulate(truth="inverse", target_lengths=(1,), n_examples=200, seed=0)
+    em = _accuracy_by_model(records, "toy_length_1")
+    assert np.all(np.diff(em) <= 0)  # paired draws: a larger loss never gets more right
+    assert em[0] - em[-1] > 0.4
+    assert np.all(np.diff(_loss_by_model(records)) > 0)
+
+
+def test_flat_sits_at_chance():
+    """Loss 3 nats at every size; multiple-choice accuracy within 4 sd of 1/4 (sd 0.022 at 400)."""
+    records = simulate(truth="flat", target_lengths=(1,), n_examples=400, seed=0)
+    loss = _loss_by_model(records)
+    np.testing.assert_allclose(loss, loss[0], rtol=1e-12)
+    assert loss[0] == pytest.approx(3.0, rel=0.05)
+    mc = _accuracy_by_model(records, "toy_multiple_choice")
+    np.testing.assert_allclose(mc, mc[0])
+    assert abs(mc[0] - 0.25) < 4 * np.sqrt(0.25 * 0.75 / 400)
+
+
+def test_model_noise_factors_do_not_depend_on_n_examples():
+    """Without difficulty or noise each record's loss is toy_loss(N) times its model's factor.
+
+    The factors come from their own generator keyed by the seed, so 5 or 50 examples give the
+    same factors, bit for bit; another seed gives others.
+    """
+    def factors(n_examples, seed):
+        records = simulate(target_lengths=(1,), n_choices=0, n_examples=n_examples,
+                           difficulty=0.0, noise=0.0, model_noise=0.3, seed=seed)
+        first = records.groupby("params", sort=True)["target_logprob"].first()
+        return -first.to_numpy() / toy_loss(DEFAULT_PARAMS)
+
+    few = factors(5, seed=4)
+    np.testing.assert_array_equal(few, factors(50, seed=4))
+    assert not np.allclose(few, factors(5, seed=5))
+    assert np.std(np.log(few)) > 0.05
+    # and the factor is the one documented: exp(0.3 z - 0.3**2 / 2), z from default_rng([4, 7919])
+    z = np.random.default_rng([4, 7919]).standard_normal(len(DEFAULT_PARAMS))
+    np.testing.assert_allclose(few, np.exp(0.3 * z - 0.3**2 / 2), rtol=1e-12)
+
+
+def test_seeds_give_several_models_per_size():
+    """seeds=3: three models per size named -s0..-s2, an int seed column, own model factors."""
+    records = simulate(n_examples=5, seeds=3, model_noise=0.2, seed=1)
+    assert (records.groupby("params")["model"].nunique() == 3).all()
+    assert records["seed"].dtype.kind == "i"
+    assert sorted(records["seed"].unique()) == [0, 1, 2]
+    assert "toy-1.3B-s2" in set(records["model"])
+    loss = _loss_by_model(records).reshape(len(DEFAULT_PARAMS), 3)
+    assert (np.ptp(loss, axis=1) > 0).all()  # the seeds of a size differ by their model factor
+    same = _loss_by_model(simulate(n_examples=5, seeds=3, seed=1)).reshape(-1, 3)
+    np.testing.assert_array_equal(same, same[:, :1].repeat(3, axis=1))  # no noise: identical
+
+
+@pytest.mark.parametrize("truth", list(TRUTHS))
+def test_every_truth_gives_valid_records(truth):
+    """Generation and multiple-choice tasks work for every truth, with seeds and model noise."""
+    records = simulate(truth=truth, n_examples=5, seeds=2, model_noise=0.2, seed=0)
+    valid = emergence.validate_records(records)
+    assert len(valid) == 8 * 2 * 6 * 5
+    assert (records["target_logprob"].dropna() <= 0).all()
+
+
+@pytest.mark.parametrize(("kwargs", "message"), [
+    ({"ceiling": 1.5}, r"The 'ceiling' parameter must be in \(0, 1\]\. Got 1\.5 instead\."),
+    ({"ceiling": 0.0}, r"'ceiling' parameter must be in \(0, 1\]"),
+    ({"model_noise": -0.1}, r"'model_noise' parameter must be a finite number >= 0"),
+    ({"seeds": 0}, r"'seeds' parameter must be an int >= 1\. Got 0"),
+    ({"seeds": 2.5}, r"'seeds' parameter must be an int >= 1"),
+    ({"step_width": 0.0}, r"'step_width' parameter must be None or a number > 0"),
+    ({"step_at": float("nan")}, r"'step_at' parameter must be None or a finite log10 N"),
+    ({"loss_start": -1.0}, r"'loss_start' parameter must be a finite number >= 0"),
+    ({"loss_end": float("inf")}, r"'loss_end' parameter must be a finite number >= 0"),
+    ({"truth": "step_last", "params": [1e9]}, r"truth='step_last' needs at least two distinct"),
+])
+def test_simulate_rejects_bad_new_parameters(kwargs, message):
+    """New parameters out of range get the scikit-learn style message."""
+    with pytest.raises(EmergenceError, match=message):
+        simulate(n_examples=2, **kwargs)

@@ -11,6 +11,8 @@ multiple-choice log-likelihoods) that the rest of the toolkit loads and rescores
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import numpy as np
 import pandas as pd
 
@@ -30,7 +32,18 @@ TRUTHS = {
     "looks emergent (a mirage)",
     "sharp": "per-token loss drops sharply at one scale: emergent under every metric",
     "linear": "exact-match accuracy itself rises linearly in log N: no emergence",
+    "loglinear": "per-token loss falls linearly in log10 N from loss_start to loss_end: smooth, "
+    "but not a power law",
+    "step_first": "the step of 'sharp' between the two smallest sizes: emergent at the first gap",
+    "step_last": "the step of 'sharp' between the two largest sizes: emergent at the last gap",
+    "saturating": "power-law loss on a share 'ceiling' of the examples, the rest never solved "
+    "(4 nats at every size): accuracy saturates below 1",
+    "inverse": "per-token loss rises with size, 0.3 * (N / 1e8) ** 0.25: inverse scaling",
+    "flat": "per-token loss 3 nats at every size, multiple choice at chance: no emergence",
 }
+
+#: Per-token loss (nats) of the examples that "saturating" never solves.
+UNSOLVED_LOSS = 4.0
 
 
 def toy_loss(params, *, alpha: float = -0.5, c: float = 2e9) -> np.ndarray:
@@ -81,18 +94,64 @@ def toy_model(
     })
 
 
-def _token_loss(truth: str, params: np.ndarray, length: int, alpha: float, c: float) -> np.ndarray:
+@dataclass(frozen=True)
+class _Curve:
+    """The truth of a simulation: per-token loss by model, and by example for "saturating"."""
+
+    truth: str
+    alpha: float
+    c: float
+    loss_start: float
+    loss_end: float
+    step_width: float | None
+    step_at: float | None
+    ceiling: float
+    factor: np.ndarray  # each model's multiplicative model-noise factor
+    seed: int | None
+
+    def example_loss(self, params: np.ndarray, length: int, n_examples: int, task_id: int):
+        """(model, 1) per-token loss, or (model, example) for "saturating"; before d_i and e_it."""
+        loss = (_token_loss(self, params, length) * self.factor)[:, None]
+        if self.truth != "saturating":
+            return loss
+        # which examples are never solved: its own generator per task, shared by all models
+        order = np.random.default_rng(None if self.seed is None else [self.seed, 7927, task_id])
+        solvable = order.permutation(n_examples) < round(self.ceiling * n_examples)
+        return np.where(solvable[None], loss, UNSOLVED_LOSS)
+
+
+def _step(curve: _Curve, x: np.ndarray) -> tuple[float, float]:
+    """Centre and width (decades of log10 N) of the logistic step of the step truths."""
+    if curve.truth == "sharp":
+        centre, width = ((x.min() + x.max()) / 2 if len(x) > 1 else x[0]), 0.15
+    else:
+        sizes = np.unique(x)
+        lo, hi = sizes[:2] if curve.truth == "step_first" else sizes[-2:]
+        # complete at the neighbouring sizes: they lie 5 widths from the centre (weight 0.007)
+        centre, width = (lo + hi) / 2, min(0.15, (hi - lo) / 10)
+    centre = centre if curve.step_at is None else curve.step_at
+    return centre, width if curve.step_width is None else curve.step_width
+
+
+def _token_loss(curve: _Curve, params: np.ndarray, length: int) -> np.ndarray:
     """Per-token cross-entropy of a typical example, per model, under each truth."""
-    if truth == "power_law":
-        return toy_loss(params, alpha=alpha, c=c)
+    truth = curve.truth
+    if truth in ("power_law", "saturating"):
+        return toy_loss(params, alpha=curve.alpha, c=curve.c)
+    if truth == "inverse":
+        return 0.3 * (params / 1e8) ** 0.25
+    if truth == "flat":
+        return np.full(len(params), 3.0)
     x = np.log10(params)
-    if truth == "sharp":
-        # a step in log N at the middle of the ladder, 0.15 decades wide: p goes 0.08 -> 0.9
-        middle = (x.min() + x.max()) / 2 if len(x) > 1 else x[0]
-        weight = 1 / (1 + np.exp((x - middle) / 0.15))
+    if truth in ("sharp", "step_first", "step_last"):
+        # a step in log N, 2.5 -> 0.1 nats (p goes 0.08 -> 0.9); "sharp": mid-ladder, 0.15 decades
+        middle, width = _step(curve, x)
+        weight = 1 / (1 + np.exp((x - middle) / width))
         return 0.1 + (2.5 - 0.1) * weight
+    span = (x - x.min()) / (x.max() - x.min()) if x.max() > x.min() else np.zeros_like(x)
+    if truth == "loglinear":
+        return curve.loss_start + (curve.loss_end - curve.loss_start) * span
     # linear: exact match on this length rises linearly in log N from 0.05 to 0.9
-    span = (x - x.min()) / (x.max() - x.min()) if len(x) > 1 else np.zeros_like(x)
     accuracy = 0.05 + 0.85 * span
     return -np.log(accuracy) / length
 
@@ -111,28 +170,52 @@ def simulate(
     noise: float = 0.2,
     tokens: float = 3e11,
     seed: int = 0,
+    loss_start: float = 2.3,
+    loss_end: float = 0.05,
+    step_width: float | None = None,
+    step_at: float | None = None,
+    ceiling: float = 0.7,
+    model_noise: float = 0.0,
+    seeds: int = 1,
 ) -> pd.DataFrame:
     """Per-example records of a model family whose truth is known.
 
-    For each model N and example i the per-token loss is ``L_i(N) = d_i * L(N) * e_it`` with a
-    per-example difficulty ``d_i`` (log-normal, sd ``difficulty``) and per-token noise ``e_it``
-    (mean 1, sd ``noise``); token t of the greedy output is right when a uniform draw ``u_it`` is
-    below ``q_it = exp(-L_i(N) e_it)``. The draws are shared by all models, so a larger model gets
+    For each model N and example i the per-token loss is ``L_i(N) = d_i * L(N) * m_N * e_it``
+    with a per-example difficulty ``d_i`` (log-normal, sd ``difficulty``), a per-model factor
+    ``m_N`` (log-normal, sd ``model_noise``; 1 by default) and per-token noise ``e_it`` (mean 1,
+    sd ``noise``); token t of the greedy output is right when a uniform draw ``u_it`` is below
+    ``q_it = exp(-L_i(N))``. The example draws are shared by all models, so a larger model gets
     right what a smaller one did (paired examples, as in real families). Wrong tokens are
     substituted (85%), dropped (10%) or doubled (5%).
 
     One task per target length (``toy_length_K``: K-digit answers) plus ``toy_multiple_choice``:
     ``n_choices`` single-token answers, the right one with probability ``q`` and the rest sharing
-    ``1 - q`` at random.
+    ``1 - q`` at random. Under ``truth="flat"`` the model cannot tell the right choice from the
+    others: ``q`` is the right choice's share of a symmetric Dirichlet split, the same for every
+    model, so accuracy is ``1 / n_choices`` in expectation.
 
     Parameters
     ----------
     params : sequence of float
         Parameter counts of the family (default :data:`DEFAULT_PARAMS`).
     family : str
-        Family name; model names are ``f"{family}-{size}"`` (``toy-1.3B``).
-    truth : {"power_law", "sharp", "linear"}
-        The per-token loss curve (see :data:`TRUTHS`).
+        Family name; model names are ``f"{family}-{size}"`` (``toy-1.3B``), or
+        ``f"{family}-{size}-s{k}"`` with ``seeds > 1``.
+    truth : {"power_law", "sharp", "linear", "loglinear", "step_first", "step_last", \
+"saturating", "inverse", "flat"}
+        The per-token loss curve L(N) (see :data:`TRUTHS`):
+
+        - ``power_law``: ``(N / c) ** alpha`` (Mirage Fig. 2A).
+        - ``sharp``, ``step_first``, ``step_last``: a logistic step in log10 N from 2.5 to 0.1
+          nats, centred mid-ladder, between the two smallest or between the two largest sizes.
+        - ``linear``: exact match on each length rises linearly in log10 N from 0.05 to 0.9.
+        - ``loglinear``: falls linearly in log10 N from ``loss_start`` at the smallest size to
+          ``loss_end`` at the largest.
+        - ``saturating``: ``power_law`` on a share ``ceiling`` of each task's examples; the rest
+          stay at 4 nats at every size (never solved, model noise not applied), so exact match
+          and multiple-choice accuracy saturate below 1.
+        - ``inverse``: ``0.3 * (N / 1e8) ** 0.25``, worse with scale.
+        - ``flat``: 3 nats at every size.
     target_lengths : sequence of int
         Answer lengths in tokens, one generation task each; empty for none.
     n_examples : int
@@ -140,7 +223,7 @@ def simulate(
     n_choices : int
         Choices of the multiple-choice task; 0 for no such task.
     alpha, c : float
-        Power law of ``truth="power_law"``.
+        Power law of ``truth="power_law"`` and ``"saturating"``.
     difficulty, noise : float
         Spread of example difficulty and per-token noise (log-normal sd).
     tokens : float
@@ -148,12 +231,33 @@ def simulate(
         columns.
     seed : int
         Seed of every draw; the same seed gives the same records.
+    loss_start, loss_end : float
+        Per-token loss (nats, >= 0) at the smallest and largest size for ``truth="loglinear"``.
+    step_width : float or None
+        Width (decades of N) of the logistic step of the step truths. None: 0.15 for ``sharp``;
+        ``min(0.15, gap / 10)`` for ``step_first``/``step_last``, where ``gap`` is the log10
+        distance between the two sizes around the step, so the step is complete at them.
+    step_at : float or None
+        log10 N of the step's centre for the step truths, overriding the default.
+    ceiling : float
+        Share of the examples, in (0, 1], that ``truth="saturating"`` can solve; which ones is
+        drawn per task (exactly ``round(ceiling * n_examples)`` of them), shared by all models.
+    model_noise : float
+        Log-normal sd of each model's factor ``exp(model_noise * z - model_noise**2 / 2)`` on its
+        per-token loss, like seed-to-seed variation of trained models; ``z`` is drawn from its
+        own generator, ``numpy.random.default_rng([seed, 7919])``, one draw per model in model
+        order (by size, then seed index), so it does not depend on ``n_examples`` or the tasks.
+    seeds : int
+        Models per size. With ``seeds > 1`` each size has ``seeds`` models that share the example
+        draws and differ only by their model-noise factor (identical when ``model_noise=0``), and
+        the output gains an integer ``seed`` column (0 .. seeds - 1).
 
     Returns
     -------
     DataFrame
-        A records table with columns family, model, params, tokens, compute, task, example, target,
-        prediction, correct, target_logprob, target_tokens, choice_logprobs, gold, chance.
+        A records table with columns family, model, params, tokens, compute, (seed,) task,
+        example, target, prediction, correct, target_logprob, target_tokens, choice_logprobs,
+        gold, chance.
 
     Examples
     --------
@@ -161,17 +265,13 @@ def simulate(
     >>> sorted(records["task"].unique())[:2]
     ['toy_length_1', 'toy_length_2']
     """
-    if truth not in TRUTHS:
-        raise EmergenceError(
-            f"The 'truth' parameter must be one of {', '.join(TRUTHS)}. Got {truth!r} instead."
-        )
-    if n_examples < 1:
-        raise EmergenceError(f"The 'n_examples' parameter must be >= 1. Got {n_examples!r} instead.")
-    if n_choices == 1 or n_choices < 0:
-        raise EmergenceError(f"The 'n_choices' parameter must be 0 or >= 2. Got {n_choices!r}.")
+    _check(truth, n_examples, n_choices, loss_start, loss_end, step_width, step_at, ceiling,
+           model_noise, seeds)
     params = np.sort(np.asarray(params, dtype=float))
     if len(params) < 1 or (params <= 0).any():
         raise EmergenceError("The 'params' parameter must be positive parameter counts.")
+    if truth in ("loglinear", "step_first", "step_last") and len(np.unique(params)) < 2:
+        raise EmergenceError(f"truth={truth!r} needs at least two distinct sizes in 'params'.")
     rng = np.random.default_rng(seed)
     models = pd.DataFrame({
         "family": family,
@@ -180,15 +280,47 @@ def simulate(
         "tokens": float(tokens),
     })
     models["compute"] = 6 * models["params"] * models["tokens"]
-    tables = [_generation_task(rng, models, k, truth, n_examples, alpha, c, difficulty, noise)
+    if seeds > 1:
+        models = models.loc[models.index.repeat(seeds)].reset_index(drop=True)
+        models["seed"] = np.tile(np.arange(seeds), len(params))
+        models["model"] = models["model"] + "-s" + models["seed"].astype(str)
+    z = np.random.default_rng(None if seed is None else [seed, 7919]).standard_normal(len(models))
+    curve = _Curve(truth, alpha, c, loss_start, loss_end, step_width, step_at, ceiling,
+                   np.exp(model_noise * z - model_noise**2 / 2), seed)
+    tables = [_generation_task(rng, models, k, curve, n_examples, difficulty, noise)
               for k in target_lengths]
     if n_choices:
-        tables.append(
-            _choice_task(rng, models, truth, n_examples, n_choices, alpha, c, difficulty, noise)
-        )
+        tables.append(_choice_task(rng, models, curve, n_examples, n_choices, difficulty, noise))
     if not tables:
         raise EmergenceError("Nothing to simulate: give target_lengths or n_choices > 0.")
     return pd.concat(tables, ignore_index=True)
+
+
+def _check(truth, n_examples, n_choices, loss_start, loss_end, step_width, step_at, ceiling,
+           model_noise, seeds) -> None:
+    """Refuse parameters out of range, naming the parameter, the value and what is allowed."""
+    if truth not in TRUTHS:
+        raise EmergenceError(
+            f"The 'truth' parameter must be one of {', '.join(TRUTHS)}. Got {truth!r} instead."
+        )
+    if n_examples < 1:
+        raise EmergenceError(f"The 'n_examples' parameter must be >= 1. Got {n_examples!r} instead.")
+    if n_choices == 1 or n_choices < 0:
+        raise EmergenceError(f"The 'n_choices' parameter must be 0 or >= 2. Got {n_choices!r}.")
+    rules = [
+        ("loss_start", loss_start, "a finite number >= 0", np.isfinite(loss_start) and loss_start >= 0),
+        ("loss_end", loss_end, "a finite number >= 0", np.isfinite(loss_end) and loss_end >= 0),
+        ("step_width", step_width, "None or a number > 0",
+         step_width is None or (np.isfinite(step_width) and step_width > 0)),
+        ("step_at", step_at, "None or a finite log10 N", step_at is None or np.isfinite(step_at)),
+        ("ceiling", ceiling, "in (0, 1]", 0 < ceiling <= 1),
+        ("model_noise", model_noise, "a finite number >= 0",
+         np.isfinite(model_noise) and model_noise >= 0),
+        ("seeds", seeds, "an int >= 1", isinstance(seeds, (int, np.integer)) and seeds >= 1),
+    ]
+    for name, value, allowed, ok in rules:
+        if not ok:
+            raise EmergenceError(f"The {name!r} parameter must be {allowed}. Got {value!r} instead.")
 
 
 def _draws(rng, n_examples: int, length: int, difficulty: float, noise: float):
@@ -203,16 +335,16 @@ def _model_columns(models: pd.DataFrame, n_examples: int) -> dict[str, np.ndarra
     return {c: np.repeat(models[c].to_numpy(), n_examples) for c in models.columns}
 
 
-def _generation_task(rng, models, length, truth, n_examples, alpha, c, difficulty, noise):
+def _generation_task(rng, models, length, curve, n_examples, difficulty, noise):
     n_models = len(models)
     digits = rng.integers(0, 10, size=(n_examples, length))
     digits[:, 0] = rng.integers(1, 10, size=n_examples)  # no leading zero
     d, e, u = _draws(rng, n_examples, length, difficulty, noise)
     kind = rng.random((n_examples, length))  # which error a wrong token makes
     shift = rng.integers(1, 10, size=(n_examples, length))
-    loss = _token_loss(truth, models["params"].to_numpy(), length, alpha, c)
+    loss = curve.example_loss(models["params"].to_numpy(), length, n_examples, length)
     # (model, example, token) arrays
-    token_loss = loss[:, None, None] * d[None] * e[None]
+    token_loss = loss[:, :, None] * d[None] * e[None]
     right = u[None] < np.exp(-token_loss)
     wrong_digit = (digits + shift) % 10
     as_text = np.char.mod("%d", np.broadcast_to(digits, right.shape))
@@ -238,13 +370,18 @@ def _generation_task(rng, models, length, truth, n_examples, alpha, c, difficult
     })
 
 
-def _choice_task(rng, models, truth, n_examples, n_choices, alpha, c, difficulty, noise):
+def _choice_task(rng, models, curve, n_examples, n_choices, difficulty, noise):
     n_models = len(models)
-    d, e, _ = _draws(rng, n_examples, 1, difficulty, noise)
+    d, e, u = _draws(rng, n_examples, 1, difficulty, noise)
     gold = rng.integers(0, n_choices, size=n_examples)
     share = rng.dirichlet(np.ones(n_choices - 1), size=n_examples)  # how distractors split 1 - q
-    loss = _token_loss(truth, models["params"].to_numpy(), 1, alpha, c)
-    q = np.exp(-(loss[:, None] * d[None, :, 0] * e[None, :, 0]))  # (model, example)
+    if curve.truth == "flat":
+        # no information: q ~ Beta(1, k - 1) (from the unused uniform draw) and the distractors
+        # split 1 - q by a flat Dirichlet, so all k choices are a symmetric Dirichlet split
+        q = np.broadcast_to(1 - u[:, 0] ** (1 / (n_choices - 1)), (n_models, n_examples))
+    else:
+        loss = curve.example_loss(models["params"].to_numpy(), 1, n_examples, 0)
+        q = np.exp(-(loss * d[None, :, 0] * e[None, :, 0]))  # (model, example)
     q = np.clip(q, 1e-12, 1 - 1e-12)
     probs = np.empty((n_models, n_examples, n_choices))
     others = np.ones((n_examples, n_choices), dtype=bool)
