@@ -188,7 +188,7 @@ def _chance(records, name, chance_column, codes, n_groups, ok) -> np.ndarray:
         derived[rows] = [(len(g) if isinstance(g, list) else 1) / len(v) for v, g in
                          zip(lists, golds, strict=True)]
         per_example = np.where(np.isnan(per_example), derived, per_example)
-    elif name != "exact_match":
+    else:  # a chance level belongs to a multiple-choice grade, never to exact match (DESIGN.md 5)
         return np.full(n_groups, np.nan)
     known = ok & ~np.isnan(per_example)
     n = np.bincount(codes[known], minlength=n_groups)

@@ -1,0 +1,126 @@
+"""One scores table from per-example records and reported scores, with bootstrap replicates per row.
+
+Reported perplexities gain their log (the smooth counterpart); a reported score that was also
+rescored from the same model's examples gives way to the rescored one; a subtask becomes a curve of
+its own; aggregate rows get normal replicates from their standard error.
+"""
+
+from __future__ import annotations
+
+import warnings
+
+import numpy as np
+import pandas as pd
+
+from emergence.errors import EmergenceWarning
+from emergence.metrics import MetricOptions, resolve_kind
+from emergence.rescore import rescore_replicates
+
+
+def combined_table(records, scores, *, metrics, options: MetricOptions | None, bootstrap: int,
+                   seed: int) -> tuple[pd.DataFrame, np.ndarray]:
+    """The scores of a run and their replicates ``(len(table), bootstrap)``, not oriented."""
+    parts = []
+    replicates = None
+    if records is not None:
+        table, replicates = rescore_replicates(records, metrics, options=options,
+                                               n_replicates=bootstrap, seed=seed)
+        if "seed" in records and "seed" not in table:
+            seeds = records[["family", "model", "seed"]].drop_duplicates(["family", "model"])
+            table = table.merge(seeds, on=["family", "model"], how="left")
+        parts.append(table.assign(per_example=True, _replicate_row=np.arange(len(table))))
+    if scores is not None:
+        table = with_log_perplexity(scores)
+        if "kind" not in table:
+            kinds = table["metric"].map(resolve_kind)
+            table["kind"] = kinds.map(lambda k: k[0] if k else None)
+            table["higher_is_better"] = kinds.map(lambda k: k[1] if k else None)
+        parts.append(table.assign(per_example=False, _replicate_row=-1))
+    table = _prefer_rescored(pd.concat(parts, ignore_index=True))
+    table["higher_is_better"] = table["higher_is_better"].map(
+        lambda v: None if v is None or v != v else bool(v)).astype(object)
+    if "subtask" in table and table["subtask"].notna().any():
+        # a subtask is a curve of its own: "task:subtask" (rows without one keep the task name)
+        task, sub = table["task"].astype(str), table["subtask"].astype("string")
+        named = pd.Series([not isinstance(b, str) or a.endswith(":" + b) for a, b in
+                           zip(task, sub.to_numpy(dtype=object, na_value=None), strict=True)],
+                          index=table.index)
+        table["task"] = task.where(named, task + ":" + sub.fillna(""))
+    values = np.empty((len(table), bootstrap))
+    own = table["_replicate_row"].to_numpy() >= 0
+    if own.any():
+        values[own] = replicates.values[table.loc[own, "_replicate_row"].to_numpy()]
+    if (~own).any():
+        values[~own] = _replicates_from_stderr(table[~own], bootstrap, seed)
+    return table.drop(columns="_replicate_row"), values
+
+
+#: Perplexities and the name of their log, the mean per-token negative log-likelihood.
+LOG_PERPLEXITY = {"ppl": "log_ppl", "perplexity": "log_ppl", "word_perplexity": "log_word_perplexity",
+                  "byte_perplexity": "log_byte_perplexity"}
+
+
+def with_log_perplexity(scores: pd.DataFrame) -> pd.DataFrame:
+    """Add the log of every perplexity score as its smooth counterpart (DESIGN.md, "Metrics").
+
+    A perplexity is exp(mean negative log-likelihood): nonlinear in the loss. Its log is the loss
+    itself, the quantity scaling laws describe. ``stderr`` follows by the delta method
+    (stderr / ppl). Rows whose log is already given are not duplicated.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> table = pd.DataFrame({"family": "f", "model": "m", "task": "t", "metric": ["ppl"],
+    ...                       "value": [142.4], "stderr": [5.0]})
+    >>> with_log_perplexity(table)[["metric", "value"]].round(3).values.tolist()
+    [['ppl', 142.4], ['log_ppl', 4.959]]
+    """
+    base = scores["metric"].astype(str).str.split(",").str[0]
+    source = scores[base.isin(list(LOG_PERPLEXITY)) & (scores["value"] > 0)]
+    if source.empty:
+        return scores.copy()
+    derived = source.copy()
+    derived["metric"] = base[source.index].map(LOG_PERPLEXITY)
+    derived["value"] = np.log(source["value"])
+    if "stderr" in derived:
+        derived["stderr"] = source["stderr"] / source["value"]
+    if "kind" in derived:
+        derived["kind"] = "smooth"
+    if "higher_is_better" in derived:
+        derived["higher_is_better"] = False
+    keys = [c for c in ("family", "model", "step", "task", "subtask", "metric") if c in scores]
+    have = pd.MultiIndex.from_frame(scores[keys].astype(str))
+    derived = derived[~pd.MultiIndex.from_frame(derived[keys].astype(str)).isin(have)]
+    return pd.concat([scores, derived], ignore_index=True)
+
+
+def _prefer_rescored(table: pd.DataFrame) -> pd.DataFrame:
+    """Where a results file also reports a metric that was rescored from the same model's examples
+    (lm-eval's brier_score, say), keep the rescored row: one row per model, task and metric."""
+    if table["per_example"].all() or not table["per_example"].any():
+        return table
+    keys = [c for c in ("family", "model", "step", "task", "subtask", "metric") if c in table]
+    ident = table[keys].astype(str).agg("\x1f".join, axis=1)
+    rescored = set(ident[table["per_example"]])
+    repeated = ~table["per_example"] & ident.isin(rescored)
+    if repeated.any():
+        warnings.warn(
+            f"{int(repeated.sum())} reported score(s) were also rescored from the per-example data "
+            f"(e.g. {', '.join(sorted(set(table.loc[repeated, 'metric'].astype(str)))[:4])}); the rescored "
+            "values are used", EmergenceWarning, stacklevel=3,
+        )
+    return table[~repeated].reset_index(drop=True)
+
+
+
+def _replicates_from_stderr(table: pd.DataFrame, n: int, seed: int) -> np.ndarray:
+    """Normal replicates value + stderr * z for aggregate rows (NaN where no stderr)."""
+    stderr = table["stderr"].to_numpy(dtype=float) if "stderr" in table else np.full(len(table), np.nan)
+    identity = [c for c in ("family", "model", "step", "task", "subtask", "metric") if c in table]
+    keys = pd.util.hash_pandas_object(table[identity].astype(str), index=False).to_numpy()
+    out = np.empty((len(table), n))
+    for i, key in enumerate(keys):  # one generator per score row (few rows; not per example)
+        out[i] = np.random.default_rng([seed, int(key)]).standard_normal(n)
+    return table["value"].to_numpy(dtype=float)[:, None] + stderr[:, None] * out
+
+

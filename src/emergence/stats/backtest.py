@@ -1,0 +1,73 @@
+"""Predictability backtest: fit the smooth trend of the smaller models, predict the largest.
+
+Wei et al. (2022) call an ability emergent when it "cannot be predicted simply by extrapolating the
+performance of smaller models"; this reports how far such an extrapolation misses (DESIGN.md,
+Statistics 6). It is evidence shown beside a verdict, not a decision rule.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+
+def smooth_fit(x, y, variance):
+    """The linear trend ``y = b0 + b1 log10(scale)`` fitted with statsmodels WLS.
+
+    Returns
+    -------
+    statsmodels RegressionResults
+        ``y = b0 + b1 x`` with weights ``1 / variance``; its ``summary()`` is the usual table.
+    """
+    import statsmodels.api as sm
+
+    design = sm.add_constant(np.asarray(x, dtype=float), has_constant="add")
+    return sm.WLS(np.asarray(y, dtype=float), design, weights=1 / np.asarray(variance)).fit()
+
+
+@dataclass(frozen=True)
+class Backtest:
+    """Predict the largest model from the smooth trend of the smaller ones.
+
+    Attributes
+    ----------
+    predicted, observed : float
+    error : float
+        ``|predicted - observed| / (max y - min y)``: the miss as a share of the curve's range.
+    inside : bool
+        Whether the observation lies in the 95% prediction interval (fit and point variance).
+    """
+
+    predicted: float
+    observed: float
+    error: float
+    inside: bool
+
+
+def backtest(x, y, variance, *, holdout: int = 1) -> Backtest:
+    """Fit ``y = b0 + b1 x`` (WLS, statsmodels) without the largest ``holdout`` models; predict them.
+
+    The last held-out model is reported. Needs at least three models left to fit.
+    """
+    x = np.asarray(x, dtype=float)
+    y = np.asarray(y, dtype=float)
+    variance = np.asarray(variance, dtype=float)
+    keep = len(x) - holdout
+    if keep < 3 or not np.isfinite(y).all() or not (variance > 0).all():
+        return Backtest(np.nan, np.nan, np.nan, False)
+    fit = smooth_fit(x[:keep], y[:keep], variance[:keep])
+    point = np.array([[1.0, x[-1]]])
+    predicted = float(fit.predict(point)[0])
+    # prediction variance: parameter uncertainty of the weighted fit (variances known, so the
+    # covariance is (X'WX)^-1, not rescaled by the residual scale) plus the point's own variance
+    design = np.column_stack([np.ones(keep), x[:keep]])
+    cov = np.linalg.pinv(design.T @ (design / variance[:keep, None]))
+    spread = float((point @ cov @ point.T)[0, 0]) + variance[-1]
+    span = y.max() - y.min()
+    return Backtest(
+        predicted=predicted,
+        observed=float(y[-1]),
+        error=abs(predicted - y[-1]) / span if span > 0 else np.nan,
+        inside=bool(abs(predicted - y[-1]) <= 1.96 * np.sqrt(spread)),
+    )

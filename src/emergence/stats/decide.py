@@ -1,0 +1,174 @@
+"""The decision: one verdict per metric pair, and one per (family, task) from a declared rule.
+
+For a discontinuous metric D and a smooth partner S of one task, on the models both curves have:
+
+1. *Enough data?* Fewer than ``min_scales`` models, or fewer than ``min_examples`` examples, or no
+   uncertainty for D or S: ``inconclusive``. One model's checkpoints are a training curve, not a
+   family of sizes: ``inconclusive`` whatever they show (they say nothing about emergence with scale).
+2. *Does D jump?* D's jump effect J_D (:mod:`emergence.stats.jumps`: the share of D's range that one
+   place carries beyond what the smooth null allows) with its interval [lo, hi] against the
+   threshold ``jump``: **jump** when lo > jump and the Benjamini-Hochberg q-value of
+   ``H0: J_D <= jump`` is below ``alpha``; **no jump** when hi < jump or D changes by less than its
+   noise; otherwise unclear. No jump: ``no emergence``. Unclear: ``inconclusive``.
+3. *Does S jump where D jumps?* S's effect over the windows that share a gap with D's jump window:
+   **jump** (same rule, its own q-value): ``emergent``: the jump survives the change of metric.
+   Unclear: ``inconclusive``.
+4. *Mirage?* S shows no jump at D's place (hi < jump), no significant jump anywhere else (a smooth
+   curve whose own test finds a jump never supports ``mirage``), and, for exact match, the curve that
+   S's per-example values predict through the metric's nonlinearity (the mean sequence probability,
+   expected exact match) does not clearly lack D's jump: ``mirage``. Otherwise ``inconclusive``, with
+   the reason.
+
+Per task (:func:`task_verdict`): each D is judged with its *primary* partner (the first of its
+partners the data has, in the order of the pairs); the other partners support. The rule is
+asymmetric, as the burden of proof is: ``mirage`` needs every partner smooth where D jumps, so a
+supporting partner that finds ``emergent`` turns a primary ``mirage`` into ``inconclusive``
+("partners disagree"); ``emergent`` needs the primary partner (the per-token probability that exact
+match's nonlinearity acts on) to jump, and a supporting partner that does not see the jump is named
+in the reason. Several D metrics in one task: their decided verdicts must agree, else
+``inconclusive``; ``no emergence`` of one D and a jump of another leave the jump's verdict.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+VERDICTS = ("emergent", "mirage", "no emergence", "inconclusive")
+
+
+@dataclass(frozen=True)
+class Thresholds:
+    """Decision settings of the verdicts.
+
+    Parameters
+    ----------
+    jump : float
+        A curve jumps when the lower end of its jump effect's interval exceeds this share of its
+        range (and the test of ``effect <= jump`` rejects); it is smooth when the upper end is
+        below. Chosen on the development grid of ``analyses/validate_verdicts.py``.
+    alpha : float
+        Level of the Benjamini-Hochberg q-values.
+    min_scales : int
+        Fewer models than this on a pair's common scales: inconclusive.
+    min_examples : int
+        Fewer examples per model than this: inconclusive.
+    level : float
+        Coverage of the intervals.
+    """
+
+    jump: float = 0.35
+    alpha: float = 0.05
+    min_scales: int = 5
+    min_examples: int = 50
+    level: float = 0.95
+
+
+def jump_state(effect, lo, hi, q, threshold: float, alpha: float) -> str:
+    """``jump``, ``smooth`` or ``unclear`` for one effect; ``untested`` without an interval."""
+    if not np.isfinite(effect) or not np.isfinite(lo) or not np.isfinite(hi):
+        return "untested"
+    if lo > threshold and q < alpha:
+        return "jump"
+    if hi < threshold:
+        return "smooth"
+    return "unclear"
+
+
+def _f(v) -> str:
+    return "nan" if v != v else f"{v:.2f}"
+
+
+def _effect(row, prefix: str) -> str:
+    return f"{_f(row[prefix])} [{_f(row[prefix + '_lo'])}, {_f(row[prefix + '_hi'])}]"
+
+
+def pair_verdict(row: dict, th: Thresholds) -> tuple[str, str]:
+    """The verdict of one pair row (see the module docstring) and its reason."""
+    note = row.get("note") or ""
+    prefix = note + ("; " if note else "")
+    if row["training"]:
+        return "inconclusive", prefix + ("one model's checkpoints: a training curve, not a family of "
+                                         "sizes, so it cannot show emergence with scale")
+    if row["n_scales"] < th.min_scales:
+        return "inconclusive", prefix + f"too few scales ({row['n_scales']} < {th.min_scales})"
+    if row["per_example"] and row["n_examples"] is not None and row["n_examples"] < th.min_examples:
+        return "inconclusive", prefix + f"too few examples ({row['n_examples']} < {th.min_examples})"
+    if not row["per_example"]:
+        prefix += "no per-example data: intervals from reported standard errors, not paired; "
+    d = row["state_discontinuous"]
+    j = th.jump
+    if d == "untested":
+        return "inconclusive", prefix + "no uncertainty for the discontinuous curve (no stderr or replicates)"
+    if row["discontinuous_within_noise"]:
+        return "no emergence", prefix + (f"{row['discontinuous']} changes by {_f(row['range_discontinuous'])}"
+                                         ", within its noise")
+    jd = _effect(row, "jump_discontinuous")
+    if d == "smooth":
+        return "no emergence", prefix + f"{row['discontinuous']} does not jump: J = {jd} < {j:g}"
+    if d == "unclear":
+        return "inconclusive", prefix + (f"{row['discontinuous']}'s jump J = {jd} straddles {j:g}"
+                                         + (f" (q = {row['q_discontinuous']:.3f})"
+                                            if row["q_discontinuous"] == row["q_discontinuous"] else ""))
+    where = f"between {row['jump_from']} and {row['jump_to']}"
+    s = row["state_smooth"]
+    js = _effect(row, "jump_smooth")
+    if s == "untested":
+        return "inconclusive", prefix + (f"{row['discontinuous']} jumps {where} (J = {jd}); "
+                                         f"no uncertainty for {row['smooth']}")
+    if s == "jump":
+        return "emergent", prefix + (f"{row['discontinuous']} jumps {where} (J = {jd}) and so does "
+                                     f"{row['smooth']} (J = {js} > {j:g})")
+    if s == "unclear":
+        return "inconclusive", prefix + (f"{row['discontinuous']} jumps {where} (J = {jd}); "
+                                         f"{row['smooth']}'s J = {js} there straddles {j:g}")
+    if row["state_smooth_anywhere"] == "jump":
+        return "inconclusive", prefix + (f"{row['smooth']} is smooth where {row['discontinuous']} jumps "
+                                         f"but jumps elsewhere (J = {_effect(row, 'jump_smooth_anywhere')})")
+    if row["state_predicted"] == "smooth":
+        return "inconclusive", prefix + (f"{row['discontinuous']} jumps {where} (J = {jd}) but the exact "
+                                         f"match predicted from {row['predictor']} does not "
+                                         f"(J = {_effect(row, 'jump_predicted')}): the nonlinearity of the "
+                                         "metric does not explain the jump")
+    return "mirage", prefix + (f"{row['discontinuous']} jumps {where} (J = {jd}) but {row['smooth']} "
+                               f"does not (J = {js} < {j:g})")
+
+
+def task_verdict(rows: list[dict]) -> tuple[str, str, dict]:
+    """One verdict for a (family, task) from its pair rows (each with ``verdict``, ``role``).
+
+    Returns
+    -------
+    (verdict, reason, primary)
+        ``primary`` is the pair row whose numbers the task table shows.
+    """
+    by_d: dict[str, list[dict]] = {}
+    for row in rows:
+        by_d.setdefault(row["discontinuous"], []).append(row)
+    per_d = []
+    for d_rows in by_d.values():
+        primary = next(r for r in d_rows if r["role"] == "primary")
+        verdict, reason = primary["verdict"], primary["reason"]
+        others = [r for r in d_rows if r is not primary and r["verdict"] in ("emergent", "mirage")]
+        clash = [r for r in others if verdict in ("emergent", "mirage") and r["verdict"] != verdict]
+        names = ", ".join(f"{r['smooth']}: {r['verdict']}" for r in clash)
+        if clash and verdict == "mirage":  # a partner that jumps never lets mirage stand
+            verdict, reason = "inconclusive", (f"partners disagree: {primary['smooth']}: "
+                                               f"{primary['verdict']}; {names}")
+        elif clash:  # emergent: the primary partner jumps; the others are shown, not counted
+            reason = f"{reason} (not seen by {names})"
+        agree = sum(r["verdict"] == primary["verdict"] for r in d_rows)
+        per_d.append((verdict, reason, primary, f"{agree}/{len(d_rows)}"))
+    decided = {v for v, *_ in per_d if v != "inconclusive"}
+    jumps = decided - {"no emergence"}
+    if len(jumps) > 1:
+        names = "; ".join(f"{p['discontinuous']}: {v}" for v, _, p, _ in per_d)
+        first = per_d[0][2] | {"agreement": per_d[0][3]}
+        return "inconclusive", f"discontinuous metrics disagree ({names})", first
+    for wanted in ("emergent", "mirage", "no emergence"):
+        for verdict, reason, primary, agreement in per_d:
+            if verdict == wanted and (wanted in jumps or not jumps):
+                return verdict, reason, primary | {"agreement": agreement}
+    verdict, reason, primary, agreement = per_d[0]
+    return verdict, reason, primary | {"agreement": agreement}

@@ -1,0 +1,106 @@
+"""Intervals, p-values and multiple testing for the bounded curve statistics.
+
+Intervals are *median-centred percentile intervals*: the percentile interval of the bootstrap
+replicates shifted so that the replicates' median sits on the point estimate,
+``[t - (m - q_lo), t + (q_hi - m)]`` with ``m`` the replicates' median. The jump effect is a maximum
+over windows, so its replicates sit above the estimate (a maximum of noisy values is biased up); a
+plain percentile interval then can exclude its own point estimate (the emergence score did:
+``228.6 [19.0, 137.7]``). The shift removes that median bias, keeps the skew of the bootstrap
+distribution, always contains the estimate, and stays within the statistic's bounds after
+clipping. BCa was the alternative; its acceleration constant needs a jackknife over examples that a
+merged (Poisson-weighted) bootstrap does not keep. The coverage of these intervals is measured in
+``analyses/validate_verdicts.py``.
+
+One-sided p-values of "effect > threshold" use the normal approximation with the bootstrap standard
+deviation, so their resolution is not limited by the number of replicates and Benjamini-Hochberg
+q-values of a large run are not floored at 1 / (B + 1).
+"""
+
+from __future__ import annotations
+
+import warnings
+
+import numpy as np
+from scipy.special import ndtr
+
+
+def centred_interval(point, replicates, *, level: float = 0.95, bounds=(-np.inf, np.inf)):
+    """Median-centred percentile interval of each statistic.
+
+    Parameters
+    ----------
+    point : float or ndarray, shape (k,)
+        The estimates.
+    replicates : ndarray, shape (B,) or (k, B)
+        Their bootstrap replicates (NaN replicates are ignored).
+    level : float
+        Coverage.
+    bounds : (float, float)
+        The statistic's range; the interval is clipped to it.
+
+    Returns
+    -------
+    (lo, hi)
+        Floats or arrays; NaN where the estimate is NaN or no replicate is finite. Always
+        ``lo <= point <= hi`` where defined.
+
+    Examples
+    --------
+    >>> lo, hi = centred_interval(0.5, np.array([0.6, 0.7, 0.8, 0.9, 1.0]), level=0.5)
+    >>> round(lo, 3), round(hi, 3)
+    (0.4, 0.6)
+    """
+    point = np.asarray(point, dtype=float)
+    reps = np.asarray(replicates, dtype=float)
+    scalar = point.ndim == 0
+    point = np.atleast_1d(point)
+    reps = reps.reshape(len(point), -1)
+    tail = (1 - level) / 2 * 100
+    with np.errstate(all="ignore"), warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)
+        q_lo, median, q_hi = np.nanpercentile(reps, [tail, 50, 100 - tail], axis=1)
+    lo = np.clip(point - (median - q_lo), bounds[0], bounds[1])
+    hi = np.clip(point + (q_hi - median), bounds[0], bounds[1])
+    lo, hi = np.minimum(lo, point), np.maximum(hi, point)
+    if scalar:
+        return float(lo[0]), float(hi[0])
+    return lo, hi
+
+
+def exceedance_p_value(point, replicates, threshold) -> np.ndarray:
+    """One-sided p-value of ``H0: effect <= threshold`` against ``effect > threshold``.
+
+    ``p = 1 - Phi((t - threshold) / sd*)`` with ``sd*`` the bootstrap standard deviation: a Wald
+    test on the bootstrap scale. A statistic without spread gets 0 or 1.
+
+    Examples
+    --------
+    >>> round(float(exceedance_p_value(0.5, np.array([0.4, 0.5, 0.6]), 0.3)[0]), 3)
+    0.023
+    """
+    point = np.atleast_1d(np.asarray(point, dtype=float))
+    reps = np.asarray(replicates, dtype=float).reshape(len(point), -1)
+    with np.errstate(all="ignore"), warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)
+        sd = np.nanstd(reps, axis=1, ddof=1)
+    return wald_p_value(point, sd, threshold)
+
+
+def wald_p_value(point, sd, threshold) -> np.ndarray:
+    """``Phi(-(point - threshold) / sd)``; 0 or 1 where ``sd`` is 0; NaN where ``point`` is NaN."""
+    point, sd = np.asarray(point, dtype=float), np.asarray(sd, dtype=float)
+    with np.errstate(all="ignore"):
+        p = np.where(sd > 0, ndtr(-(point - threshold) / sd), np.where(point > threshold, 0.0, 1.0))
+    return np.where(np.isfinite(point), p, np.nan)
+
+
+def benjamini_hochberg(p_values) -> np.ndarray:
+    """Benjamini-Hochberg q-values (statsmodels ``multipletests``); NaN stays NaN."""
+    from statsmodels.stats.multitest import multipletests
+
+    p = np.asarray(p_values, dtype=float)
+    q = np.full(p.shape, np.nan)
+    ok = np.isfinite(p)
+    if ok.any():
+        q[ok] = multipletests(p[ok], method="fdr_bh")[1]
+    return q

@@ -1,0 +1,227 @@
+"""Measure every curve and every (discontinuous, smooth) pair of a run, then judge them.
+
+:func:`judge` turns the curves of a run into three tables: one row per curve (``curves.csv``), one per
+metric pair (``verdicts.csv``) and one per (family, task) (``tasks.csv``). Pairs are measured on the
+models both curves have; Benjamini-Hochberg runs over every distinct test of the run.
+"""
+
+from __future__ import annotations
+
+import warnings
+
+import numpy as np
+import pandas as pd
+
+from emergence.errors import EmergenceWarning
+from emergence.stats.backtest import backtest
+from emergence.stats.decide import Thresholds, jump_state, pair_verdict, task_verdict
+from emergence.stats.evidence import measure_jump, measure_score
+from emergence.stats.inference import benjamini_hochberg, exceedance_p_value, wald_p_value
+from emergence.stats.points import Curve
+from emergence.stats.scores import straight_line_score
+
+#: The smooth per-example quantity whose mean predicts a discontinuous curve through the metric's
+#: nonlinearity: exp(target_logprob), the probability of the whole answer, is the expected exact
+#: match of a model that samples its answer (Schaeffer et al. 2023).
+PREDICTORS = {"exact_match": "sequence_prob"}
+
+#: Columns of the pair table, in order.
+PAIR_COLUMNS = (
+    "family", "task", "discontinuous", "smooth", "role", "n_scales", "n_examples",
+    "jump_discontinuous", "jump_discontinuous_lo", "jump_discontinuous_hi", "p_discontinuous",
+    "q_discontinuous", "jump_from", "jump_to",
+    "jump_smooth", "jump_smooth_lo", "jump_smooth_hi", "p_smooth", "q_smooth",
+    "jump_smooth_anywhere", "jump_smooth_anywhere_lo", "jump_smooth_anywhere_hi",
+    "q_smooth_anywhere", "predictor", "jump_predicted", "jump_predicted_lo", "jump_predicted_hi",
+    "threshold", "es_discontinuous", "es_discontinuous_lo", "es_discontinuous_hi", "es_smooth",
+    "es_smooth_lo", "es_smooth_hi", "straight_line_es", "backtest_error", "backtest_inside",
+    "verdict", "reason",
+)
+
+#: Columns of the task table, in order.
+TASK_COLUMNS = (
+    "family", "task", "verdict", "discontinuous", "smooth", "n_scales", "n_examples",
+    "jump_discontinuous", "jump_discontinuous_lo", "jump_discontinuous_hi", "q_discontinuous",
+    "jump_smooth", "jump_smooth_lo", "jump_smooth_hi", "q_smooth", "jump_from", "jump_to",
+    "threshold", "es_discontinuous", "es_smooth", "partners_agree", "reason",
+)
+
+
+def _summary(jump, prefix: str, mask=None, level: float = 0.95) -> dict:
+    keys = ("effect", "lo", "hi", "sd")
+    if jump is None:
+        out = dict.fromkeys(keys, np.nan) | {"start": -1, "stop": -1}
+    else:
+        out = jump.summary(mask, level=level)
+    names = {"effect": prefix, "lo": prefix + "_lo", "hi": prefix + "_hi", "sd": prefix + "_sd"}
+    return {names.get(k, k): v for k, v in out.items()}
+
+
+def curve_row(curve: Curve, x: str, th: Thresholds) -> dict:
+    """The row of ``curves.csv`` for one curve: its jump effect (smooth metrics) or concentration
+    (discontinuous ones) over all windows, and its emergence score."""
+    jump = measure_jump(curve, baseline="uniform" if curve.kind == "discontinuous" else "flexible")
+    row = {"family": curve.family, "task": curve.task, "metric": curve.metric, "kind": curve.kind,
+           "higher_is_better": curve.higher_is_better, "x": x, "n_scales": len(curve.scale),
+           "n_examples": curve.n_examples, "per_example": curve.per_example,
+           "training": curve.training, "seeds_per_scale": int(curve.n_seeds.max()),
+           "x_min": curve.scale[0], "x_max": curve.scale[-1],
+           "y_min_scale": curve.value[0], "y_max_scale": curve.value[-1],
+           "straight_line_es": straight_line_score(curve.x), "judged_on": "reported"}
+    row |= measure_score(curve, level=th.level)
+    s = _summary(jump, "jump", level=th.level)
+    row |= {k: s[k] for k in ("jump", "jump_lo", "jump_hi")}
+    row["jump_from"], row["jump_to"] = _place(curve, s["start"], s["stop"])
+    row["p_value"] = float(exceedance_p_value(s["jump"], _max_reps(jump), th.jump)[0]) \
+        if jump is not None else np.nan
+    row["range"] = jump.spread if jump is not None else np.nan
+    row["noise_floor"] = jump.range_floor if jump is not None else np.nan
+    se = curve.se
+    bt = backtest(curve.x, curve.y, se**2) if np.isfinite(se).all() else None
+    row["backtest_error"] = bt.error if bt else np.nan
+    row["backtest_inside"] = bt.inside if bt else False
+    return row
+
+
+def _max_reps(jump, mask=None) -> np.ndarray:
+    if jump is None:
+        return np.array([np.nan])
+    reps = jump.replicates if mask is None else jump.replicates[np.asarray(mask, bool)]
+    with np.errstate(all="ignore"), warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)
+        return np.nanmax(reps, axis=0) if len(reps) else np.array([np.nan])
+
+
+def _place(curve: Curve, start: int, stop: int) -> tuple[str, str]:
+    if start < 0:
+        return "", ""
+    return curve.models[start], curve.models[stop]
+
+
+def _common(d: Curve, s: Curve) -> tuple[Curve, Curve, str]:
+    """Both curves on the scales both have, and a note when some were left out."""
+    both = np.intersect1d(d.scale, s.scale)
+    if len(both) == len(d.scale) == len(s.scale):
+        return d, s, ""
+    note = (f"compared on the {len(both)} models both metrics have ({d.metric}: {len(d.scale)}, "
+            f"{s.metric}: {len(s.scale)})")
+    warnings.warn(f"{d.family} / {d.task}: {note}", EmergenceWarning, stacklevel=4)
+    return d.subset(np.isin(d.scale, both)), s.subset(np.isin(s.scale, both)), note
+
+
+def pair_row(d: Curve, s: Curve, predictor: Curve | None, role: str, th: Thresholds) -> dict:
+    """Measure one pair on its common models (no decision yet: q-values come from the whole run)."""
+    d, s, note = _common(d, s)
+    dj, sj = measure_jump(d, baseline="uniform"), measure_jump(s)
+    row = {"family": d.family, "task": d.task, "discontinuous": d.metric, "smooth": s.metric,
+           "role": role, "n_scales": len(d.scale), "n_examples": d.n_examples,
+           "per_example": d.per_example and s.per_example, "training": d.training, "note": note,
+           "threshold": th.jump, "straight_line_es": straight_line_score(d.x)}
+    row |= _summary(dj, "jump_discontinuous", level=th.level)
+    start, stop = row.pop("start"), row.pop("stop")
+    row["jump_from"], row["jump_to"] = _place(d, start, stop)
+    row["range_discontinuous"] = dj.spread if dj is not None else np.nan
+    row["discontinuous_within_noise"] = bool(dj is not None and dj.spread < dj.range_floor)
+    at = dj.windows.overlapping(start, stop) if dj is not None and start >= 0 else None
+    row |= {k: v for k, v in _summary(sj, "jump_smooth", at, th.level).items() if k not in ("start", "stop")}
+    row |= {k: v for k, v in _summary(sj, "jump_smooth_anywhere", level=th.level).items()
+            if k not in ("start", "stop")}
+    row["predictor"] = ""
+    row |= dict.fromkeys(("jump_predicted", "jump_predicted_lo", "jump_predicted_hi"), np.nan)
+    if predictor is not None and at is not None:
+        both = np.isin(predictor.scale, d.scale)
+        if both.sum() == len(d.scale):
+            pj = measure_jump(predictor.subset(both), baseline="uniform")
+            row["predictor"] = predictor.metric
+            row |= {k: v for k, v in _summary(pj, "jump_predicted", at, th.level).items()
+                    if k not in ("start", "stop", "jump_predicted_sd")}
+    for name, curve in (("discontinuous", d), ("smooth", s)):
+        for key, value in measure_score(curve, level=th.level).items():
+            if key.startswith("emergence_score"):
+                row[key.replace("emergence_score", f"es_{name}")] = value
+    se = s.se
+    bt = backtest(s.x, s.y, se**2) if np.isfinite(se).all() else None
+    row["backtest_error"] = bt.error if bt else np.nan
+    row["backtest_inside"] = bt.inside if bt else False
+    return row
+
+
+def decide(pairs: pd.DataFrame, th: Thresholds) -> pd.DataFrame:
+    """p-values at the threshold, Benjamini-Hochberg over the run, states and verdicts of every pair."""
+    pairs = pairs.copy()
+    if pairs.empty:
+        return pairs
+    tests = []
+    for name in ("discontinuous", "smooth", "smooth_anywhere"):
+        p = wald_p_value(pairs[f"jump_{name}"], pairs[f"jump_{name}_sd"], th.jump)
+        pairs[f"p_{name}"] = p
+        tests.append(p)
+    # one BH family over the distinct tests: a D curve in several pairs is one hypothesis
+    stacked = np.concatenate(tests)
+    keys = np.concatenate([
+        pairs["family"] + "\x1f" + pairs["task"] + "\x1f" + pairs["discontinuous"],
+        pairs["family"] + "\x1f" + pairs["task"] + "\x1f" + pairs["discontinuous"] + "\x1f" + pairs["smooth"],
+        pairs["family"] + "\x1f" + pairs["task"] + "\x1f" + pairs["smooth"],
+    ]).astype(str)
+    keyed = pd.DataFrame({"key": keys, "p": stacked}).drop_duplicates("key")
+    keyed["q"] = benjamini_hochberg(keyed["p"].to_numpy())
+    q = pd.Series(keyed["q"].to_numpy(), index=keyed["key"].to_numpy())[keys].to_numpy()
+    n = len(pairs)
+    for i, name in enumerate(("discontinuous", "smooth", "smooth_anywhere")):
+        pairs[f"q_{name}"] = q[i * n:(i + 1) * n]
+        pairs[f"state_{name}"] = [
+            jump_state(e, lo, hi, qq, th.jump, th.alpha) for e, lo, hi, qq in zip(
+                pairs[f"jump_{name}"], pairs[f"jump_{name}_lo"], pairs[f"jump_{name}_hi"],
+                pairs[f"q_{name}"], strict=True)]
+    pairs["state_predicted"] = [
+        "smooth" if hi < th.jump else ("untested" if hi != hi else "not smooth")
+        for hi in pairs["jump_predicted_hi"]]
+    decided = [pair_verdict(row, th) for row in pairs.to_dict("records")]
+    pairs["verdict"] = [v for v, _ in decided]
+    pairs["reason"] = [r for _, r in decided]
+    return pairs[[*PAIR_COLUMNS, *(c for c in pairs.columns if c not in PAIR_COLUMNS)]]
+
+
+def tasks_table(pairs: pd.DataFrame) -> pd.DataFrame:
+    """One row per (family, task) from its decided pairs (:func:`emergence.stats.decide.task_verdict`)."""
+    rows = []
+    for (family, task), mine in pairs.groupby(["family", "task"], sort=True):
+        verdict, reason, primary = task_verdict(mine.to_dict("records"))
+        row = {c: primary.get(c) for c in TASK_COLUMNS if c in primary}
+        row.update({"family": family, "task": task, "verdict": verdict, "reason": reason,
+                    "partners_agree": primary["agreement"]})
+        rows.append(row)
+    return pd.DataFrame(rows, columns=list(TASK_COLUMNS))
+
+
+def judge(curves: list[Curve], pairs: dict[str, tuple[str, ...]], x: str,
+          th: Thresholds) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
+    """The curve, pair and task tables of a run.
+
+    Returns
+    -------
+    (curves, pairs, tasks) : DataFrames
+        Columns: see :func:`curve_row`, :data:`PAIR_COLUMNS` (plus the working columns ``p_*``,
+        ``state_*`` and ``*_sd``) and :data:`TASK_COLUMNS`.
+    """
+    index = {(c.family, c.task, c.metric): c for c in curves}
+    curve_table = pd.DataFrame([curve_row(c, x, th) for c in curves])
+    rows = []
+    for (family, task) in sorted({(c.family, c.task) for c in curves}):
+        for d, partners in pairs.items():
+            if (family, task, d) not in index:
+                continue
+            present = [s for s in partners if (family, task, s) in index]
+            predictor = index.get((family, task, PREDICTORS.get(d, "")))
+            for i, s in enumerate(present):
+                rows.append(pair_row(index[(family, task, d)], index[(family, task, s)], predictor,
+                                     "primary" if i == 0 else "support", th))
+    table = decide(pd.DataFrame(rows), th) if rows else pd.DataFrame(columns=list(PAIR_COLUMNS))
+    tasks = tasks_table(table) if rows else pd.DataFrame(columns=list(TASK_COLUMNS))
+    if len(curve_table):
+        curve_table["q_value"] = benjamini_hochberg(curve_table["p_value"].to_numpy())
+        curve_table["sharp"] = [jump_state(e, lo, hi, q, th.jump, th.alpha) for e, lo, hi, q in zip(
+            curve_table["jump"], curve_table["jump_lo"], curve_table["jump_hi"], curve_table["q_value"],
+            strict=True)]
+    return curve_table, table, tasks
+

@@ -1,0 +1,225 @@
+"""From a scores table to curves: one point per scale, with its bootstrap replicates.
+
+This is where the integrity rules of a curve live (DESIGN.md, Statistics 7):
+
+- at ``x = params`` each model enters at its final checkpoint; the checkpoints of a family with a
+  single model are a *training curve*, flagged as such;
+- distinct models of one size are never averaged: a family with two models at one scale is refused
+  unless a ``seed`` column says they are seeds of one size;
+- seeds of one size are one point (their mean), and the bootstrap resamples them within the size
+  (``models x examples``), so intervals include seed-to-seed variation.
+"""
+
+from __future__ import annotations
+
+import warnings
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from emergence.errors import EmergenceError, EmergenceWarning
+
+
+@dataclass(frozen=True)
+class Curve:
+    """One (family, task, metric) curve.
+
+    Attributes
+    ----------
+    family, task, metric, kind : str
+    higher_is_better : bool or None
+    scale : ndarray
+        The scale of each point (increasing).
+    value : ndarray
+        The metric at each point, as reported (mean over seeds).
+    y : ndarray
+        ``value`` oriented so higher is better.
+    reps : ndarray, shape (n_points, B)
+        Bootstrap replicates of ``y`` (NaN rows where a point has no uncertainty).
+    models : tuple of str
+        The model(s) at each point (seeds joined by ``+``).
+    n_seeds : ndarray of int
+    n_examples : int or None
+        Fewest examples behind a point.
+    per_example : bool
+        Whether the replicates come from a paired bootstrap over examples (else from reported
+        standard errors, independent between models).
+    training : bool
+        The points are checkpoints of one model (a training curve), not models of several sizes.
+    chance : float
+        The metric's chance level (NaN where it has none).
+    """
+
+    family: str
+    task: str
+    metric: str
+    kind: str | None
+    higher_is_better: bool | None
+    scale: np.ndarray
+    value: np.ndarray
+    y: np.ndarray
+    reps: np.ndarray
+    models: tuple
+    n_seeds: np.ndarray
+    n_examples: int | None
+    per_example: bool
+    training: bool
+    chance: float
+
+    @property
+    def x(self) -> np.ndarray:
+        """log10 of the scale."""
+        return np.log10(self.scale)
+
+    @property
+    def se(self) -> np.ndarray:
+        """Bootstrap standard error of each point (NaN without replicates)."""
+        with np.errstate(all="ignore"), warnings.catch_warnings():
+            warnings.simplefilter("ignore", RuntimeWarning)
+            return np.nanstd(self.reps, axis=1, ddof=1)
+
+    @property
+    def has_uncertainty(self) -> bool:
+        return bool(np.isfinite(self.reps).all(axis=0).any())
+
+    def subset(self, keep: np.ndarray) -> Curve:
+        """The same curve on the points where ``keep`` is true."""
+        keep = np.asarray(keep, dtype=bool)
+        return Curve(self.family, self.task, self.metric, self.kind, self.higher_is_better,
+                     self.scale[keep], self.value[keep], self.y[keep], self.reps[keep],
+                     tuple(m for m, k in zip(self.models, keep, strict=True) if k),
+                     self.n_seeds[keep], self.n_examples, self.per_example, self.training,
+                     self.chance)
+
+
+def final_checkpoints(table: pd.DataFrame, x: str) -> pd.DataFrame:
+    """Make the points of a curve comparable when the data has training checkpoints (``step``).
+
+    ``x = params``: each model at its final checkpoint (earlier ones are training, not scale);
+    ``x = step``: one curve per model over its training; ``x = compute`` or ``tokens``: every
+    checkpoint of every size is a point (training compute as the scale).
+    """
+    if "step" not in table or table["step"].isna().all():
+        return table
+    if x == "params":
+        last = table.groupby(["family", "model"], dropna=False)["step"].transform("max")
+        keep = table["step"].isna() | (table["step"] == last)
+        if not keep.all():
+            dropped = table.loc[~keep, ["family", "model", "step"]].drop_duplicates()
+            n_models = len(dropped[["family", "model"]].drop_duplicates())
+            warnings.warn(
+                f"x=params: each model at its final checkpoint ({len(dropped)} earlier checkpoint(s) of "
+                f"{n_models} model(s) left out; --x compute or --x step follows training)",
+                EmergenceWarning, stacklevel=3,
+            )
+        return table[keep].reset_index(drop=True)
+    if x == "step":
+        return table.assign(family=table["family"].astype(str) + "/" + table["model"].astype(str))
+    return table
+
+
+def positive_scale(table: pd.DataFrame, x: str | None) -> pd.DataFrame:
+    """Leave out rows that cannot sit on a log axis of ``x`` (a checkpoint at step 0 has no tokens)."""
+    if x not in ("compute", "tokens", "step") or x not in table:
+        return table
+    bad = ~(pd.to_numeric(table[x], errors="coerce") > 0)
+    if bad.any() and not bad.all():
+        warnings.warn(
+            f"x={x}: {int(bad.sum())} row(s) with no positive {x} (e.g. step 0) left out: a log scale "
+            "cannot show them", EmergenceWarning, stacklevel=3,
+        )
+        table = table[~bad].reset_index(drop=True)
+    return table
+
+
+def check_one_model_per_scale(table: pd.DataFrame, x: str) -> None:
+    """Refuse distinct models of one size in one family (they would be averaged into one point).
+
+    Seeds of one size (a ``seed`` column) are allowed: they are resampled, not confused.
+    """
+    ident = ["model"] + (["step"] if "step" in table and x != "params" else [])
+    has_seed = "seed" in table and table["seed"].notna().any()
+    models = table[["family", x, *ident] + (["seed"] if has_seed else [])].drop_duplicates()
+    counts = models.groupby(["family", x], dropna=False)["model"].transform("nunique")
+    if has_seed:
+        # seeds of one size share the scale; distinct models with the same seed number do not
+        per_seed = models.groupby(["family", x, "seed"], dropna=False)["model"].transform("nunique")
+        counts = per_seed
+    clash = models[counts > 1]
+    if clash.empty:
+        return
+    family, scale = clash.iloc[0]["family"], clash.iloc[0][x]
+    names = sorted(set(clash[(clash["family"] == family) & (clash[x] == scale)]["model"].astype(str)))
+    raise EmergenceError(
+        f"family {family!r}: models {', '.join(map(repr, names[:4]))} all have {x} = {scale:g}; "
+        "distinct models of one size are never averaged into one point. Put them in different "
+        "families (a 'family' column), or, if they are training seeds of one model size, give them a "
+        "'seed' column"
+    )
+
+
+def seed_draws(seed: int, family: str, scale: float, n_seeds: int, n_replicates: int) -> np.ndarray:
+    """Which seeds replicate r takes at one size: (n_replicates, n_seeds) indices, with replacement.
+
+    Counter-based on (run seed, family, scale), so every task and metric of the family resamples
+    the same models in replicate r (the bootstrap stays paired across metrics).
+    """
+    key = pd.util.hash_array(np.array([f"{family}\x1f{scale!r}"], dtype=object))[0]
+    rng = np.random.default_rng([seed, int(key) & 0xFFFFFFFF, int(key) >> 32, 104729])
+    return rng.integers(0, n_seeds, size=(n_replicates, n_seeds))
+
+
+def build_curves(table: pd.DataFrame, values: np.ndarray, x: str, *, seed: int = 0) -> list[Curve]:
+    """One :class:`Curve` per (family, task, metric) of a scores table.
+
+    Parameters
+    ----------
+    table : DataFrame
+        Scores with ``per_example`` and the scale column ``x``; row i's replicates are
+        ``values[i]`` (not oriented).
+    values : ndarray, shape (len(table), B)
+    x : str
+    seed : int
+        Seed of the resampling of seeds within a size.
+    """
+    has_seed = "seed" in table and table["seed"].notna().any()
+    n_models = table.groupby("family")["model"].nunique()
+    curves = []
+    for (family, task, metric), rows in table.groupby(["family", "task", "metric"], sort=True):
+        rows = rows.sort_values(x, kind="stable")
+        scale = rows[x].to_numpy(dtype=float)
+        points, inverse = np.unique(scale, return_inverse=True)
+        higher = rows["higher_is_better"].iloc[0] if "higher_is_better" in rows else None
+        higher = None if higher is None or higher != higher else bool(higher)
+        sign = -1.0 if higher is False else 1.0
+        reps_in = values[rows.index.to_numpy()]
+        value_in = rows["value"].to_numpy(dtype=float)
+        value = np.empty(len(points))
+        reps = np.empty((len(points), values.shape[1]))
+        n_seeds = np.bincount(inverse)
+        names = rows["model"].astype(str).to_numpy()
+        models = []
+        for p in range(len(points)):
+            mine = np.flatnonzero(inverse == p)
+            value[p] = value_in[mine].mean()
+            models.append("+".join(names[mine]))
+            if len(mine) > 1 and has_seed:
+                draws = seed_draws(seed, str(family), float(points[p]), len(mine), values.shape[1])
+                taken = reps_in[mine][draws.T, np.arange(values.shape[1])[None, :]]  # (k, B)
+                reps[p] = taken.mean(axis=0)
+            else:
+                reps[p] = reps_in[mine].mean(axis=0)
+        n = rows["n"].to_numpy(dtype=float) if "n" in rows else np.full(len(rows), np.nan)
+        chance = rows["chance"].mean() if "chance" in rows else np.nan
+        kind = rows["kind"].iloc[0] if "kind" in rows else None
+        curves.append(Curve(
+            family=str(family), task=str(task), metric=str(metric),
+            kind=None if kind is None or kind != kind else str(kind), higher_is_better=higher,
+            scale=points, value=value, y=sign * value, reps=sign * reps, models=tuple(models),
+            n_seeds=n_seeds, n_examples=int(np.nanmin(n)) if np.isfinite(n).any() else None,
+            per_example=bool(rows["per_example"].all()),
+            training=bool(n_models.get(family, 0) == 1 and len(points) > 1),
+            chance=float(chance) if chance == chance else float("nan"),
+        ))
+    return curves
