@@ -1,19 +1,26 @@
-"""Validation of the verdicts on ground truth: the confusion matrix that sets the thresholds.
+"""Held-out ground-truth study of the verdicts: thresholds set on a development grid, errors reported
+on a separate test grid with other ladders, shapes, sizes and seeds.
 
-    python analyses/validate_verdicts.py [--quick] [--ratios 1.25 1.5 2 3]
+    python analyses/validate_verdicts.py [--quick] [--bootstrap 200] [--jobs 2]
 
-Families whose truth is known are simulated with `emergence.simulate` (DESIGN.md, Statistics 8):
+Families whose truth is known are simulated with :func:`emergence.simulate` (DESIGN.md, Statistics 8)
+with model-level noise (each model's per-token loss jittered, like seed-to-seed variation). Truth is
+labelled per task from what generated it and from what its expected curve does:
 
-- ``power_law``: the per-token loss is a smooth power law (Mirage toy model). Exact match on long
-  answers looks emergent: the right verdict is ``mirage`` (or ``no emergence`` where the exact-match
-  curve is not sharp, e.g. one-token answers); ``emergent`` is wrong.
-- ``sharp``: the per-token loss really drops at one scale: ``emergent`` is right.
-- ``linear``: exact-match accuracy itself rises linearly in log N: ``no emergence`` is right.
+- a step in the per-token loss (``sharp`` mid-ladder, ``step_first``, ``step_last``): ``emergent``;
+- exact-match accuracy linear in log N, a flat loss (multiple choice at chance), inverse scaling:
+  ``no emergence``;
+- a smooth loss (a power law, a loss linear in log N, a power law with a ceiling below 1): ``mirage``
+  when the *expected* discontinuous curve of these models (20,000 examples, no bootstrap) has a
+  concentration of at least ``threshold + 0.1``, ``no emergence`` when below ``threshold - 0.1``;
+  in between either is right (``borderline``; reported apart).
 
-The grid varies the number of scales (4..12, log-spaced from 1e8 to 2e11), examples per task
-(50..5000), answer lengths (1, 3, 5 tokens and a 4-way multiple-choice task) and noise, and prints
-for each sharpness ratio the confusion matrix of truth x verdict (``inconclusive`` abstains), the
-error rate among decided verdicts and the share decided.
+``inconclusive`` is an abstention: never wrong, counted in the decided share. The development grid
+chooses the jump threshold: the one that decides most while wrong <= 3% and false ``emergent`` <= 1%
+of the decided verdicts whose truth is not emergent. The test grid is then judged with it only.
+Coverage of the 95% intervals of the jump effect and of the emergence score is measured against
+the same expected curves; test sizes are the share of curves declared "jump" among curves whose
+expected jump effect is below the threshold (a true null), by truth.
 """
 
 from __future__ import annotations
@@ -22,62 +29,255 @@ import argparse
 import itertools
 import time
 import warnings
+from concurrent.futures import ProcessPoolExecutor
 
 import numpy as np
 import pandas as pd
 
 import emergence
-from emergence.analysis import Thresholds, analyze
+from emergence.analysis import analyze
+from emergence.simulate import DEFAULT_PARAMS
+from emergence.stats import Thresholds, emergence_score, jump_effect
 
-RIGHT = {"power_law": {"mirage", "no emergence"}, "sharp": {"emergent"}, "linear": {"no emergence"}}
+SMOOTH = ("power_law", "loglinear", "saturating")
+STEPS = ("sharp", "step_first", "step_last")
+FLAT = ("linear", "flat", "inverse")
+MARGIN = 0.1
+CANDIDATES = (0.2, 0.25, 0.3, 0.35, 0.4)
+
+DEV = {
+    "ladders": {"log5": np.logspace(8, 11.3, 5), "log8": np.logspace(8, 11.3, 8),
+                "log12": np.logspace(8, 11.3, 12)},
+    "examples": (100, 1000),
+    "lengths": (1, 3, 5, 10),
+    "model_noise": (0.0, 0.03),
+    "seeds": (0, 1),
+    "shape": {"alpha": -0.5, "c": 2e9, "loss_start": 2.3, "loss_end": 0.05, "step_width": None,
+              "ceiling": 0.7},
+}
+TEST = {
+    "ladders": {"gpt3": np.array(DEFAULT_PARAMS), "log10": np.logspace(7.5, 10.5, 10),
+                "log6": np.logspace(8.5, 11.5, 6), "log4": np.logspace(8, 11, 4)},
+    "examples": (30, 500, 2000),
+    "lengths": (2, 4, 7),
+    "model_noise": (0.02, 0.05),
+    "seeds": (10, 11),
+    "shape": {"alpha": -0.4, "c": 5e9, "loss_start": 3.0, "loss_end": 0.1, "step_width": 0.1,
+              "ceiling": 0.85},
+    "shape_odd": {"alpha": -0.6, "c": 1e9, "loss_start": 2.0, "loss_end": 0.02, "step_width": 0.1,
+                  "ceiling": 0.6},
+}
 
 
-def run(ratios, scales, examples, noises, seeds, bootstrap) -> pd.DataFrame:
+def _sim(params, truth, lengths, n_examples, noise, seed, shape):
+    return emergence.simulate(params, family=truth, truth=truth, target_lengths=lengths,
+                              n_examples=n_examples, model_noise=noise, seed=seed, **shape)
+
+
+def expected_curves(params, truth, lengths, noise, seed, shape, n=20000) -> dict:
+    """Large-sample curve of each (task, metric) for the same models: the estimand."""
+    records = _sim(params, truth, lengths, n, noise, seed, shape)
+    out = {}
+    for task, rows in records.groupby("task", sort=False):
+        by_model = rows.groupby("params", sort=True)
+        if task == "toy_multiple_choice":
+            logp = np.array(rows["choice_logprobs"].tolist())
+            gold = rows["gold"].to_numpy().astype(int)
+            prob = np.exp(logp - logp.max(axis=1, keepdims=True))
+            prob /= prob.sum(axis=1, keepdims=True)
+            right = prob[np.arange(len(gold)), gold]
+            grade = (logp.argmax(axis=1) == gold).astype(float)
+            frame = pd.DataFrame({"params": rows["params"].to_numpy(), "multiple_choice_grade": grade,
+                                  "choice_prob": right})
+        else:
+            per_token = np.exp(rows["target_logprob"] / rows["target_tokens"])
+            frame = pd.DataFrame({"params": rows["params"].to_numpy(),
+                                  "exact_match": rows["correct"].to_numpy(dtype=float),
+                                  "target_prob_per_token": per_token})
+        means = frame.groupby("params", sort=True).mean()
+        x = np.log10(means.index.to_numpy(dtype=float))
+        for metric in means.columns:
+            y = means[metric].to_numpy()
+            baseline = "uniform" if metric in ("exact_match", "multiple_choice_grade") else "flexible"
+            jump = jump_effect(x, y, baseline=baseline)[0] if len(x) >= 3 else np.nan
+            out[(task, metric)] = {"jump": jump,
+                                   "es": emergence_score(y)}
+        del by_model
+    return out
+
+
+def label(truth: str, d_jump: float, threshold: float) -> str:
+    if truth in STEPS:
+        return "emergent"
+    if truth in FLAT:
+        return "no emergence"
+    if d_jump >= threshold + MARGIN:
+        return "mirage"
+    if d_jump <= threshold - MARGIN:
+        return "no emergence"
+    return "borderline"
+
+
+def run_cell(args) -> tuple[pd.DataFrame, pd.DataFrame]:
+    ladder, params, truth, n_examples, noise, seed, lengths, shape, bootstrap = args
+    truth_curves = expected_curves(params, truth, lengths, noise, seed, shape)
+    records = _sim(params, truth, lengths, n_examples, noise, seed, shape)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        result = analyze(records, bootstrap=bootstrap, seed=seed)
+    cell = {"ladder": ladder, "n_scales": len(params), "n_examples_grid": n_examples,
+            "model_noise": noise, "seed": seed, "truth": truth}
+    pairs = result.verdicts.assign(**cell)
+    d_true = [truth_curves.get((t, d), {}).get("jump", np.nan)
+              for t, d in zip(pairs["task"], pairs["discontinuous"], strict=True)]
+    pairs["d_jump_true"] = d_true
+    curves = result.curves[result.curves["metric"].isin(
+        ["exact_match", "multiple_choice_grade", "target_prob_per_token", "choice_prob"])].copy()
+    curves = curves.assign(**cell)
+    curves["jump_true"] = [truth_curves.get((t, m), {}).get("jump", np.nan)
+                           for t, m in zip(curves["task"], curves["metric"], strict=True)]
+    curves["es_true"] = [truth_curves.get((t, m), {}).get("es", np.nan)
+                         for t, m in zip(curves["task"], curves["metric"], strict=True)]
+    return pairs, curves
+
+
+def grid_cells(grid, bootstrap, truths):
+    for (ladder, params), n_examples, noise, seed, truth in itertools.product(
+            grid["ladders"].items(), grid["examples"], grid["model_noise"], grid["seeds"], truths):
+        shape = grid["shape_odd"] if "shape_odd" in grid and seed % 2 else grid["shape"]
+        shape = {k: v for k, v in shape.items() if v is not None}
+        yield (ladder, params, truth, n_examples, noise, seed, grid["lengths"], shape, bootstrap)
+
+
+def run(grid, bootstrap, jobs, truths) -> tuple[pd.DataFrame, pd.DataFrame]:
+    cells = list(grid_cells(grid, bootstrap, truths))
+    with ProcessPoolExecutor(jobs) as pool:
+        parts = list(pool.map(run_cell, cells, chunksize=2))
+    return (pd.concat([p for p, _ in parts], ignore_index=True),
+            pd.concat([c for _, c in parts], ignore_index=True))
+
+
+def judged(pairs: pd.DataFrame, threshold: float) -> pd.DataFrame:
+    """Task verdicts at a threshold, with each task's truth label."""
+    from emergence.stats.pairs import decide, tasks_table
+
+    th = Thresholds(jump=threshold)
     rows = []
-    for n_scales, n_examples, noise, seed, truth in itertools.product(
-        scales, examples, noises, seeds, RIGHT
-    ):
-        params = np.logspace(8, np.log10(2e11), n_scales)
-        records = emergence.simulate(params, family=truth, truth=truth, target_lengths=(1, 3, 5),
-                                     n_examples=n_examples, noise=noise, seed=seed)
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")
-            result = analyze(records, bootstrap=bootstrap, seed=seed)
-        for ratio in ratios:
-            verdicts = result.rejudge(Thresholds(sharp_ratio=ratio)).verdicts
-            rows.append(verdicts.assign(truth=truth, ratio=ratio, n_scales_grid=n_scales,
-                                        n_examples_grid=n_examples, noise=noise, seed=seed))
+    cell_keys = ["ladder", "n_examples_grid", "model_noise", "seed", "truth"]
+    for key, part in pairs.groupby(cell_keys, sort=False):
+        decided = decide(part.drop(columns=["verdict", "reason"]).assign(threshold=threshold), th)
+        tasks = tasks_table(decided)
+        primary = decided[decided["role"] == "primary"].drop_duplicates(["task", "discontinuous"])
+        d_true = dict(zip(primary["task"], primary["d_jump_true"], strict=True))
+        tasks = tasks.assign(**dict(zip(cell_keys, key, strict=True)),
+                             n_scales_grid=int(part["n_scales"].max()))
+        tasks["label"] = [label(t, d_true.get(task, np.nan), threshold)
+                          for t, task in zip(tasks["truth"], tasks["task"], strict=True)]
+        rows.append(tasks)
     return pd.concat(rows, ignore_index=True)
 
 
-def report(results: pd.DataFrame) -> None:
-    for ratio, part in results.groupby("ratio"):
-        matrix = pd.crosstab(part["truth"], part["verdict"])
-        decided = part[part["verdict"] != "inconclusive"]
-        wrong = sum(v not in RIGHT[t] for t, v in zip(decided["truth"], decided["verdict"], strict=True))
-        print(f"\nsharp_ratio = {ratio}: {len(part)} verdicts, decided {len(decided) / len(part):.0%}, "
-              f"wrong among decided {wrong / max(len(decided), 1):.1%}")
-        print(matrix.to_string())
-        emergent_wrong = ((part["verdict"] == "emergent") & (part["truth"] != "sharp")).sum()
-        print(f"false 'emergent': {emergent_wrong}; missed emergence (sharp judged mirage/no emergence): "
-              f"{((part['truth'] == 'sharp') & part['verdict'].isin(['mirage', 'no emergence'])).sum()}")
-        by_size = part.assign(decided=part["verdict"] != "inconclusive").groupby(
-            ["n_scales_grid", "n_examples_grid"])["decided"].mean().unstack()
-        print("share decided by scales (rows) x examples (columns):")
-        print(by_size.round(2).to_string())
+def right(label_: str, verdict: str) -> bool:
+    return verdict in ({"mirage", "no emergence"} if label_ == "borderline" else {label_})
+
+
+def rates(tasks: pd.DataFrame) -> dict:
+    decided = tasks[tasks["verdict"] != "inconclusive"]
+    wrong = sum(not right(lab, v) for lab, v in zip(decided["label"], decided["verdict"], strict=True))
+    false_emergent = ((decided["verdict"] == "emergent") & (decided["label"] != "emergent")).sum()
+    power = tasks[(tasks["truth"] == "power_law") & (tasks["discontinuous"] == "exact_match")
+                  & (tasks["n_scales_grid"] >= 8) & (tasks["n_examples_grid"] >= 500)
+                  & (tasks["label"] == "mirage")]
+    return {
+        "tasks": len(tasks), "decided": len(decided) / max(len(tasks), 1),
+        "wrong": wrong / max(len(decided), 1),
+        "false_emergent": false_emergent / max(len(decided), 1),
+        "mirage_found": (power["verdict"] == "mirage").mean() if len(power) else np.nan,
+        "mirage_decided": (power["verdict"] != "inconclusive").mean() if len(power) else np.nan,
+        "n_power": len(power),
+    }
+
+
+def coverage(curves: pd.DataFrame) -> pd.DataFrame:
+    """Share of 95% intervals holding the expected curve's value, where the noise floor is not binding."""
+    ok = curves["range"] > curves["noise_floor"]
+    jump = curves[ok & curves["jump_true"].notna()]
+    inside = (jump["jump_lo"] <= jump["jump_true"] + 1e-9) & (jump["jump_true"] <= jump["jump_hi"] + 1e-9)
+    es = curves[~curves["es_floored"] & curves["es_true"].notna()]
+    es_inside = (es["emergence_score_lo"] <= es["es_true"]) & (es["es_true"] <= es["emergence_score_hi"])
+    return pd.DataFrame({
+        "statistic": ["jump effect", "emergence score"],
+        "intervals": [len(jump), len(es)],
+        "coverage": [inside.mean(), es_inside.mean()],
+        "by n_examples >= 500": [inside[jump["n_examples_grid"] >= 500].mean(),
+                                 es_inside[es["n_examples_grid"] >= 500].mean()],
+    })
+
+
+def test_sizes(curves: pd.DataFrame) -> pd.DataFrame:
+    """Share of curves called "jump" (at the analysis' threshold, BH over each run) among curves whose
+    expected jump effect is below that threshold: the size of the jump test under smooth nulls."""
+    threshold = Thresholds().jump
+    null = curves[curves["jump_true"] < threshold]
+    return (null.assign(rejected=null["sharp"] == "jump").groupby("truth")["rejected"]
+            .agg(["size", "mean"]).rename(columns={"size": "null curves", "mean": "share called jump"}))
+
+
+def print_report(name: str, tasks: pd.DataFrame) -> None:
+    r = rates(tasks)
+    print(f"\n{name}: {r['tasks']} tasks, decided {r['decided']:.1%}, wrong among decided {r['wrong']:.2%}, "
+          f"false 'emergent' {r['false_emergent']:.2%} of decided; power-law exact match with >= 8 scales "
+          f"and >= 500 examples (truth mirage, {r['n_power']} tasks): mirage {r['mirage_found']:.1%}, "
+          f"decided {r['mirage_decided']:.1%}")
+    print(pd.crosstab(tasks["label"], tasks["verdict"]).to_string())
+    small = tasks[(tasks["n_scales_grid"] < 5) | (tasks["n_examples_grid"] < 50)]
+    if len(small):
+        wrong = sum(v != "inconclusive" and not right(lab, v)
+                    for lab, v in zip(small["label"], small["verdict"], strict=True))
+        abstained = (small["verdict"] == "inconclusive").mean()
+        print(f"4 scales or 30 examples: {len(small)} tasks, {abstained:.1%} inconclusive, {wrong} wrong")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--quick", action="store_true", help="one seed and one noise level per grid")
+    parser.add_argument("--bootstrap", type=int, default=200)
+    parser.add_argument("--jobs", type=int, default=2)
+    args = parser.parse_args()
+    start = time.perf_counter()
+    truths = SMOOTH + STEPS + FLAT
+    dev, test = dict(DEV), dict(TEST)
+    if args.quick:
+        dev |= {"seeds": (0,), "model_noise": (0.03,)}
+        test |= {"seeds": (11,), "model_noise": (0.05,)}
+    dev_pairs, _ = run(dev, args.bootstrap, args.jobs, truths)
+    print(f"development grid: {len(dev_pairs)} pair rows ({time.perf_counter() - start:.0f} s)")
+    table = []
+    for threshold in CANDIDATES:
+        r = rates(judged(dev_pairs, threshold))
+        table.append({"threshold": threshold, **r})
+    table = pd.DataFrame(table)
+    print(table.round(4).to_string(index=False))
+    fine = table[(table["wrong"] <= 0.03) & (table["false_emergent"] <= 0.01)]
+    chosen = float((fine if len(fine) else table).sort_values("decided").iloc[-1]["threshold"])
+    print(f"chosen on the development grid: jump threshold {chosen}")
+    print_report("development grid", judged(dev_pairs, chosen))
+    test_pairs, test_curves = run(test, args.bootstrap, args.jobs, truths)
+    tasks = judged(test_pairs, chosen)
+    print_report("TEST grid (held out)", tasks)
+    print("\nby truth (test grid): decided share and wrong among decided")
+    by = tasks.assign(decided=tasks["verdict"] != "inconclusive",
+                      wrong=[v != "inconclusive" and not right(lab, v)
+                             for lab, v in zip(tasks["label"], tasks["verdict"], strict=True)])
+    print(by.groupby("truth")[["decided", "wrong"]].mean().round(3).to_string())
+    print("\ninterval coverage (test grid, 95% intervals):")
+    print(coverage(test_curves).round(3).to_string(index=False))
+    print("\ntest sizes under smooth nulls (test grid; curves whose expected jump effect < threshold):")
+    if chosen != Thresholds().jump:
+        print(f"(the default threshold {Thresholds().jump} differs from the chosen one: update Thresholds)")
+    print(test_sizes(test_curves).round(3).to_string())
+    print(f"\n{time.perf_counter() - start:.0f} s")
 
 
 if __name__ == "__main__":
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--quick", action="store_true", help="a small grid (about a minute)")
-    parser.add_argument("--ratios", nargs="+", type=float, default=[1.25, 1.5, 2.0, 3.0])
-    parser.add_argument("--bootstrap", type=int, default=400)
-    args = parser.parse_args()
-    start = time.perf_counter()
-    if args.quick:
-        grid = dict(scales=[4, 8], examples=[100, 1000], noises=[0.2], seeds=[0])
-    else:
-        grid = dict(scales=[4, 6, 8, 12], examples=[50, 500, 5000], noises=[0.1, 0.3], seeds=[0, 1])
-    results = run(args.ratios, bootstrap=args.bootstrap, **grid)
-    report(results)
-    print(f"\n{time.perf_counter() - start:.0f} s")
+    main()

@@ -6,6 +6,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
+from emergence.analysis import Thresholds
 from emergence.cli import EXAMPLES, main
 from emergence.errors import EmergenceError
 from emergence.report import figure_name, write_folder
@@ -116,13 +117,19 @@ def test_analyze_writes_report_atomically(records_csv, tmp_path, capsys):
     out = tmp_path / "rep"
     assert main(["analyze", str(records_csv), "--out", str(out)]) == 0
     assert sorted(p.name for p in out.iterdir()) == ["curves.csv", "figures", "report.html", "report.md",
-                                                     "scores.csv", "verdicts.csv"]
+                                                     "scores.csv", "tasks.csv", "verdicts.csv"]
     assert sorted(p.name for p in (out / "figures").iterdir()) == [
         "emergence_scores.png", "overview.png", figure_name("toy", "add")]
     assert sorted(p.name for p in tmp_path.iterdir()) == ["records.csv", "rep"]
     curves = pd.read_csv(out / "curves.csv")
     assert {"exact_match", "target_prob_per_token"} <= set(curves["metric"])
-    assert "toy / add" in capsys.readouterr().out
+    # 4 models < the 5 scales a verdict needs (Thresholds.min_scales): one task, inconclusive
+    tasks = pd.read_csv(out / "tasks.csv")
+    assert tasks[["family", "task", "verdict"]].values.tolist() == [["toy", "add", "inconclusive"]]
+    lines = capsys.readouterr().out.splitlines()
+    (line,) = [t for t in lines if t.startswith("toy ")]
+    assert line.split()[:3] == ["toy", "add", "inconclusive"] and "too few scales (4 < 5)" in line
+    assert "tasks: 0 emergent, 0 mirage, 0 no emergence, 1 inconclusive" in lines
 
 
 def test_analyze_refuses_non_empty_out(records_csv, tmp_path, capsys):
@@ -144,7 +151,7 @@ def test_analyze_force_replaces_out(records_csv, tmp_path, capsys):
     (out / "stale.txt").write_text("old")
     assert main(["analyze", str(records_csv), "--out", str(out), "--force", "--no-figures"]) == 0
     assert sorted(p.name for p in out.iterdir()) == ["curves.csv", "report.html", "report.md", "scores.csv",
-                                                     "verdicts.csv"]
+                                                     "tasks.csv", "verdicts.csv"]
     assert sorted(p.name for p in tmp_path.iterdir()) == ["records.csv", "rep"]
 
 
@@ -156,16 +163,33 @@ def test_analyze_empty_out_is_used(records_csv, tmp_path, capsys):
     assert (out / "curves.csv").is_file()
 
 
+def _no_constant(name):
+    raise AssertionError(f"JSON has the non-standard constant {name}")
+
+
 def test_analyze_json(records_csv, tmp_path, capsys):
-    """--format json prints JSON only, with the settings and one entry per curve."""
+    """--format json prints JSON only, with the settings, one entry per task, pair and curve; numbers
+    are JSON numbers or null, never strings or NaN/Infinity."""
     assert main(["analyze", str(records_csv), "--out", str(tmp_path / "rep"), "--format", "json",
                  "--no-figures"]) == 0
-    payload = json.loads(capsys.readouterr().out)
+    payload = json.loads(capsys.readouterr().out, parse_constant=_no_constant)
     assert payload["settings"]["records"] == 12
     assert payload["settings"]["x"] == "params"
+    assert payload["settings"]["jump_threshold"] == Thresholds().jump
+    assert payload["settings"]["alpha"] == Thresholds().alpha and "sharp_ratio" not in payload["settings"]
     metrics = {c["metric"]: c for c in payload["curves"]}
     assert metrics["exact_match"]["kind"] == "discontinuous"
     assert metrics["target_logprob"]["n_scales"] == 4
+    (task,) = payload["tasks"]
+    assert (task["family"], task["task"], task["verdict"]) == ("toy", "add", "inconclusive")
+    assert task["discontinuous"] == "exact_match" and task["smooth"] == "target_prob_per_token"
+    assert len(payload["verdicts"]) == 3  # exact_match with each of its 3 smooth partners
+    for row in payload["tasks"] + payload["verdicts"] + payload["curves"]:
+        for key, value in row.items():
+            if key.startswith(("jump", "es_", "emergence_score", "q_", "p_")) and key not in (
+                    "jump_from", "jump_to", "es_floored"):
+                assert value is None or isinstance(value, int | float), (key, value)
+    assert isinstance(metrics["exact_match"]["emergence_score"], float)
 
 
 def test_analyze_unknown_metric_did_you_mean(records_csv, tmp_path, capsys):
@@ -212,11 +236,15 @@ def test_analyze_scores_csv(tmp_path, capsys):
     path = write(tmp_path / "s.csv", SCORE_COLUMNS, rows)
     assert main(["analyze", str(path), "--out", str(tmp_path / "rep"), "--format", "json",
                  "--no-figures"]) == 0
-    payload = json.loads(capsys.readouterr().out)
+    payload = json.loads(capsys.readouterr().out, parse_constant=_no_constant)
     (curve,) = payload["curves"]
     assert (curve["metric"], curve["kind"], curve["higher_is_better"]) == ("acc", "discontinuous", True)
-    # steps 0.01, 0.01, 0.33: ES = (0.60 - 0.25) / median step 0.01 = 35
-    assert curve["emergence_score"] == pytest.approx(35.0)
+    # steps 0.01, 0.01, 0.33: the median step 0.01 is below the noise of a step, sqrt(2) x the stderr
+    # 0.01 (DESIGN.md, Statistics 3), which sets the denominator: ES = 0.35 / 0.0141 = 24.7 (the
+    # stderr is the bootstrap's estimate of 0.01, hence the tolerance), not 0.35 / 0.01 = 35
+    assert curve["emergence_score"] == pytest.approx(0.35 / (2**0.5 * 0.01), rel=0.05)
+    assert curve["es_floored"] is True
+    assert payload["tasks"] == []  # acc has no smooth partner here: nothing to judge
     assert payload["settings"]["records"] is None
     assert payload["settings"]["score_rows"] == 4
     md = (Path(payload["settings"]["out"]) / "report.md").read_text()
@@ -226,14 +254,87 @@ def test_analyze_scores_csv(tmp_path, capsys):
 
 def test_analyze_scores_csv_text_output(tmp_path, capsys):
     """The printed report of a scores-only run counts score rows and says where its intervals come
-    from (it used to fail formatting a missing records count)."""
+    from (it used to fail formatting a missing records count); with nothing to judge it says so."""
     values = (("70m", "0.25"), ("160m", "0.26"), ("410m", "0.27"), ("1b", "0.60"))
     rows = [[f"p-{size}", size, "arc", "acc", value, "0.01"] for size, value in values]
     path = write(tmp_path / "s.csv", SCORE_COLUMNS, rows)
     assert main(["analyze", str(path), "--out", str(tmp_path / "rep"), "--no-figures"]) == 0
-    head = capsys.readouterr().out.splitlines()
-    assert ": 1 file(s), 4 score rows, 1 families," in head[0]
-    assert "95% interval from normal draws from the reported standard errors;" in head[1]
+    lines = capsys.readouterr().out.splitlines()
+    assert ": 1 file(s), 4 score rows, 1 families," in lines[0]
+    header = " ".join(lines[1:lines.index("")])
+    assert "95% interval from normal draws from the reported standard errors." in header
+    assert "no discontinuous/smooth metric pair to judge" in lines
+    assert "tasks: none judged" in lines
+    assert lines[-1].startswith("intervals: ")
+
+
+@pytest.fixture(scope="module")
+def simulated_run(tmp_path_factory):
+    """``analyze`` of two simulated families (6 tasks each), text output and report folder."""
+    import contextlib
+    import io
+    import warnings
+
+    folder = tmp_path_factory.mktemp("sim")
+    sources = []
+    for truth in ("sharp", "power_law"):
+        sources.append(folder / f"{truth}.csv.gz")
+        with contextlib.redirect_stdout(io.StringIO()):
+            assert main(["simulate", "--truth", truth, "--n-examples", "60", "--out", str(sources[-1])]) == 0
+    out = io.StringIO()
+    with warnings.catch_warnings(), contextlib.redirect_stdout(out):
+        warnings.simplefilter("ignore")
+        assert main(["analyze", *map(str, sources), "--out", str(folder / "rep"), "--bootstrap", "100",
+                     "--no-figures"]) == 0
+    return out.getvalue().splitlines(), folder / "rep"
+
+
+def test_analyze_text_one_line_per_task_and_totals(simulated_run):
+    """The text output: the header, one line per task grouped by verdict (emergent, mirage, no
+    emergence, inconclusive), a totals line counting tasks, where the report is, the interval note."""
+    lines, out = simulated_run
+    tasks = pd.read_csv(out / "tasks.csv")
+    assert len(tasks) == 12 == len(tasks.drop_duplicates(["family", "task"]))  # 2 families x 6 tasks
+    start = lines.index("") + 1  # the blank line after the header
+    assert lines[start].split()[:3] == ["family", "task", "verdict"]
+    end = lines.index("", start)
+    task_lines = lines[start + 1:end]
+    assert len(task_lines) == len(tasks)
+    shown = [(t.split()[0], t.split()[1]) for t in task_lines]
+    assert sorted(shown) == sorted(zip(tasks["family"], tasks["task"], strict=True))
+    verdict_of = {(f, t): v for f, t, v in zip(tasks["family"], tasks["task"], tasks["verdict"], strict=True)}
+    order = ["emergent", "mirage", "no emergence", "inconclusive"]
+    ranks = [order.index(verdict_of[k]) for k in shown]
+    assert ranks == sorted(ranks)
+    for line, key in zip(task_lines, shown, strict=True):
+        assert f" {verdict_of[key]} " in line
+    counts = tasks["verdict"].value_counts()
+    assert lines[end + 1] == "tasks: " + ", ".join(f"{counts.get(v, 0)} {v}" for v in order)
+    assert lines[end + 2].startswith(f"wrote {out}/report.html") and "tasks.csv" in lines[end + 2]
+    assert lines[end + 3] == "intervals: examples only: intervals are conditional on the trained models"
+    assert len(lines) == end + 4
+    assert not any(" / toy_length_1  (" in line for line in lines)  # curve tables only with --verbose
+
+
+def test_analyze_verbose_prints_the_curves(records_csv, tmp_path, capsys):
+    """--verbose adds each task's curve table (every metric: ends, J [CI]; state, ES [CI]) before the
+    task lines, which follow unchanged."""
+    assert main(["analyze", str(records_csv), "--out", str(tmp_path / "rep"), "--no-figures",
+                 "--verbose"]) == 0
+    lines = capsys.readouterr().out.splitlines()
+    curves = pd.read_csv(tmp_path / "rep" / "curves.csv")
+    (title,) = [t for t in lines if t.startswith("toy / add  (")]
+    assert "4 scales" in title and title.endswith("; inconclusive)")
+    header = lines[lines.index(title) + 1]
+    assert "J [95% CI]; state" in header and "ES [95% CI]" in header
+    rows = lines[lines.index(title) + 2:lines.index(title) + 2 + len(curves)]
+    assert sorted(r.split()[0] for r in rows) == sorted(curves["metric"])
+    for row in rows:
+        curve = curves[curves["metric"] == row.split()[0]].iloc[0]
+        jump = f"{curve['jump']:.2f} [{curve['jump_lo']:.2f}, {curve['jump_hi']:.2f}]; {curve['sharp']}"
+        assert jump in row
+    assert any(t.split()[:3] == ["toy", "add", "inconclusive"] for t in lines)
+    assert "tasks: 0 emergent, 0 mirage, 0 no emergence, 1 inconclusive" in lines
 
 
 def test_analyze_leaves_input_unchanged(records_csv, tmp_path, capsys):

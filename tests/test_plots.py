@@ -79,27 +79,39 @@ def test_format_scale_axis_narrow_range_labels_minor_ticks():
     assert {"100M", "200M"} <= labels
 
 
+SMOOTH = ["target_prob_per_token", "token_edit_distance", "target_logprob"]  # DEFAULT_PAIRS' order
+
+
 def test_plot_task_panels_titles_and_verdicts(analysis):
-    """One panel per metric of the pairs plus the mirage check; verdicts in the titles."""
+    """One panel per metric of the pairs plus the mirage check; each curve's jump effect J [CI] and
+    state in its title, each pair's verdict and S's J where D jumps in the smooth panel's title, the
+    task's verdict in the figure title."""
     fig = plots.plot_task(analysis.scores, family="toy-powerlaw", task="toy_length_5",
-                          curves=analysis.curves, verdicts=analysis.verdicts)
+                          curves=analysis.curves, verdicts=analysis.verdicts, tasks=analysis.tasks)
     axes = [ax for ax in fig.axes if ax.get_visible()]
     titles = [ax.get_title() for ax in axes]
-    assert [t.split("\n")[0] for t in titles] == [
-        "exact_match", "target_prob_per_token", "target_logprob", "token_edit_distance",
-        "mirage check: observed vs"]
+    assert [t.split("\n")[0] for t in titles] == ["exact_match", *SMOOTH, "mirage check: observed vs"]
+    curves = analysis.curves.set_index(["family", "task", "metric"])
+    for title, metric in zip(titles[:4], ["exact_match", *SMOOTH], strict=True):
+        c = curves.loc[("toy-powerlaw", "toy_length_5", metric)]
+        jump = f"J = {c['jump']:.2f} [{c['jump_lo']:.2f}, {c['jump_hi']:.2f}]; {c['sharp']}"
+        assert title.split("\n")[1] == jump
+        assert c["sharp"] in ("jump", "smooth", "unclear", "untested")
     verdicts = analysis.verdicts.set_index(["family", "task", "smooth"])
-    for title, smooth in zip(titles[1:4], ["target_prob_per_token", "target_logprob", "token_edit_distance"],
-                             strict=True):
-        verdict = verdicts.loc[("toy-powerlaw", "toy_length_5", smooth), "verdict"]
-        assert f"vs exact_match: {verdict.upper()}" in title
-    es = analysis.curves.set_index(["family", "task", "metric"]).loc[
-        ("toy-powerlaw", "toy_length_5", "exact_match"), "emergence_score"]
-    assert f"ES {es:.1f}" in titles[0]
-    assert fig._suptitle.get_text().startswith("toy-powerlaw / toy_length_5")
+    for title, smooth in zip(titles[1:4], SMOOTH, strict=True):
+        v = verdicts.loc[("toy-powerlaw", "toy_length_5", smooth)]
+        assert title.split("\n")[2] == f"vs exact_match: {v['verdict'].upper()}"
+        assert title.split("\n")[3] == (f"where exact_match jumps: J = {v['jump_smooth']:.2f} "
+                                        f"[{v['jump_smooth_lo']:.2f}, {v['jump_smooth_hi']:.2f}]")
+    assert "ES" not in "".join(titles)
+    verdict = analysis.tasks.set_index(["family", "task"]).loc[("toy-powerlaw", "toy_length_5"), "verdict"]
+    assert fig._suptitle.get_text() == f"toy-powerlaw / toy_length_5: {verdict.upper()}"
+    # without the task table the figure title counts the pair verdicts
+    fig = plots.plot_task(analysis.scores, family="toy-powerlaw", task="toy_length_5",
+                          curves=analysis.curves, verdicts=analysis.verdicts)
+    assert fig._suptitle.get_text().startswith("toy-powerlaw / toy_length_5 — verdicts: 3 ")
     # each panel's line is that metric's values
-    for ax, metric in zip(axes[:4], ["exact_match", "target_prob_per_token", "target_logprob",
-                                     "token_edit_distance"], strict=True):
+    for ax, metric in zip(axes[:4], ["exact_match", *SMOOTH], strict=True):
         np.testing.assert_allclose(ax.lines[0].get_ydata(),
                                    curve_of(analysis, "toy-powerlaw", "toy_length_5", metric)["value"])
 
@@ -120,29 +132,66 @@ def test_plot_mirage_check_unknown_metric(analysis):
         plots.plot_mirage_check(analysis.scores, discontinuous="bleu")
 
 
-def test_overview_data_is_relative_on_judged_scale(analysis):
-    """Each overview line runs 0..1; the smooth one is the straightened first smooth partner."""
-    lines = plots.overview_data(analysis.scores, analysis.verdicts)
+def test_no_mirage_check_for_multiple_choice(analysis):
+    """Multiple choice has no predictor (mean choice_prob is not a predicted accuracy): no panel draws
+    one, and plot_mirage_check refuses it."""
+    with pytest.raises(EmergenceError, match=r"must be one of \['exact_match'\]"):
+        plots.plot_mirage_check(analysis.scores, family="toy-sharp", task="toy_multiple_choice",
+                                discontinuous="multiple_choice_grade")
+    fig = plots.plot_task(analysis.scores, family="toy-sharp", task="toy_multiple_choice",
+                          curves=analysis.curves, verdicts=analysis.verdicts)
+    titles = [ax.get_title().split("\n")[0] for ax in fig.axes if ax.get_visible()]
+    assert titles == ["multiple_choice_grade", "choice_prob", "brier_score"]
+    labels = [ln.get_label() for ax in fig.axes for ln in ax.lines]
+    assert not any("predicted" in label for label in labels)
+
+
+def test_jump_text():
+    assert plots.jump_text(0.6812, 0.6101, 0.7433, "jump") == "J = 0.68 [0.61, 0.74]; jump"
+    assert plots.jump_text(0.2, np.nan, np.nan, "untested") == "J = 0.20 (no interval); untested"
+    assert plots.jump_text(np.nan) == "J = nan"
+
+
+def test_overview_data_is_relative_on_reported_scale(analysis):
+    """Each overview line runs 0..1: the task's primary pair, each metric as reported, oriented so
+    higher is better and rescaled (min -> 0, max -> 1)."""
+    lines = plots.overview_data(analysis.scores, analysis.tasks)
     assert set(zip(lines["family"], lines["task"], strict=True)) == set(
-        zip(analysis.verdicts["family"], analysis.verdicts["task"], strict=True))
+        zip(analysis.tasks["family"], analysis.tasks["task"], strict=True))
     for _, line in lines.groupby(["family", "task", "role"]):
         assert line["relative"].min() == pytest.approx(0) and line["relative"].max() == pytest.approx(1)
-    smooth = lines[(lines["family"] == "toy-powerlaw") & (lines["task"] == "toy_length_5")
-                   & (lines["role"] == "smooth")]
+    mine = lines[(lines["family"] == "toy-powerlaw") & (lines["task"] == "toy_length_5")]
+    verdict = analysis.tasks.set_index(["family", "task"]).loc[("toy-powerlaw", "toy_length_5"), "verdict"]
+    assert set(mine["verdict"]) == {verdict}
+    smooth = mine[mine["role"] == "smooth"]
     assert smooth["metric"].iloc[0] == "target_prob_per_token"
-    raw = curve_of(analysis, "toy-powerlaw", "toy_length_5", "target_prob_per_token")["value"]
-    straight = -np.log(-np.log(raw.to_numpy()))  # emergence.stats.linearize, log_loss_of_prob
-    expected = (straight - straight.min()) / (straight.max() - straight.min())
-    np.testing.assert_allclose(smooth["relative"], expected)
+    raw = curve_of(analysis, "toy-powerlaw", "toy_length_5", "target_prob_per_token")["value"].to_numpy()
+    np.testing.assert_allclose(smooth["relative"], (raw - raw.min()) / (raw.max() - raw.min()))
+    # a lower-is-better partner is turned over: its best (smallest) value is 1
+    pair = analysis.verdicts[(analysis.verdicts["task"] == "toy_length_5")
+                             & (analysis.verdicts["smooth"] == "token_edit_distance")]
+    edit = plots.overview_data(analysis.scores, pair)
+    edit = edit[(edit["role"] == "smooth") & (edit["family"] == "toy-powerlaw")]
+    raw = curve_of(analysis, "toy-powerlaw", "toy_length_5", "token_edit_distance")["value"].to_numpy()
+    np.testing.assert_allclose(edit["relative"], (raw.max() - raw) / (raw.max() - raw.min()))
 
 
 def test_plot_overview_panels(analysis):
-    fig = plots.plot_overview(analysis.scores, verdicts=analysis.verdicts)
+    """One panel per task, its verdict and the discontinuous metric's J [CI] in the title."""
+    fig = plots.plot_overview(analysis.scores, verdicts=analysis.tasks)
     shown = [ax for ax in fig.axes if ax.get_visible()]
-    assert len(shown) == analysis.verdicts.groupby(["family", "task"]).ngroups
+    assert len(shown) == len(analysis.tasks)
     assert all(len(ax.lines) == 2 for ax in shown)
+    order = ["emergent", "mirage", "no emergence", "inconclusive"]
+    verdicts = [ax.get_title().split("\n")[-1].split(";")[0] for ax in shown]
+    assert [order.index(v) for v in verdicts] == sorted(order.index(v) for v in verdicts)
+    row = analysis.tasks.set_index(["family", "task"]).loc[("toy-powerlaw", "toy_length_5")]
+    panel = next(ax for ax in shown if ax.get_title().startswith("toy-powerlaw / toy_length_5"))
+    assert panel.get_title().split("\n")[-1] == (
+        f"{row['verdict']}; J = {row['jump_discontinuous']:.2f} [{row['jump_discontinuous_lo']:.2f}, "
+        f"{row['jump_discontinuous_hi']:.2f}]")
     # each legend entry gives the metric's own values at the smallest and largest scale
-    lines = plots.overview_data(analysis.scores, analysis.verdicts)
+    lines = plots.overview_data(analysis.scores, analysis.tasks)
     em = lines[(lines["family"] == "toy-powerlaw") & (lines["task"] == "toy_length_5")
                & (lines["role"] == "discontinuous")].sort_values("params")["value"]
     panel = next(ax for ax in shown if ax.get_title().startswith("toy-powerlaw / toy_length_5"))
@@ -156,24 +205,52 @@ def test_plot_overview_limits_panels(analysis):
     assert "more not shown" in fig._suptitle.get_text()
 
 
+def test_plot_overview_with_pair_table_counts_verdicts(analysis):
+    """Given the pair table instead, a panel per task shows its first pair, counts pair verdicts and
+    gives that pair's J of the discontinuous metric."""
+    fig = plots.plot_overview(analysis.scores, verdicts=analysis.verdicts)
+    shown = [ax for ax in fig.axes if ax.get_visible()]
+    assert len(shown) == analysis.verdicts.groupby(["family", "task"]).ngroups
+    mine = analysis.verdicts[(analysis.verdicts["family"] == "toy-powerlaw")
+                             & (analysis.verdicts["task"] == "toy_length_5")]
+    panel = next(ax for ax in shown if ax.get_title().startswith("toy-powerlaw / toy_length_5"))
+    counts = mine["verdict"].value_counts()
+    first = mine.iloc[0]
+    assert panel.get_title().split("\n")[-1] == ", ".join(
+        f"{counts[v]} {v}" for v in plots.VERDICT_ORDER if v in counts) + (
+        f"; J = {first['jump_discontinuous']:.2f} [{first['jump_discontinuous_lo']:.2f}, "
+        f"{first['jump_discontinuous_hi']:.2f}]")
+
+
 def test_emergence_score_data_caps_infinity():
+    """The analysis has no infinite score any more; a table from elsewhere may, harmlessly."""
     curves = pd.DataFrame({"family": "f", "task": ["a", "b", "c"], "metric": "exact_match",
                            "emergence_score": [5.0, np.inf, 20.0]})
     points = plots.emergence_score_data(curves)
     assert points["infinite"].tolist() == [False, True, False]
     assert points["plotted"].tolist() == [5.0, 40.0, 20.0]  # inf drawn at twice the largest finite
+    assert points["floored"].tolist() == [False, False, False]  # no es_floored column
+    plots.plot_emergence_scores(curves).figure.savefig(io.BytesIO(), format="png")
 
 
 def test_plot_emergence_scores_points(analysis):
-    """Every finite score is a dot; infinite ones are triangles at the cap; one row per metric."""
+    """Every score is a dot (all finite); floored ones ringed on the row's centre; one row per metric."""
+    assert np.isfinite(analysis.curves["emergence_score"]).all()
     ax = plots.plot_emergence_scores(analysis.curves)
     data = plots.emergence_score_data(analysis.curves)
+    assert not data["infinite"].any()
+    assert data["floored"].tolist() == analysis.curves["es_floored"].tolist()
+    assert data["floored"].any()  # exact match at 0 for the small models: the noise floor sets it
     dots = np.concatenate([c.get_offsets()[:, 0] for c in ax.collections
                            if len(c.get_offsets()) and c.get_label().startswith("_")])
-    np.testing.assert_allclose(np.sort(dots)[-len(data[~data["infinite"]]):],
-                               np.sort(data.loc[~data["infinite"], "plotted"]))
+    np.testing.assert_allclose(np.sort(dots)[-int((~data["floored"]).sum()):],
+                               np.sort(data.loc[~data["floored"], "plotted"].dropna()))
+    (ringed,) = [c for c in ax.collections if c.get_label() == "denominator floored at the noise of a step"]
+    np.testing.assert_allclose(np.sort(ringed.get_offsets()[:, 0]),
+                               np.sort(data.loc[data["floored"], "plotted"]))
     assert len(ax.get_yticklabels()) == data["metric"].nunique()
     assert ax.get_xscale() == "log"
+    assert "each metric as reported" in ax.get_title()
 
 
 def test_plots_do_not_modify_input(analysis):

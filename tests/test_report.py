@@ -15,6 +15,7 @@ import pandas as pd
 import pytest
 
 import emergence
+from emergence.analysis import Thresholds
 from emergence.report import draw_figures, figure_name, input_files, write_report
 from tests.conftest import ROOT
 
@@ -42,12 +43,35 @@ def report(analysis, tmp_path_factory):
 def test_report_folder_contents(report, analysis):
     out, _ = report
     names = sorted(p.name for p in out.iterdir())
-    assert names == ["curves.csv", "figures", "report.html", "report.md", "scores.csv", "verdicts.csv"]
+    assert names == ["curves.csv", "figures", "report.html", "report.md", "scores.csv", "tasks.csv",
+                     "verdicts.csv"]
     tasks = analysis.verdicts.groupby(["family", "task"]).ngroups
+    assert tasks == 6  # 2 families x (lengths 1 and 5, multiple choice)
     figures = sorted(p.name for p in (out / "figures").iterdir())
     assert len(figures) == 2 + tasks
     assert figure_name("toy-sharp", "toy_length_5") in figures
     assert len(pd.read_csv(out / "verdicts.csv")) == len(analysis.verdicts)
+
+
+def test_tasks_csv_one_row_per_task(report, analysis):
+    """tasks.csv: the task table, one row per (family, task), columns TASK_COLUMNS."""
+    from emergence.analysis import TASK_COLUMNS
+
+    table = pd.read_csv(report[0] / "tasks.csv")
+    assert list(table.columns) == list(TASK_COLUMNS)
+    assert len(table) == 6 == len(table.drop_duplicates(["family", "task"]))
+    assert set(zip(table["family"], table["task"], strict=True)) == set(
+        zip(analysis.verdicts["family"], analysis.verdicts["task"], strict=True))
+    assert table["verdict"].tolist() == analysis.tasks["verdict"].tolist()
+    assert set(table["verdict"]) <= {"emergent", "mirage", "no emergence", "inconclusive"}
+
+
+def test_verdicts_csv_pair_columns_first(report):
+    from emergence.stats.pairs import PAIR_COLUMNS
+
+    columns = list(pd.read_csv(report[0] / "verdicts.csv").columns)
+    assert columns[:len(PAIR_COLUMNS)] == list(PAIR_COLUMNS)
+    assert {"state_discontinuous", "p_smooth_anywhere", "jump_smooth_sd"} <= set(columns[len(PAIR_COLUMNS):])
 
 
 def test_html_is_self_contained(report):
@@ -68,31 +92,82 @@ def test_html_embeds_every_figure_png(report):
     assert sorted(embedded) == sorted(on_disk)
 
 
-def test_html_header_has_version_settings_and_checksums(report):
+ORDER = ["emergent", "mirage", "no emergence", "inconclusive"]
+
+
+def test_html_header_has_version_settings_and_checksums(report, analysis):
     out, source = report
     html = (out / "report.html").read_text()
     assert f"emergence {emergence.__version__}" in html
     assert hashlib.sha256(source.read_bytes()).hexdigest() in html
     assert "bootstrap replicates</th><td>100<" in html
-    assert html.index("Inputs") < html.index("Verdicts") < html.index("<figure")
+    # the decision settings: jump threshold, BH level and what the intervals cover; no sharp ratio
+    th = Thresholds()
+    assert f"jump threshold (share of the curve&#x27;s range)</th><td>{th.jump}<" in html
+    assert f"BH level α</th><td>{th.alpha}<" in html
+    assert f"intervals</th><td>{analysis.settings['uncertainty']}<" in html
+    assert "sharp ratio" not in html
+    # the answer first: tasks, then the pairs, then settings, inputs and figures
+    assert (html.index("<h2>Tasks") < html.index("<h2>Metric pairs") < html.index("<h2>Settings")
+            < html.index("<h2>Inputs") < html.index("<figure"))
+
+
+def test_html_first_table_is_the_task_table(report, analysis):
+    """The first table of the page is the task table: one row per task, grouped by verdict, with the
+    primary pair and both jump effects with their intervals."""
+    html = (report[0] / "report.html").read_text()
+    first = re.search(r"<table[^>]*>", html).group(0)
+    assert 'id="tasks"' in first
+    table = re.search(r'<table class="sortable" id="tasks">(.*?)</table>', html, re.S).group(1)
+    heads = re.findall(r"<th>([^<]*)</th>", table)
+    assert heads == ["verdict", "family", "task", "primary pair", "J D [CI]", "J S [CI]", "reason"]
+    rows = re.findall(r"<tr>(.*?)</tr>", table, re.S)[1:]
+    assert len(rows) == len(analysis.tasks) == 6
+    shown = [re.search(r'<span class="badge [^"]+">([^<]+)</span>', r).group(1) for r in rows]
+    ranks = [ORDER.index(v) for v in shown]
+    assert ranks == sorted(ranks)
+    tasks = analysis.tasks.set_index(["family", "task"])
+    for row in rows:
+        cells = re.findall(r"<td[^>]*>(.*?)</td>", row, re.S)
+        task = re.sub(r"<[^>]+>", "", cells[2])
+        expected = tasks.loc[(cells[1], task)]
+        assert cells[3] == f"{expected['discontinuous']} → {expected['smooth']}"
+        assert cells[4] == (f"{expected['jump_discontinuous']:.2f} [{expected['jump_discontinuous_lo']:.2f}, "
+                            f"{expected['jump_discontinuous_hi']:.2f}]")
+        assert cells[5] == (f"{expected['jump_smooth']:.2f} [{expected['jump_smooth_lo']:.2f}, "
+                            f"{expected['jump_smooth_hi']:.2f}]")
 
 
 def test_html_verdict_table_grouped(report, analysis):
-    """One row per verdict, grouped in the order emergent, mirage, inconclusive, no emergence."""
+    """One row per metric pair, grouped in the order emergent, mirage, no emergence, inconclusive."""
     html = (report[0] / "report.html").read_text()
     table = re.search(r'<table class="sortable" id="verdicts">(.*?)</table>', html, re.S).group(1)
     shown = re.findall(r'<tr><td><span class="badge [^"]+">([^<]+)</span>', table)
     assert len(shown) == len(analysis.verdicts)
-    order = ["emergent", "mirage", "inconclusive", "no emergence"]
-    ranks = [order.index(v) for v in shown]
+    ranks = [ORDER.index(v) for v in shown]
     assert ranks == sorted(ranks)
 
 
 def test_markdown_report(report, analysis):
+    """report.md: the task table first (one row per task), then one row per pair; counts of tasks."""
     md = (report[0] / "report.md").read_text()
-    rows = [line for line in md.splitlines() if line.startswith("| ") and line.split(" | ")[0][2:] in
-            ("emergent", "mirage", "inconclusive", "no emergence")]
-    assert len(rows) == len(analysis.verdicts)
+    lines = md.splitlines()
+    first = next(i for i, line in enumerate(lines) if line.startswith("|"))
+    assert lines[first] == "| verdict | family | task | primary pair | J D [CI] | J S [CI] | reason |"
+    pairs = lines.index("## Metric pairs")
+    assert first < pairs < lines.index("## Settings")
+
+    def verdict_rows(part):
+        return [line for line in part if line.startswith("| ") and line.split(" | ")[0][2:] in ORDER]
+
+    assert len(verdict_rows(lines[first:pairs])) == len(analysis.tasks)
+    assert len(verdict_rows(lines[pairs:lines.index("## Settings")])) == len(analysis.verdicts)
+    counts = analysis.tasks["verdict"].value_counts()
+    for name in ORDER:
+        n = int(counts.get(name, 0))
+        assert f"- **{name}** ({n} task{'s' * (n != 1)}): " in md
+    assert "J: jump effect" in md and f"exceeds {Thresholds().jump:g} and" in md
+    assert "- `tasks.csv`: one row per (family, task)" in md
     images = re.findall(r"\]\((figures/[^)]+)\)", md)
     assert all((report[0] / image).is_file() for image in images) and images
 
@@ -178,7 +253,9 @@ def test_tasks_without_a_pair_get_figures(tmp_path):
     assert figures == sorted(["emergence_scores.png", figure_name("f", "t1"), figure_name("f", "t2")])
     md = (out / "report.md").read_text()
     assert "No discontinuous/smooth metric pair to judge" in md
-    assert "from the reported standard errors" not in md  # no verdict table, no ES note
+    assert "from the reported standard errors" not in md  # no verdict table, no note
+    assert "## Metric pairs" not in md
+    assert pd.read_csv(out / "tasks.csv").empty
 
 
 def test_markdown_escapes_names():

@@ -210,10 +210,13 @@ def analyze(
     curves = build_curves(table, values, x, seed=seed)
     curve_table, verdicts, tasks = judge(curves, pairs, x, thresholds)
     seeds = int(curve_table["seeds_per_scale"].max()) if len(curve_table) else 1
+    paired = bool(len(curve_table)) and bool(curve_table["per_example"].any())
     settings = {"x": x, "bootstrap": bootstrap, "seed": seed, "jump_threshold": thresholds.jump,
                 "alpha": thresholds.alpha, "level": thresholds.level,
                 "min_scales": thresholds.min_scales, "min_examples": thresholds.min_examples,
                 "uncertainty": "examples and seeds (models resampled within a size)" if seeds > 1
-                else "examples only: intervals are conditional on the trained models"}
+                else ("examples only: intervals are conditional on the trained models" if paired
+                      else "reported standard errors, independent between models; conditional on "
+                      "the trained models")}
     return Analysis(table, curve_table, verdicts, tasks, settings, dict(pairs))
 

@@ -66,6 +66,9 @@ def _parser() -> argparse.ArgumentParser:
                          help="what to print (default: text)")
     analyze.add_argument("--no-figures", action="store_true",
                          help="write the CSVs and a report without figures (faster)")
+    analyze.add_argument("--verbose", "-v", action="store_true",
+                         help="also print every metric's curve per task: its ends, jump effect and "
+                         "emergence score (text format)")
     _text_options(analyze)
     _input_options(analyze)
 
@@ -83,7 +86,10 @@ def _parser() -> argparse.ArgumentParser:
 
     simulate = command("simulate", "write records of a family whose truth is known")
     simulate.add_argument("--out", required=True, metavar="FILE", help=".csv or .csv.gz to write")
-    simulate.add_argument("--truth", choices=["power_law", "sharp", "linear"], default="power_law")
+    simulate.add_argument("--truth", default="power_law",
+                          choices=["power_law", "sharp", "linear", "loglinear", "step_first", "step_last",
+                                   "saturating", "inverse", "flat"],
+                          help="the ground truth to simulate (see emergence.simulate.TRUTHS)")
     simulate.add_argument("--family", default=None, help="family name (default: toy-TRUTH)")
     simulate.add_argument("--n-examples", type=int, default=200, metavar="N")
     simulate.add_argument("--seed", type=int, default=0)
@@ -227,11 +233,11 @@ def _analyze(args) -> int:
     settings["out"] = str(out)
     settings["no_figures"] = bool(args.no_figures)
     if args.format == "json":
-        payload = {"settings": settings,
+        payload = {"settings": settings, "tasks": _json_rows(result.tasks),
                    "verdicts": _json_rows(result.verdicts), "curves": _json_rows(result.curves)}
-        print(json.dumps(payload, indent=2))
+        print(json.dumps(payload, indent=2, allow_nan=False))
     else:
-        print(_text_report(result, settings))
+        print(_text_report(result, settings, verbose=args.verbose))
     return 0
 
 
@@ -268,82 +274,111 @@ def _names(tables, column: str) -> str:
 
 
 def _json_rows(table) -> list[dict]:
-    """Rows as JSON objects; inf and -inf as the strings "inf" and "-inf", NaN as null."""
+    """Rows as JSON objects: numbers as JSON numbers, NaN (and any non-finite number) as null.
+
+    The analysis has no infinite values (the emergence score's denominator is floored); a non-finite
+    number would not be valid JSON, so it is written as null rather than as a string.
+    """
+    import math
+
     import numpy as np
 
     rows = table.astype(object).where(table.notna(), None).to_dict(orient="records")
     for row in rows:
         for key, value in row.items():
-            if isinstance(value, float | np.floating) and np.isinf(value):
-                row[key] = "inf" if value > 0 else "-inf"
-            elif isinstance(value, np.generic):
-                row[key] = value.item()
+            if isinstance(value, np.generic):
+                value = row[key] = value.item()
+            if isinstance(value, float) and not math.isfinite(value):
+                row[key] = None
     return rows
 
 
-def _text_report(result, settings) -> str:
-    from emergence import __version__
-    from emergence.report import interval_source
-    from emergence.scale import format_scale
+def _text_report(result, settings, *, verbose: bool = False) -> str:
+    """What ``analyze`` prints: a header, one line per task grouped by verdict, the totals, where the
+    report is. ``verbose`` adds every metric's curve per task before the task lines."""
+    import textwrap
 
-    curves, x = result.curves, settings["x"]
+    from emergence import __version__
+    from emergence.analysis import task_lines
+    from emergence.plots import VERDICT_ORDER
+    from emergence.report import jump_note
+
+    curves, tasks = result.curves, result.tasks
     read = ", ".join(f"{settings[key]:,} {label}" for key, label in
                      (("records", "records"), ("score_rows", "score rows")) if settings.get(key) is not None)
-    level = float(result.settings.get("level", 0.95))
+    n_tasks = curves.groupby(["family", "task"]).ngroups if len(curves) else 0
     lines = [
         f"emergence {__version__}: {len(settings['files'])} file(s), {read}, "
-        f"{curves['family'].nunique()} families, {curves.groupby(['family', 'task']).ngroups} "
-        f"(family, task) pairs; x = {x}; {settings['bootstrap']} bootstrap replicates, "
-        f"seed {settings['seed']}",
-        f"ES = emergence score (BIG-bench breakthroughness) with its {level:.0%} interval from "
-        f"{interval_source(result)};",
-        "a straight line at these scales scores 'line'. Smooth metrics are judged on the scale where a",
-        "power law in the per-token loss is straight ('straightened'); discontinuous ones as reported.",
+        f"{curves['family'].nunique() if len(curves) else 0} families, {n_tasks} (family, task) pairs; "
+        f"x = {settings['x']}; {settings['bootstrap']} bootstrap replicates, seed {settings['seed']}",
+        *textwrap.wrap(jump_note(result, settings) + " D: the discontinuous metric; S: its primary smooth "
+                       "partner, its J measured where D jumps.", 100),
         "",
     ]
+    if verbose:
+        lines += _curve_lines(result, settings["x"])
+    if tasks.empty:
+        lines.append(result.summary())
+    else:
+        lines.append(task_lines(tasks))
+    lines.append("")
+    if len(tasks):
+        counts = tasks["verdict"].value_counts()
+        lines.append("tasks: " + ", ".join(f"{int(counts.get(v, 0))} {v}" for v in VERDICT_ORDER))
+    else:
+        lines.append("tasks: none judged")
+    unjudged = n_tasks - len(tasks)
+    if unjudged:
+        lines.append(f"({unjudged} (family, task) pair(s) without a discontinuous/smooth metric pair are "
+                     "not judged; their curves are in curves.csv"
+                     + (")" if verbose else " and --verbose prints them)"))
+    figures = "" if settings.get("no_figures") else "figures/, "
+    lines.append(f"wrote {settings['out']}/report.html (open it in a browser), report.md, {figures}"
+                 "tasks.csv, verdicts.csv, curves.csv and scores.csv")
+    lines.append(f"intervals: {result.settings.get('uncertainty', 'unknown')}")
+    return "\n".join(lines)
+
+
+def _curve_lines(result, x: str) -> list[str]:
+    """``--verbose``: per (family, task), every metric's ends, jump effect J and emergence score."""
+    from emergence.plots import jump_text
+    from emergence.scale import format_scale
+
+    curves, scores, tasks = result.curves, result.scores, result.tasks
+    level = float(result.settings.get("level", 0.95))
+    verdict = {(r.family, r.task): r.verdict for r in tasks.itertuples()} if len(tasks) else {}
     header = (f"{'metric':<26} {'kind':<13} {'smallest':>10} {'largest':>10}  "
-              f"{'ES [95% CI]':<24} {'judged on':<13} sharp?")
-    scores = result.scores
-    judged = set(zip(result.verdicts["family"], result.verdicts["task"], strict=True))
-    shown = curves[[(f, t) in judged for f, t in zip(curves["family"], curves["task"], strict=True)]]
-    if not judged:
-        shown = curves  # nothing to judge: show every curve
-    for (family, task), group in shown.groupby(["family", "task"], sort=True):
+              f"{f'J [{level:.0%} CI]; state':<34} ES [{level:.0%} CI]")
+    lines = []
+    for (family, task), group in curves.groupby(["family", "task"], sort=True):
         first = group.iloc[0]
         part = scores[(scores["family"] == family) & (scores["task"] == task)]
         low, high = part[x].min(), part[x].max()
-        examples = "" if first["n_examples"] != first["n_examples"] or first["n_examples"] is None \
+        examples = "" if first["n_examples"] is None or first["n_examples"] != first["n_examples"] \
             else f", {int(first['n_examples'])} examples"
+        judged = f"; {verdict[(family, task)]}" if (family, task) in verdict else "; not judged"
         lines.append(f"{family} / {task}  ({first['n_scales']} scales, {x} {format_scale(low)} -> "
-                     f"{format_scale(high)}{examples}; line = {first['straight_line_es']:.1f})")
+                     f"{format_scale(high)}{examples}; straight line ES = "
+                     f"{_num(first['straight_line_es'], 1)}{judged})")
         lines.append("  " + header)
         order = group.assign(_k=group["kind"].map({"discontinuous": 0, "nonlinear": 1}).fillna(2))
         for _, row in order.sort_values(["_k", "metric"]).iterrows():
             values = part[part["metric"] == row["metric"]].sort_values(x)["value"]
             kind = row["kind"] if isinstance(row["kind"], str) else "?"
+            jump = jump_text(row["jump"], row["jump_lo"], row["jump_hi"], row["sharp"])[4:]
             es = (f"{_num(row['emergence_score'], 1)} [{_num(row['emergence_score_lo'], 1)}, "
-                  f"{_num(row['emergence_score_hi'], 1)}]")
-            lines.append(
-                f"  {row['metric']:<26} {kind:<13} {_num(values.iloc[0]):>10} "
-                f"{_num(values.iloc[-1]):>10}  {es:<24} {row['judged_on']:<13} {row['sharp']}"
-            )
+                  f"{_num(row['emergence_score_hi'], 1)}]" + ("*" if row.get("es_floored") is True
+                                                               or row.get("es_floored") == 1 else ""))
+            lines.append(f"  {row['metric']:<26} {kind:<13} {_num(values.iloc[0]):>10} "
+                         f"{_num(values.iloc[-1]):>10}  {jump:<34} {es}")
         lines.append("")
-    hidden = curves.groupby(["family", "task"]).ngroups - shown.groupby(["family", "task"]).ngroups
-    if hidden:
-        lines.append(f"({hidden} (family, task) pairs without a discontinuous/smooth metric pair are not "
-                     "shown; their curves are in curves.csv)")
+    if len(curves):
+        lines.append("J: the curve's largest jump effect over all its windows, with its state (jump, smooth, "
+                     "unclear, untested);")
+        lines.append("ES: BIG-bench emergence score, reported for comparison; * its denominator was floored "
+                     "at the noise of a step.")
         lines.append("")
-    lines.append("Verdicts (q: Benjamini-Hochberg q-value of the discontinuous curve's sharpness test)")
-    lines.append(result.summary())
-    counts = result.verdicts["verdict"].value_counts()
-    lines.append("")
-    lines.append("; ".join(f"{n} {v}" for v, n in counts.items()))
-    if curves["emergence_score"].abs().eq(float("inf")).any():
-        lines.append("ES inf: at least half of the curve's steps are flat, so its median step is 0.")
-    figures = "" if settings.get("no_figures") else "figures/, "
-    lines.append(f"wrote {settings['out']}/report.html (open it in a browser), report.md, {figures}"
-                 "verdicts.csv, curves.csv and scores.csv")
-    return "\n".join(lines)
+    return lines
 
 
 def _num(value, digits: int = 3) -> str:

@@ -7,13 +7,12 @@ Figures are built without pyplot, so they work headless and are not kept alive b
 in a notebook they display like any figure.
 
 - :func:`plot_task`: one (family, task): each discontinuous metric and its smooth partners side by side
-  against scale, with bootstrap interval bands, the chance level and the verdict in the titles, plus
-  the mirage-consistency panel;
+  against scale, with bootstrap interval bands, the chance level, each curve's jump effect and the
+  verdict in the titles, plus the mirage-consistency panel for exact match;
 - :func:`plot_curve`: one metric's curve on an Axes (the building block);
-- :func:`plot_mirage_check`: the observed discontinuous curve against the curve its smooth predictor
-  implies (mean sequence probability for exact match, probability on the right choice for multiple
-  choice);
-- :func:`plot_overview`: a grid of many tasks, each pair on a common relative scale;
+- :func:`plot_mirage_check`: observed exact match against the exact match its smooth per-example
+  quantity implies (the mean sequence probability);
+- :func:`plot_overview`: a grid of many tasks, each task's primary pair on a common relative scale;
 - :func:`plot_emergence_scores`: the distribution of emergence scores per metric across curves (the
   form of Schaeffer, Miranda & Koyejo 2023, Fig. 5).
 """
@@ -60,8 +59,9 @@ METRIC_LABELS = {
 #: Colour-blind-safe colours (seaborn's "colorblind" palette): discontinuous, smooth, predicted.
 COLORS = {"discontinuous": "#D55E00", "smooth": "#0072B2", "predicted": "#009E73", "other": "#555555"}
 
-#: Verdicts in the order a reader wants them (the interesting ones first).
-VERDICT_ORDER = ("emergent", "mirage", "inconclusive", "no emergence")
+#: Verdicts in the order tables and figures group them: the answers first, the abstention last (the
+#: order of :data:`emergence.stats.decide.VERDICTS` and of :func:`emergence.analysis.task_lines`).
+VERDICT_ORDER = ("emergent", "mirage", "no emergence", "inconclusive")
 
 
 def plain(text) -> str:
@@ -252,20 +252,41 @@ def _wrap(text: str, width: int = 42) -> str:
     return "\n".join(textwrap.wrap(text, width)) if text else text
 
 
-def _es_text(row) -> str:
+def _missing(value) -> bool:
+    return value is None or value != value
+
+
+def jump_text(effect, lo=None, hi=None, state: str | None = None) -> str:
+    """``"J = 0.68 [0.61, 0.74]; jump"``: a jump effect with its interval and its state.
+
+    Parameters
+    ----------
+    effect, lo, hi : float
+        The jump effect and the ends of its interval (None or NaN where there is none).
+    state : str, optional
+        ``jump``, ``smooth``, ``unclear`` or ``untested`` (the ``sharp`` column of ``Analysis.curves``).
+
+    Examples
+    --------
+    >>> jump_text(0.6812, 0.6101, 0.7433, "jump")
+    'J = 0.68 [0.61, 0.74]; jump'
+    """
+    text = "J = " + ("nan" if _missing(effect) else f"{effect:.2f}")
+    if not _missing(lo) and not _missing(hi):
+        text += f" [{lo:.2f}, {hi:.2f}]"
+    elif not _missing(effect):
+        text += " (no interval)"
+    return f"{text}; {state}" if isinstance(state, str) and state else text
+
+
+def _curve_text(row) -> str:
+    """A curve's jump effect for a panel title (a row of ``Analysis.curves``), or why it has none."""
     if row is None:
         return ""
-
-    def f(v):
-        return "inf" if v == float("inf") else "nan" if v != v else f"{v:.1f}"
-
-    if row["emergence_score"] != row["emergence_score"]:  # NaN: a single scale, or no values
+    if _missing(row.get("jump")):  # fewer than 3 scales, or no values
         scales = row.get("n_scales")
-        return f"{scales} scale(s): no curve to score" if scales == scales and scales is not None \
-            else "no emergence score"
-    where = " (straightened)" if row.get("judged_on") == "straightened" else ""
-    return (f"ES{where} {f(row['emergence_score'])} [{f(row['emergence_score_lo'])}, "
-            f"{f(row['emergence_score_hi'])}]; {row['sharp']}")
+        return "no jump effect" if _missing(scales) else f"{scales} scale(s): no jump effect"
+    return jump_text(row["jump"], row.get("jump_lo"), row.get("jump_hi"), row.get("sharp"))
 
 
 def _lookup(table: pd.DataFrame | None, **where) -> pd.Series | None:
@@ -301,6 +322,7 @@ def plot_task(
     x: str | None = None,
     curves: pd.DataFrame | None = None,
     verdicts: pd.DataFrame | None = None,
+    tasks: pd.DataFrame | None = None,
     pairs: dict[str, Sequence[str]] | None = None,
     mirage_check: bool = True,
     ncols: int = 3,
@@ -316,12 +338,18 @@ def plot_task(
     x : str, optional
         Scale column (default: the analysis's, or the first present).
     curves, verdicts : DataFrame, optional
-        ``Analysis.curves`` and ``Analysis.verdicts``: add each curve's emergence score and sharpness
-        to its panel title and each pair's verdict to the smooth panel's title.
+        ``Analysis.curves`` and ``Analysis.verdicts``: add each curve's jump effect J with its
+        interval and state (jump, smooth, unclear, untested) to its panel title, and each pair's
+        verdict and the smooth metric's J where the discontinuous one jumps to the smooth panel's
+        title.
+    tasks : DataFrame, optional
+        ``Analysis.tasks``: the task's verdict in the figure title (else the count of pair verdicts).
     pairs : dict, optional
         Discontinuous metric -> smooth partners (default :data:`emergence.analysis.DEFAULT_PAIRS`).
     mirage_check : bool
-        Add the panel of :func:`plot_mirage_check` when the data has the predictor.
+        Add the panel of :func:`plot_mirage_check` for exact match when the data has its predictor
+        (multiple choice has none: the mean probability on the right choice is not a predicted
+        accuracy).
     ncols : int
         Panels per row.
     level : float
@@ -351,17 +379,20 @@ def plot_task(
     fig = Figure(figsize=(4.3 * ncols, 3.5 * nrows + 0.5), layout="constrained")
     axes = np.atleast_1d(fig.subplots(nrows, ncols, squeeze=False)).ravel()
     # checkpoints of several sizes on a compute/tokens axis: drawn one line per model, while the
-    # emergence score is that of all checkpoints pooled into one curve ordered by x
+    # jump effect is that of all checkpoints pooled into one curve ordered by x
     pooled = _several_points_per_model(part, x)
     for ax, (metric, partner) in zip(axes, panels, strict=False):
         curve = _lookup(curves, family=family, task=task, metric=metric)
-        lines = [plain(metric), _es_text(curve)]
+        lines = [plain(metric), _curve_text(curve)]
         if curve is not None and pooled:
             lines[1] += " (checkpoints pooled)"
         if partner is not None:
             verdict = _lookup(verdicts, family=family, task=task, discontinuous=partner, smooth=metric)
             if verdict is not None:
                 lines.append(f"vs {plain(partner)}: {verdict['verdict'].upper()}")
+                if "jump_smooth" in verdict and verdict["jump_smooth"] == verdict["jump_smooth"]:
+                    lines.append(f"where {plain(partner)} jumps: " + jump_text(
+                        verdict["jump_smooth"], verdict["jump_smooth_lo"], verdict["jump_smooth_hi"]))
         plot_curve(part, metric=metric, x=x, ax=ax, title="\n".join(t for t in lines if t),
                    band_label=f"{level:.0%}")
         ax.legend(fontsize="x-small", loc="best")
@@ -370,7 +401,10 @@ def plot_task(
     for ax in axes[n:]:
         ax.set_visible(False)
     verdict_text = ""
-    if verdicts is not None and not verdicts.empty:
+    decided = _lookup(tasks, family=family, task=task)
+    if decided is not None:
+        verdict_text = f": {str(decided['verdict']).upper()}"
+    elif verdicts is not None and not verdicts.empty:
         mine = _select(verdicts, family=family, task=task)
         if not mine.empty:
             counts = mine["verdict"].value_counts()
@@ -390,20 +424,22 @@ def plot_mirage_check(
     ax=None,
     band_label: str = "95%",
 ):
-    """Observed discontinuous curve against the curve its smooth predictor implies.
+    """Observed exact match against the exact match its smooth per-example quantity implies.
 
-    For exact match the predictor is the mean sequence probability exp(target_logprob): the exact match
-    a model would score if it sampled its answer. For multiple choice it is the mean probability on the
-    right choice. When the prediction tracks the observed curve, the jump is what the smooth quantity
-    implies on a nonlinear scale (the mirage argument); when the observed curve jumps and the
-    prediction does not, something else changed.
+    The predictor is the mean sequence probability exp(target_logprob): the exact match a model would
+    score if it sampled its answer (:data:`emergence.analysis.PREDICTORS`). When the prediction tracks
+    the observed curve, the jump is what the smooth quantity implies on a nonlinear scale (the mirage
+    argument); when the observed curve jumps and the prediction does not, something else changed.
+    Multiple choice has no such predictor: the mean probability on the right choice is not a
+    predicted accuracy, so it is not drawn as one.
 
     Parameters
     ----------
     data : DataFrame
         A scores table holding both the discontinuous metric and its predictor.
     discontinuous : str
-        ``"exact_match"`` or ``"multiple_choice_grade"`` (see :data:`emergence.analysis.PREDICTORS`).
+        A discontinuous metric with a predictor in :data:`emergence.analysis.PREDICTORS`
+        (``"exact_match"``).
     x, family, task, ax, band_label
         As in :func:`plot_curve`.
 
@@ -439,22 +475,35 @@ def relative(values, *, higher_is_better: bool = True) -> np.ndarray:
     return (y - low) / (high - low)
 
 
+def _first_pairs(verdicts: pd.DataFrame) -> list[tuple[str, str, pd.Series, str]]:
+    """(family, task, the row of the pair drawn, verdict text) per task, in the table's order.
+
+    One row per (family, task) (``Analysis.tasks``): that row and its verdict. Several
+    (``Analysis.verdicts``): the first pair of the task and the count of each pair verdict.
+    """
+    out = []
+    for (family, task), mine in verdicts.groupby(["family", "task"], sort=False):
+        if len(mine) == 1:
+            text = str(mine["verdict"].iloc[0])
+        else:
+            text = ", ".join(f"{(mine['verdict'] == v).sum()} {v}" for v in VERDICT_ORDER
+                             if (mine["verdict"] == v).any())
+        out.append((family, task, mine.iloc[0], text))
+    return out
+
+
 def overview_data(data: pd.DataFrame, verdicts: pd.DataFrame, *, x: str | None = None) -> pd.DataFrame:
     """The lines of :func:`plot_overview`, tidy: one row per (family, task, role, scale).
 
-    For each (family, task) with a verdict: its discontinuous metric and the first smooth partner
-    judged against it, each on the scale it was judged on (discontinuous as reported, smooth
-    straightened, see :func:`emergence.stats.linearize`) and rescaled to 0..1 by :func:`relative`
-    (column ``relative``; ``value`` keeps the metric's own value).
+    For each (family, task) of ``verdicts``: its discontinuous metric and its smooth partner (the
+    primary pair of ``Analysis.tasks``, or the first pair of ``Analysis.verdicts``), each on its
+    reported scale, oriented so higher is better and rescaled to 0..1 by :func:`relative` (column
+    ``relative``; ``value`` keeps the metric's own value). ``verdict`` is the task's verdict (with a
+    pair table: the count of each pair verdict).
     """
-    from emergence.stats import LINEARIZE, linearize
-
     x = _choose_x(data, x)
     rows = []
-    for (family, task), mine in verdicts.groupby(["family", "task"], sort=False):
-        first = mine.iloc[0]
-        verdict = ", ".join(f"{(mine['verdict'] == v).sum()} {v}" for v in VERDICT_ORDER
-                            if (mine["verdict"] == v).any())
+    for family, task, first, verdict in _first_pairs(verdicts):
         for role, metric in (("discontinuous", first["discontinuous"]), ("smooth", first["smooth"])):
             part = _select(data, family=family, task=task, metric=metric)
             per_model = _several_points_per_model(part, x)
@@ -466,16 +515,10 @@ def overview_data(data: pd.DataFrame, verdicts: pd.DataFrame, *, x: str | None =
             higher = part["higher_is_better"].iloc[0] if "higher_is_better" in part else True
             higher = True if higher is None or higher != higher else bool(higher)
             y = points["value"].to_numpy(dtype=float)
-            if role == "smooth" and str(metric).split(",")[0] in LINEARIZE:
-                # straightened as the analysis does it, down to the resolution of n examples
-                n = part["n"].min() if "n" in part and part["n"].notna().any() else None
-                y = linearize(metric, y, edge=0.5 / n if n else 1e-3)  # now oriented higher-better
-                higher = True
             rows.append(pd.DataFrame({
                 "family": family, "task": task, "verdict": verdict, "role": role, "metric": metric,
                 "model": points["model"].to_numpy(dtype=object), x: points[x].to_numpy(dtype=float),
-                "value": points["value"].to_numpy(dtype=float),
-                "relative": relative(y, higher_is_better=higher),
+                "value": y, "relative": relative(y, higher_is_better=higher),
             }))
     if not rows:
         return pd.DataFrame(columns=["family", "task", "verdict", "role", "metric", "model", x, "value",
@@ -493,16 +536,18 @@ def plot_overview(
 ):
     """A grid of many (family, task) panels, each pair on a common relative scale.
 
-    Each panel shows the task's discontinuous metric and its first smooth partner, rescaled to 0..1 on
-    the scale each was judged on (see :func:`overview_data`), so sharp and gradual rises can be told
-    apart at a glance; the title gives the verdicts.
+    Each panel shows the task's discontinuous metric and its smooth partner on their reported scales,
+    rescaled to 0..1 (see :func:`overview_data`), so sharp and gradual rises can be told apart at a
+    glance; the title gives the verdict and the discontinuous metric's jump effect J with its
+    interval.
 
     Parameters
     ----------
     data : DataFrame
         A scores table (``Analysis.scores``).
     verdicts : DataFrame
-        ``Analysis.verdicts``: which (family, task) pairs to show, and their verdicts.
+        ``Analysis.tasks`` (one panel per task, its primary pair and verdict) or
+        ``Analysis.verdicts`` (the first pair of each task, and the count of pair verdicts).
     x : str, optional
     ncols : int
     max_panels : int
@@ -517,11 +562,12 @@ def plot_overview(
 
     x = _choose_x(data, x)
     lines = overview_data(data, verdicts, x=x)
-    keys = list(dict.fromkeys(zip(lines["family"], lines["task"], strict=True)))
     rank = {v: i for i, v in enumerate(VERDICT_ORDER)}
-    first_verdict = lines.groupby(["family", "task"], sort=False)["verdict"].first()
-    keys.sort(key=lambda k: min((rank.get(p.split(" ", 1)[1], 9) for p in first_verdict[k].split(", ")),
-                                default=9))
+    best = {(f, t): min(rank.get(v, 9) for v in mine["verdict"])
+            for (f, t), mine in verdicts.groupby(["family", "task"], sort=False)} if len(verdicts) else {}
+    evidence = {(f, t): row for f, t, row, _ in _first_pairs(verdicts)} if len(verdicts) else {}
+    keys = list(dict.fromkeys(zip(lines["family"], lines["task"], strict=True)))
+    keys.sort(key=lambda k: best.get(k, 9))
     shown, left_out = keys[:max_panels], max(0, len(keys) - max_panels)
     n = max(1, len(shown))
     ncols = max(1, min(ncols, n))
@@ -545,8 +591,12 @@ def plot_overview(
                         label=label)
         format_scale_axis(ax, x)
         ax.set_xlabel("")
-        ax.set_title(_wrap(f"{plain(family)} / {plain(task)}", 34) + "\n" + mine["verdict"].iloc[0],
-                     fontsize="small")
+        verdict = mine["verdict"].iloc[0]
+        row = evidence.get((family, task))
+        if row is not None and "jump_discontinuous" in row and not _missing(row["jump_discontinuous"]):
+            verdict += "; " + jump_text(row["jump_discontinuous"], row.get("jump_discontinuous_lo"),
+                                        row.get("jump_discontinuous_hi"))
+        ax.set_title(_wrap(f"{plain(family)} / {plain(task)}", 34) + "\n" + verdict, fontsize="small")
         ax.tick_params(labelsize="x-small")
         ax.legend(fontsize="xx-small", loc="upper left")
         ax.grid(True, alpha=0.3)
@@ -555,7 +605,7 @@ def plot_overview(
     if not shown:
         axes[0].text(0.5, 0.5, "no discontinuous/smooth pair to show", ha="center", va="center")
     fig.supxlabel(scale_label(x))
-    fig.supylabel("relative score on the judged scale\n(0 = worst, 1 = best)", fontsize="medium")
+    fig.supylabel("relative score on the reported scale\n(0 = worst, 1 = best)", fontsize="medium")
     note = f" ({left_out} more not shown)" if left_out else ""
     fig.suptitle(_wrap(f"Overview: discontinuous (orange) vs smooth (blue) metric per task{note}",
                        int(12 * max(3.3 * ncols, 6.5))))
@@ -564,15 +614,19 @@ def plot_overview(
 
 def emergence_score_data(curves: pd.DataFrame, *, metrics: Sequence[str] | None = None,
                          cap: float | None = None) -> pd.DataFrame:
-    """The points of :func:`plot_emergence_scores`: one row per curve with a finite-or-capped score.
+    """The points of :func:`plot_emergence_scores`: one row per curve with a score.
 
-    ``emergence_score`` values of inf (at least half the steps flat) are drawn at ``cap`` (default:
-    twice the largest finite score) and flagged in the column ``infinite``. Scores of 0 or below (a
-    curve that falls, or is flat) cannot sit on the log axis: their ``plotted`` value is NaN.
+    Scores of :func:`emergence.analyze` are finite (the denominator is floored at the noise of a
+    step; column ``floored``, from ``es_floored``, False when the table has none). A table from
+    elsewhere may hold inf: such a score is drawn at ``cap`` (default: twice the largest finite
+    score) and flagged in the column ``infinite``. Scores of 0 or below (a curve that falls, or is
+    flat) cannot sit on the log axis: their ``plotted`` value is NaN.
     """
     table = curves[["family", "task", "metric", "emergence_score"]].copy()
     if "kind" in curves:
         table["kind"] = curves["kind"]
+    table["floored"] = (curves["es_floored"].fillna(False).astype(bool) if "es_floored" in curves
+                        else False)
     if metrics is not None:
         table = table[table["metric"].isin(list(metrics))]
     table = table[table["emergence_score"].notna()]
@@ -595,9 +649,12 @@ def plot_emergence_scores(
 ):
     """Distribution of emergence scores per metric across curves (Schaeffer et al. 2023, Fig. 5 form).
 
-    A boxen plot per metric on a log axis, with every curve as a dot; an infinite score (at least half
-    of a curve's steps flat) is drawn as a triangle at the right edge. Emergence concentrated in a few
-    discontinuous metrics is the paper's evidence that it is a property of the metric.
+    A boxen plot per metric on a log axis, with every curve as a dot, ringed where the score's
+    denominator was floored at the noise of a step (``es_floored``: the curve's typical step is
+    within its noise, so the score says how far the curve rises above that noise); an infinite score
+    (from a table not made by :func:`emergence.analyze`) is drawn as a triangle at the right edge.
+    Emergence concentrated in a few discontinuous metrics is the paper's evidence that it is a
+    property of the metric.
 
     Parameters
     ----------
@@ -639,8 +696,14 @@ def plot_emergence_scores(
     # the boxes summarise the finite scores; infinite ones are drawn apart, at the cap
     sns.boxenplot(data=finite, x="plotted", y="label", order=label_order, ax=ax, color="#9ecae1",
                   log_scale=True, showfliers=False)
-    sns.stripplot(data=finite, x="plotted", y="label", order=label_order, ax=ax, color="#333333",
-                  size=3, jitter=0.2)
+    floored = finite[finite["floored"]]
+    if (~finite["floored"]).any():
+        sns.stripplot(data=finite[~finite["floored"]], x="plotted", y="label", order=label_order, ax=ax,
+                      color="#333333", size=3, jitter=0.2)
+    if len(floored):  # on the row's centre line, ringed
+        ys = [label_order.index(v) for v in floored["label"]]
+        ax.scatter(floored["plotted"], ys, marker="o", color="#333333", edgecolors=COLORS["discontinuous"],
+                   linewidths=1.5, s=30, zorder=4, label="denominator floored at the noise of a step")
     inf = shown[shown["infinite"]]
     if len(inf):
         ys = [label_order.index(v) for v in inf["label"]]
@@ -654,8 +717,8 @@ def plot_emergence_scores(
     ax.set_xlabel("emergence score (log scale; higher = sharper)"
                   + (f"; {hidden} curve(s) with a score <= 0 not shown" if hidden else ""))
     ax.set_ylabel("metric (number of curves)")
-    ax.set_title(title or "Emergence scores per metric across curves\n(smooth metrics on the scale they "
-                 "are judged on)", fontsize="medium")
+    ax.set_title(title or "Emergence scores per metric across curves\n(each metric as reported)",
+                 fontsize="medium")
     ax.grid(True, axis="x", alpha=0.3)
     if ax.get_legend_handles_labels()[0]:
         ax.legend(fontsize="x-small", loc="upper left", bbox_to_anchor=(1.01, 1.0), frameon=False)

@@ -84,16 +84,27 @@ def write_folder(out: str | Path, writers: dict[str, Callable[[Path], None]], *,
 # The report: CSVs, figures, report.md and a self-contained report.html
 # --------------------------------------------------------------------------------------------------
 
-#: What each verdict means, for the reader of a report.
+#: What each verdict means, for the reader of a report (the rules of :mod:`emergence.stats.decide`).
 VERDICT_MEANINGS = {
-    "emergent": "sharp under the discontinuous metric and under the smooth one: a jump the change of "
-                "metric does not remove",
-    "mirage": "sharp under the discontinuous metric only; the smooth metric rises gradually and the "
-              "paired bootstrap difference excludes 0",
-    "inconclusive": "too few scales or examples, or an interval straddling a decision (the reason says "
-                    "which)",
-    "no emergence": "the discontinuous curve is not sharper than a smooth trend",
+    "emergent": "the discontinuous metric D jumps (the low end of its jump effect's interval exceeds the "
+                "threshold and its q-value is below α) and the smooth metric S jumps at the same place "
+                "too: the jump survives the change of metric",
+    "mirage": "D jumps, but S does not jump where D does (the high end of its interval is below the "
+              "threshold) nor significantly anywhere else, and for exact match the exact match "
+              "predicted from the sequence probability does not clearly lack D's jump: D's "
+              "nonlinearity explains it",
+    "no emergence": "D does not jump (the high end of its interval is below the threshold), or it "
+                    "changes by less than its noise",
+    "inconclusive": "too few scales or examples, a training curve rather than a family of sizes, no "
+                    "uncertainty, an interval straddling the threshold, S jumping elsewhere, or partners "
+                    "disagreeing (the reason says which)",
 }
+
+#: How one verdict per task is reached from its metric pairs (:func:`emergence.stats.decide.task_verdict`).
+TASK_RULE = ("Each task is judged on its primary pair (each discontinuous metric with the first of its "
+             "smooth partners the data has); the other partners support, and one reaching the opposite "
+             "verdict (emergent against mirage) makes the task inconclusive, as do discontinuous "
+             "metrics that disagree.")
 
 
 @dataclass(frozen=True)
@@ -163,9 +174,10 @@ class Figures:
 def draw_figures(analysis, *, max_task_figures: int = 60, progress=None) -> Figures:
     """Draw the overview, the emergence-score distribution and one figure per (family, task).
 
-    Tasks with a verdict come first (the interesting verdicts first), then tasks with no
-    discontinuous/smooth pair (their metrics against scale). A figure that fails to draw is left out
-    with a warning and listed in ``failed``; the rest of the report is still written.
+    Tasks with a verdict come first (grouped by the task's verdict, in the order of
+    :data:`emergence.plots.VERDICT_ORDER`), then tasks with no discontinuous/smooth pair (their
+    metrics against scale). A figure that fails to draw is left out with a warning and listed in
+    ``failed``; the rest of the report is still written.
 
     Parameters
     ----------
@@ -178,12 +190,13 @@ def draw_figures(analysis, *, max_task_figures: int = 60, progress=None) -> Figu
     from emergence import plots
 
     scores, curves, verdicts = analysis.scores, analysis.curves, analysis.verdicts
+    tasks = _tasks_of(analysis)
     x = analysis.settings.get("x")
     level = float(analysis.settings.get("level", 0.95))
     rank = {v: i for i, v in enumerate(plots.VERDICT_ORDER)}
     keys: list[tuple[str, str]] = []
-    if not verdicts.empty:
-        best = verdicts.assign(_r=verdicts["verdict"].map(rank)).groupby(["family", "task"])["_r"].min()
+    if not tasks.empty:
+        best = tasks.assign(_r=tasks["verdict"].map(rank).fillna(9)).groupby(["family", "task"])["_r"].min()
         keys = sorted(best.index, key=lambda k: (best[k], k))
     if not scores.empty:
         judged = set(keys)
@@ -214,20 +227,23 @@ def draw_figures(analysis, *, max_task_figures: int = 60, progress=None) -> Figu
 
     if not verdicts.empty:
         attempt("overview.png",
-                "Every judged (family, task): the discontinuous metric (orange) and its first smooth "
-                "partner (blue), each rescaled to 0..1 on the scale it is judged on.",
-                lambda: plots.plot_overview(scores, verdicts=verdicts, x=x))
+                "Every judged (family, task): the discontinuous metric (orange) and its primary smooth "
+                "partner (blue), each on its reported scale rescaled to 0..1 (0 = worst, 1 = best of the "
+                "curve); the title gives the task's verdict and the discontinuous metric's jump effect J.",
+                lambda: plots.plot_overview(scores, verdicts=tasks if not tasks.empty else verdicts, x=x))
     if scored:  # at least one curve with a score to draw (not a single-scale run)
         attempt("emergence_scores.png",
-                "Emergence scores per metric across all curves (the form of Schaeffer et al. 2023, "
-                "Fig. 5); the dashed line is the score of a straight line at these scales.",
+                "Emergence scores per metric across all curves, each metric as reported (the form of "
+                "Schaeffer et al. 2023, Fig. 5); ringed: the denominator was floored at the noise of a "
+                "step; the dashed line is the score of a straight line at these scales.",
                 lambda: plots.plot_emergence_scores(curves).figure)
     for family, task in shown:
         name = figure_name(family, task)
         if attempt(name, f"{family} / {task}",
                    lambda f=family, t=task: plots.plot_task(
                        scores, family=f, task=t, x=x, curves=curves, verdicts=verdicts,
-                       pairs=analysis.pairs or None, level=level)):
+                       tasks=tasks if not tasks.empty else None, pairs=analysis.pairs or None,
+                       level=level)):
             task_images[(family, task)] = name
     return Figures(images, task_images, left_out, tuple(failed))
 
@@ -240,8 +256,18 @@ def _fmt(value, digits: int = 1) -> str:
     return f"{value:.{digits}f}"
 
 
-def _ci(value, lo, hi) -> str:
-    return f"{_fmt(value)} [{_fmt(lo)}, {_fmt(hi)}]"
+def _ci(value, lo, hi, digits: int = 1) -> str:
+    return f"{_fmt(value, digits)} [{_fmt(lo, digits)}, {_fmt(hi, digits)}]"
+
+
+def _jump(value, lo, hi) -> str:
+    """A jump effect with its interval, two decimals: ``0.68 [0.61, 0.74]``."""
+    return _ci(value, lo, hi, 2)
+
+
+def _es(value, lo, hi, floored: bool = False) -> str:
+    """An emergence score with its interval; ``*`` where its denominator was floored."""
+    return _ci(value, lo, hi) + ("*" if floored else "")
 
 
 def _q(value) -> str:
@@ -250,12 +276,44 @@ def _q(value) -> str:
     return "<0.001" if value < 0.001 else f"{value:.3f}"
 
 
-def _verdict_rows(verdicts: pd.DataFrame) -> pd.DataFrame:
+def _tasks_of(analysis) -> pd.DataFrame:
+    """``analysis.tasks`` (an empty task table for an object without one)."""
+    tasks = getattr(analysis, "tasks", None)
+    return tasks if tasks is not None else pd.DataFrame(columns=["family", "task", "verdict"])
+
+
+def _by_verdict(table: pd.DataFrame, keys: list[str]) -> pd.DataFrame:
+    """Rows grouped by verdict in the order of :data:`emergence.plots.VERDICT_ORDER`, then ``keys``."""
     from emergence.plots import VERDICT_ORDER
 
     rank = {v: i for i, v in enumerate(VERDICT_ORDER)}
-    return verdicts.assign(_r=verdicts["verdict"].map(rank).fillna(9)).sort_values(
-        ["_r", "family", "task", "discontinuous", "smooth"], kind="stable").drop(columns="_r")
+    return table.assign(_r=table["verdict"].map(rank).fillna(9)).sort_values(
+        ["_r", *keys], kind="stable").drop(columns="_r")
+
+
+def _task_rows(tasks: pd.DataFrame) -> pd.DataFrame:
+    return _by_verdict(tasks, ["family", "task"])
+
+
+def _verdict_rows(verdicts: pd.DataFrame) -> pd.DataFrame:
+    """Pair rows grouped by verdict; within a task each discontinuous metric's primary pair first."""
+    role = verdicts["role"].ne("primary").astype(int) if "role" in verdicts else 0
+    return _by_verdict(verdicts.assign(_role=role), ["family", "task", "discontinuous", "_role"]) \
+        .drop(columns="_role")
+
+
+def _floored(analysis) -> set[tuple[str, str, str, int]]:
+    """(family, task, metric, n_scales) of the curves whose emergence score's denominator was floored.
+
+    A pair's scores are on the models both of its curves have; the mark applies where those are the
+    curve's own models (same number of scales).
+    """
+    curves = analysis.curves
+    if curves.empty or "es_floored" not in curves:
+        return set()
+    marked = curves[curves["es_floored"].fillna(False).astype(bool)]
+    return set(zip(marked["family"], marked["task"], marked["metric"], marked["n_scales"].astype(int),
+                   strict=True))
 
 
 def interval_source(analysis) -> str:
@@ -268,13 +326,32 @@ def interval_source(analysis) -> str:
     return bootstrap if flags.all() else f"{bootstrap} (records) and {stderr} (aggregate scores)"
 
 
-def _es_note(analysis, settings: dict) -> str:
-    """How to read the ES columns, with the run's interval level and where the intervals come from."""
+def jump_note(analysis, settings: dict) -> str:
+    """How to read the jump effects: what J is, the run's interval level and source, and the rule.
+
+    Used by the report and by ``python -m emergence analyze``.
+    """
     level = float(settings.get("level", 0.95))
-    return (f"ES: emergence score with its {level:.0%} bootstrap interval, from {interval_source(analysis)} "
-            "(smooth metrics "
-            "on their straightened scale); q: Benjamini-Hochberg q-value of the discontinuous curve's "
-            "sharpness test.")
+    threshold, alpha = settings.get("jump_threshold"), settings.get("alpha")
+    rule = ""
+    if threshold is not None and alpha is not None:
+        rule = (f" A curve jumps when the low end of its interval exceeds {threshold:g} and its "
+                f"Benjamini-Hochberg q-value is below {alpha:g}; it is smooth when the high end is "
+                f"below {threshold:g}.")
+    return (f"J: jump effect, the share of a curve's range that one window of 1-2 gaps between "
+            f"neighbouring models carries beyond what its neighbouring slopes allow (-1..1), with its "
+            f"{level:.0%} interval from {interval_source(analysis)}.{rule}")
+
+
+def _es_note(analysis, settings: dict) -> str:
+    """How to read the tables: the jump effect, the intervals, q and the emergence score."""
+    uncertainty = settings.get("uncertainty")
+    return (jump_note(analysis, settings)
+            + (f" Intervals: {uncertainty}." if uncertainty else "")
+            + " D: the discontinuous metric; S: its smooth partner, its J measured where D jumps. "
+            "q: Benjamini-Hochberg q-value of the test that the jump effect exceeds the threshold. "
+            "ES: BIG-bench emergence score on the pair's models, reported for comparison, not used in "
+            "the verdict; * its denominator was floored at the noise of a step.")
 
 
 def _figure_notes(figures: Figures) -> list[str]:
@@ -290,47 +367,81 @@ def _figure_notes(figures: Figures) -> list[str]:
 
 def _settings_lines(settings: dict) -> list[tuple[str, str]]:
     keys = [("x", "x-axis (scale)"), ("bootstrap", "bootstrap replicates"), ("seed", "seed"),
-            ("level", "interval coverage"), ("sharp_ratio", "sharp ratio (× straight line's ES)"),
-            ("alpha", "BH level α"), ("records", "records read"), ("score_rows", "score rows read"),
-            ("metrics", "metrics"), ("pairs", "pairs"), ("command", "command")]
+            ("level", "interval coverage"), ("uncertainty", "intervals"),
+            ("jump_threshold", "jump threshold (share of the curve's range)"), ("alpha", "BH level α"),
+            ("min_scales", "fewest scales for a verdict"), ("min_examples", "fewest examples for a verdict"),
+            ("records", "records read"), ("score_rows", "score rows read"), ("metrics", "metrics"),
+            ("pairs", "pairs"), ("command", "command")]
     return [(label, str(settings[key])) for key, label in keys if settings.get(key) not in (None, "")]
 
 
+def _counts(table: pd.DataFrame) -> dict[str, int]:
+    counts = table["verdict"].value_counts() if len(table) else {}
+    return {name: int(counts.get(name, 0)) for name in VERDICT_MEANINGS}
+
+
+FILES = {
+    "tasks.csv": "one row per (family, task): its verdict, primary pair, jump effects with intervals, "
+                 "q-values, reason",
+    "verdicts.csv": "one row per (family, task, discontinuous, smooth) pair: jump effects, p and q, "
+                    "emergence scores, backtest, verdict, reason (then the working columns p_*, state_*, "
+                    "*_sd)",
+    "curves.csv": "one row per (family, task, metric): emergence score and jump effect with intervals, "
+                  "p and q, state (column sharp), backtest",
+    "scores.csv": "one row per (family, model, task, metric): value, stderr, n, interval",
+}
+
+
 def render_markdown(analysis, *, settings: dict, inputs: list[InputFile], figures: Figures) -> str:
-    """The text of ``report.md`` (figures linked from ``figures/``)."""
+    """The text of ``report.md`` (figures linked from ``figures/``): the task table first."""
     from emergence import __version__
 
-    v = analysis.verdicts
+    v, tasks = analysis.verdicts, _tasks_of(analysis)
     written = f", written {settings['written']}" if settings.get("written") else ""
-    out = ["# emergence report", "", f"emergence {__version__}{written}", "",
-           "## Settings", "", "| setting | value |", "|---|---|"]
+    out = ["# emergence report", "", f"emergence {__version__}{written}", "", "## Tasks", ""]
+    if tasks.empty:
+        out.append("No discontinuous/smooth metric pair to judge: see curves.csv.")
+    else:
+        counts = _counts(tasks)
+        out += [f"- **{name}** ({counts[name]} task{'s' * (counts[name] != 1)}): {meaning}"
+                for name, meaning in VERDICT_MEANINGS.items()]
+        out += ["", _md(TASK_RULE), "", _md(_es_note(analysis, settings)), "",
+                "| verdict | family | task | primary pair | J D [CI] | J S [CI] | reason |",
+                "|---|---|---|---|---:|---:|---|"]
+        for row in _task_rows(tasks).itertuples():
+            out.append(
+                f"| {row.verdict} | {_md(row.family)} | {_md(row.task)} | "
+                f"{_md(row.discontinuous)} → {_md(row.smooth)} | "
+                f"{_jump(row.jump_discontinuous, row.jump_discontinuous_lo, row.jump_discontinuous_hi)} | "
+                f"{_jump(row.jump_smooth, row.jump_smooth_lo, row.jump_smooth_hi)} | {_md(row.reason)} |")
+    if not v.empty:
+        floored = _floored(analysis)
+        out += ["", "## Metric pairs", "",
+                "| verdict | family | task | discontinuous | smooth | role | J D [CI] | q D | J S [CI] | "
+                "q S | ES D [CI] | ES S [CI] | reason |",
+                "|---|---|---|---|---|---|---:|---:|---:|---:|---:|---:|---|"]
+        for row in _verdict_rows(v).itertuples():
+            es_d = _es(row.es_discontinuous, row.es_discontinuous_lo, row.es_discontinuous_hi,
+                       (row.family, row.task, row.discontinuous, row.n_scales) in floored)
+            es_s = _es(row.es_smooth, row.es_smooth_lo, row.es_smooth_hi,
+                       (row.family, row.task, row.smooth, row.n_scales) in floored)
+            out.append(
+                f"| {row.verdict} | {_md(row.family)} | {_md(row.task)} | {_md(row.discontinuous)} | "
+                f"{_md(row.smooth)} | {row.role} | "
+                f"{_jump(row.jump_discontinuous, row.jump_discontinuous_lo, row.jump_discontinuous_hi)} | "
+                f"{_q(row.q_discontinuous)} | "
+                f"{_jump(row.jump_smooth, row.jump_smooth_lo, row.jump_smooth_hi)} | "
+                f"{_q(row.q_smooth)} | {_md(es_d)} | {_md(es_s)} | {_md(row.reason)} |")
+    out += ["", "## Settings", "", "| setting | value |", "|---|---|"]
     out += [f"| {k} | {_md(val)} |" for k, val in _settings_lines(settings)]
     out += ["", "## Inputs", "", "| file | bytes | sha256 |", "|---|---:|---|"]
     out += [f"| {_md(f.path)} | {'' if f.size is None else f'{f.size:,}'} | "
             f"{'' if f.sha256 is None else f'`{f.sha256}`'} |" for f in inputs]
-    out += ["", "## Verdicts", ""]
-    if v.empty:
-        out.append("No discontinuous/smooth metric pair to judge: see curves.csv.")
-    else:
-        counts = v["verdict"].value_counts()
-        out += [f"- **{name}** ({counts.get(name, 0)}): {meaning}" for name, meaning in
-                VERDICT_MEANINGS.items()]
-        out += ["", _md(_es_note(analysis, settings)), "",
-                "| verdict | family | task | discontinuous | smooth | ES discontinuous | ES smooth | "
-                "straight line | q | reason |", "|---|---|---|---|---|---|---|---:|---:|---|"]
-        for row in _verdict_rows(v).itertuples():
-            es_d = _ci(row.es_discontinuous, row.es_discontinuous_lo, row.es_discontinuous_hi)
-            out.append(
-                f"| {row.verdict} | {_md(row.family)} | {_md(row.task)} | {row.discontinuous} | "
-                f"{row.smooth} | {es_d} | {_ci(row.es_smooth, row.es_smooth_lo, row.es_smooth_hi)} | "
-                f"{_fmt(row.straight_line_es)} | {_q(row.q_value)} | {_md(row.reason)} |")
     out += ["", "## Figures", ""]
     for name, (caption, _) in figures.images.items():
         out += [f"![{_md(caption)}](figures/{name})", "", f"*{_md(caption)}*", ""]
     out += [line for note in _figure_notes(figures) for line in (_md(note), "")]
-    out += ["## Files", "", "- `verdicts.csv`: one row per (family, task, discontinuous, smooth) pair",
-            "- `curves.csv`: one row per (family, task, metric): curve statistics, tests, intervals",
-            "- `scores.csv`: one row per (family, model, task, metric): value, stderr, n, interval", ""]
+    out += ["## Files", ""] + [f"- `{name}`: {what}" for name, what in FILES.items()] + [""]
     return "\n".join(out)
 
 
@@ -348,8 +459,8 @@ padding:0 1rem;color:#222;line-height:1.45}
 h1{margin-bottom:.2rem}.meta{color:#555;margin-top:0}
 table{border-collapse:collapse;margin:.5rem 0 1.5rem;font-size:.85rem}
 .wide{overflow-x:auto}
-table#verdicts{width:100%;font-size:.8rem}td.reason{min-width:9rem}
-table#verdicts td:nth-child(2){white-space:nowrap}
+table#tasks,table#verdicts{width:100%;font-size:.8rem}td.reason{min-width:9rem}
+table#tasks td:nth-child(2),table#verdicts td:nth-child(2){white-space:nowrap}
 th,td{border-bottom:1px solid #ddd;padding:.3rem .4rem;text-align:left;vertical-align:top}
 th{background:#f4f4f4;position:sticky;top:0}
 table.sortable th{cursor:pointer;user-select:none}
@@ -401,13 +512,32 @@ def _sort_key(value) -> str:
 
 
 def render_html(analysis, *, settings: dict, inputs: list[InputFile], figures: Figures) -> str:
-    """The text of ``report.html``: one file, figures embedded as data URIs, no outside resources."""
+    """The text of ``report.html``: one file, figures embedded as data URIs, no outside resources.
+
+    The task table (``id="tasks"``) comes first, then the metric pairs (``id="verdicts"``), the
+    settings, the inputs and the figures.
+    """
     from html import escape
 
     from emergence import __version__
 
     e = escape
-    v = analysis.verdicts
+    v, tasks = analysis.verdicts, _tasks_of(analysis)
+
+    def badge(verdict) -> str:
+        return f'<span class="badge v-{e(str(verdict).replace(" ", "-"))}">{e(str(verdict))}</span>'
+
+    def task_cell(family, task) -> str:
+        image = figures.task_images.get((family, task))
+        return f'<a href="#fig-{e(image[:-4])}">{e(str(task))}</a>' if image else e(str(task))
+
+    def num(text: str, key) -> str:
+        return f'<td class="num" data-sort="{_sort_key(key)}">{e(text)}</td>'
+
+    def head(table_id: str, names: list[str]) -> str:
+        return (f'<div class="wide"><table class="sortable" id="{table_id}"><thead><tr>'
+                + "".join(f"<th>{e(h)}</th>" for h in names) + "</tr></thead><tbody>")
+
     parts = [
         "<!DOCTYPE html>", '<html lang="en"><head><meta charset="utf-8">',
         '<meta name="viewport" content="width=device-width, initial-scale=1">',
@@ -415,46 +545,64 @@ def render_html(analysis, *, settings: dict, inputs: list[InputFile], figures: F
         "<h1>emergence report</h1>",
         f'<p class="meta">emergence {e(__version__)}'
         + (f", written {e(str(settings['written']))}" if settings.get("written") else "") + "</p>",
-        "<h2>Settings</h2>", "<table><tbody>",
+        "<h2>Tasks</h2>",
     ]
+    if tasks.empty:
+        parts.append("<p>No discontinuous/smooth metric pair to judge: see curves.csv.</p>")
+    else:
+        counts = _counts(tasks)
+        parts.append("<ul>")
+        parts += [f"<li>{badge(name)} <b>{counts[name]}</b>: {e(meaning)}</li>"
+                  for name, meaning in VERDICT_MEANINGS.items()]
+        parts.append("</ul>")
+        parts.append(f"<p>{e(TASK_RULE)}</p>")
+        note = e(_es_note(analysis, settings))
+        parts.append(f"<p>Grouped by verdict; click a column header to sort. {note}</p>")
+        parts.append(head("tasks", ["verdict", "family", "task", "primary pair", "J D [CI]", "J S [CI]",
+                                    "reason"]))
+        for row in _task_rows(tasks).itertuples():
+            parts.append(
+                f"<tr><td>{badge(row.verdict)}</td><td>{e(str(row.family))}</td>"
+                f"<td>{task_cell(row.family, row.task)}</td>"
+                f"<td>{e(str(row.discontinuous))} → {e(str(row.smooth))}</td>"
+                + num(_jump(row.jump_discontinuous, row.jump_discontinuous_lo, row.jump_discontinuous_hi),
+                      row.jump_discontinuous)
+                + num(_jump(row.jump_smooth, row.jump_smooth_lo, row.jump_smooth_hi), row.jump_smooth)
+                + f'<td class="reason">{e(str(row.reason))}</td></tr>')
+        parts.append("</tbody></table></div>")
+    if not v.empty:
+        floored = _floored(analysis)
+        parts += ["<h2>Metric pairs</h2>",
+                  "<p>Every (discontinuous, smooth) pair judged; the primary pair of each task decides, "
+                  "the others support.</p>",
+                  head("verdicts", ["verdict", "family", "task", "discontinuous", "smooth", "role",
+                                    "J D [CI]", "q D", "J S [CI]", "q S", "ES D [CI]", "ES S [CI]",
+                                    "reason"])]
+        for row in _verdict_rows(v).itertuples():
+            es_d = _es(row.es_discontinuous, row.es_discontinuous_lo, row.es_discontinuous_hi,
+                       (row.family, row.task, row.discontinuous, row.n_scales) in floored)
+            es_s = _es(row.es_smooth, row.es_smooth_lo, row.es_smooth_hi,
+                       (row.family, row.task, row.smooth, row.n_scales) in floored)
+            parts.append(
+                f"<tr><td>{badge(row.verdict)}</td><td>{e(str(row.family))}</td>"
+                f"<td>{task_cell(row.family, row.task)}</td>"
+                f"<td>{e(str(row.discontinuous))}</td><td>{e(str(row.smooth))}</td><td>{e(str(row.role))}</td>"
+                + num(_jump(row.jump_discontinuous, row.jump_discontinuous_lo, row.jump_discontinuous_hi),
+                      row.jump_discontinuous)
+                + num(_q(row.q_discontinuous), row.q_discontinuous)
+                + num(_jump(row.jump_smooth, row.jump_smooth_lo, row.jump_smooth_hi), row.jump_smooth)
+                + num(_q(row.q_smooth), row.q_smooth)
+                + num(es_d, row.es_discontinuous) + num(es_s, row.es_smooth)
+                + f'<td class="reason">{e(str(row.reason))}</td></tr>')
+        parts.append("</tbody></table></div>")
+    parts += ["<h2>Settings</h2>", "<table><tbody>"]
     parts += [f"<tr><th>{e(k)}</th><td>{e(val)}</td></tr>" for k, val in _settings_lines(settings)]
     parts += ["</tbody></table>", "<h2>Inputs</h2>",
               "<table><thead><tr><th>file</th><th>bytes</th><th>sha256</th></tr></thead><tbody>"]
     parts += [f"<tr><td><code>{e(f.path)}</code></td><td class=\"num\">"
               f"{'' if f.size is None else f'{f.size:,}'}</td><td><code>{e(f.sha256 or '')}</code></td></tr>"
               for f in inputs]
-    parts += ["</tbody></table>", "<h2>Verdicts</h2>"]
-    if v.empty:
-        parts.append("<p>No discontinuous/smooth metric pair to judge: see curves.csv.</p>")
-    else:
-        counts = v["verdict"].value_counts()
-        parts.append("<ul>")
-        parts += [f'<li><span class="badge v-{name.replace(" ", "-")}">{e(name)}</span> '
-                  f"<b>{counts.get(name, 0)}</b>: {e(meaning)}</li>"
-                  for name, meaning in VERDICT_MEANINGS.items()]
-        parts.append("</ul>")
-        note = e(_es_note(analysis, settings))
-        parts.append(f"<p>Grouped by verdict; click a column header to sort. {note}</p>")
-        heads = ["verdict", "family", "task", "discontinuous", "smooth", "ES discontinuous", "ES smooth",
-                 "straight line", "q", "reason"]
-        parts.append('<div class="wide"><table class="sortable" id="verdicts"><thead><tr>'
-                     + "".join(f"<th>{h}</th>" for h in heads) + "</tr></thead><tbody>")
-        for row in _verdict_rows(v).itertuples():
-            image = figures.task_images.get((row.family, row.task))
-            task = (f'<a href="#fig-{e(image[:-4])}">{e(str(row.task))}</a>' if image
-                    else e(str(row.task)))
-            parts.append(
-                f'<tr><td><span class="badge v-{e(row.verdict.replace(" ", "-"))}">{e(row.verdict)}'
-                f"</span></td><td>{e(str(row.family))}</td><td>{task}</td>"
-                f"<td>{e(row.discontinuous)}</td><td>{e(row.smooth)}</td>"
-                f'<td class="num" data-sort="{_sort_key(row.es_discontinuous)}">'
-                f"{_ci(row.es_discontinuous, row.es_discontinuous_lo, row.es_discontinuous_hi)}</td>"
-                f'<td class="num" data-sort="{_sort_key(row.es_smooth)}">'
-                f"{_ci(row.es_smooth, row.es_smooth_lo, row.es_smooth_hi)}</td>"
-                f'<td class="num">{_fmt(row.straight_line_es)}</td>'
-                f'<td class="num" data-sort="{_sort_key(row.q_value)}">{_q(row.q_value)}</td>'
-                f'<td class="reason">{e(str(row.reason))}</td></tr>')
-        parts.append("</tbody></table></div>")
+    parts.append("</tbody></table>")
     parts.append("<h2>Figures</h2>")
     for name, (caption, png) in figures.images.items():
         data = base64.b64encode(png).decode("ascii")
@@ -464,6 +612,14 @@ def render_html(analysis, *, settings: dict, inputs: list[InputFile], figures: F
     parts += [f"<p>{e(note)}</p>" for note in _figure_notes(figures)]
     parts += [f"<script>{_JS}</script>", "</body></html>"]
     return "\n".join(parts)
+
+
+def _pair_columns_first(verdicts: pd.DataFrame) -> pd.DataFrame:
+    """The pair table with :data:`emergence.stats.pairs.PAIR_COLUMNS` first, the working columns after."""
+    from emergence.stats.pairs import PAIR_COLUMNS
+
+    first = [c for c in PAIR_COLUMNS if c in verdicts]
+    return verdicts[first + [c for c in verdicts.columns if c not in first]]
 
 
 def write_report(
@@ -479,9 +635,10 @@ def write_report(
 ) -> Path:
     """Write the report folder of an analysis, atomically.
 
-    The folder holds ``verdicts.csv``, ``curves.csv``, ``scores.csv``, ``report.md``, a self-contained
-    ``report.html`` (figures embedded, verdict table grouped and sortable, settings, tool version and
-    the input files with their SHA-256 at the top) and ``figures/*.png``.
+    The folder holds ``tasks.csv``, ``verdicts.csv``, ``curves.csv``, ``scores.csv`` (see
+    :data:`FILES`), ``report.md``, a self-contained ``report.html`` (the tool version at the top, then
+    the task table and the metric-pair table, grouped by verdict and sortable, then the settings, the
+    input files with their SHA-256, and the figures embedded) and ``figures/*.png``.
 
     Parameters
     ----------
@@ -516,8 +673,10 @@ def write_report(
     drawn = draw_figures(analysis, max_task_figures=max_task_figures, progress=progress) if figures \
         else Figures({}, {}, 0, skipped=True)
     scores = analysis.scores.drop(columns=[c for c in ("per_example",) if c in analysis.scores])
+    tasks = _tasks_of(analysis)
     writers: dict[str, Callable[[Path], None]] = {
-        "verdicts.csv": lambda path: analysis.verdicts.to_csv(path, index=False),
+        "tasks.csv": lambda path: tasks.to_csv(path, index=False),
+        "verdicts.csv": lambda path: _pair_columns_first(analysis.verdicts).to_csv(path, index=False),
         "scores.csv": lambda path: scores.to_csv(path, index=False),
         "curves.csv": lambda path: analysis.curves.to_csv(path, index=False),
         "report.md": lambda path: path.write_text(

@@ -107,6 +107,10 @@ def pair_verdict(row: dict, th: Thresholds) -> tuple[str, str]:
     jd = _effect(row, "jump_discontinuous")
     if d == "smooth":
         return "no emergence", prefix + f"{row['discontinuous']} does not jump: J = {jd} < {j:g}"
+    if d == "unclear" and row["jump_discontinuous_lo"] > j:
+        return "inconclusive", prefix + (f"{row['discontinuous']}'s jump J = {jd} is above {j:g} but "
+                                         f"not significant after Benjamini-Hochberg "
+                                         f"(q = {row['q_discontinuous']:.3f})")
     if d == "unclear":
         return "inconclusive", prefix + (f"{row['discontinuous']}'s jump J = {jd} straddles {j:g}"
                                          + (f" (q = {row['q_discontinuous']:.3f})"
@@ -121,8 +125,11 @@ def pair_verdict(row: dict, th: Thresholds) -> tuple[str, str]:
         return "emergent", prefix + (f"{row['discontinuous']} jumps {where} (J = {jd}) and so does "
                                      f"{row['smooth']} (J = {js} > {j:g})")
     if s == "unclear":
+        above = row["jump_smooth_lo"] > j
         return "inconclusive", prefix + (f"{row['discontinuous']} jumps {where} (J = {jd}); "
-                                         f"{row['smooth']}'s J = {js} there straddles {j:g}")
+                                         f"{row['smooth']}'s J = {js} there "
+                                         + (f"is above {j:g} but not significant (q = {row['q_smooth']:.3f})"
+                                            if above else f"straddles {j:g}"))
     if row["state_smooth_anywhere"] == "jump":
         return "inconclusive", prefix + (f"{row['smooth']} is smooth where {row['discontinuous']} jumps "
                                          f"but jumps elsewhere (J = {_effect(row, 'jump_smooth_anywhere')})")
