@@ -79,7 +79,6 @@ def expected_curves(params, truth, lengths, noise, seed, shape, n=20000) -> dict
     records = _sim(params, truth, lengths, n, noise, seed, shape)
     out = {}
     for task, rows in records.groupby("task", sort=False):
-        by_model = rows.groupby("params", sort=True)
         if task == "toy_multiple_choice":
             logp = np.array(rows["choice_logprobs"].tolist())
             gold = rows["gold"].to_numpy().astype(int)
@@ -102,7 +101,6 @@ def expected_curves(params, truth, lengths, noise, seed, shape, n=20000) -> dict
             jump = jump_effect(x, y, baseline=baseline)[0] if len(x) >= 3 else np.nan
             out[(task, metric)] = {"jump": jump,
                                    "es": emergence_score(y)}
-        del by_model
     return out
 
 

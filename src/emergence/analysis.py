@@ -20,7 +20,7 @@ from emergence.combine import combined_table, with_log_perplexity
 from emergence.errors import EmergenceError
 from emergence.metrics import MetricOptions, resolve_kind
 from emergence.scale import choose_x
-from emergence.stats.decide import Thresholds
+from emergence.stats.decide import Thresholds, interval_text
 from emergence.stats.pairs import PAIR_COLUMNS, PREDICTORS, TASK_COLUMNS, decide, judge, tasks_table
 from emergence.stats.points import (
     build_curves,
@@ -103,10 +103,6 @@ class Analysis:
                                                          "inconclusive") if v in counts) + ")")
 
 
-def _f(v) -> str:
-    return "nan" if v != v else f"{v:.2f}"
-
-
 def task_lines(tasks: pd.DataFrame) -> str:
     """One line per task: family, task, verdict, D's and S's jump effect [95% CI], reason."""
     pair = tasks["discontinuous"].astype(str) + " -> " + tasks["smooth"].astype(str)
@@ -118,9 +114,8 @@ def task_lines(tasks: pd.DataFrame) -> str:
     order = {"emergent": 0, "mirage": 1, "no emergence": 2, "inconclusive": 3}
     shown = tasks.assign(_o=tasks["verdict"].map(order)).sort_values(["_o", "family", "task"], kind="stable")
     for row, name in zip(shown.itertuples(), pair[shown.index], strict=True):
-        jd = (f"{_f(row.jump_discontinuous)} [{_f(row.jump_discontinuous_lo)}, "
-              f"{_f(row.jump_discontinuous_hi)}]")
-        js = f"{_f(row.jump_smooth)} [{_f(row.jump_smooth_lo)}, {_f(row.jump_smooth_hi)}]"
+        jd = interval_text(row.jump_discontinuous, row.jump_discontinuous_lo, row.jump_discontinuous_hi)
+        js = interval_text(row.jump_smooth, row.jump_smooth_lo, row.jump_smooth_hi)
         lines.append(f"{row.family:<{wf}} {row.task:<{wt}} {row.verdict:<13} {name:<{wp}} "
                      f"{jd:<20} {js:<20} {row.reason}")
     return "\n".join(lines)

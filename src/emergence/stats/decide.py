@@ -80,8 +80,13 @@ def _f(v) -> str:
     return "nan" if v != v else f"{v:.2f}"
 
 
+def interval_text(value, lo, hi) -> str:
+    """``"0.68 [0.61, 0.74]"``: an effect with its interval, two decimals, ``nan`` where missing."""
+    return f"{_f(value)} [{_f(lo)}, {_f(hi)}]"
+
+
 def _effect(row, prefix: str) -> str:
-    return f"{_f(row[prefix])} [{_f(row[prefix + '_lo'])}, {_f(row[prefix + '_hi'])}]"
+    return interval_text(row[prefix], row[prefix + "_lo"], row[prefix + "_hi"])
 
 
 def pair_verdict(row: dict, th: Thresholds) -> tuple[str, str]:

@@ -16,7 +16,7 @@ from emergence.errors import EmergenceWarning
 from emergence.stats.backtest import backtest
 from emergence.stats.decide import Thresholds, jump_state, pair_verdict, task_verdict
 from emergence.stats.evidence import measure_jump, measure_score
-from emergence.stats.inference import benjamini_hochberg, exceedance_p_value, wald_p_value
+from emergence.stats.inference import benjamini_hochberg, wald_p_value
 from emergence.stats.points import Curve
 from emergence.stats.scores import straight_line_score
 
@@ -47,20 +47,51 @@ TASK_COLUMNS = (
 )
 
 
-def _summary(jump, prefix: str, mask=None, level: float = 0.95) -> dict:
-    keys = ("effect", "lo", "hi", "sd")
+class Measured:
+    """Each curve measured once per set of points: the curve table and every pair that uses the curve
+    on the same models share one jump effect, emergence score and backtest."""
+
+    def __init__(self, level: float) -> None:
+        self.level = level
+        self._cache: dict = {}
+
+    def _get(self, curve: Curve, what: str, compute):
+        key = (curve.family, curve.task, curve.metric, curve.scale.tobytes(), what)
+        if key not in self._cache:
+            self._cache[key] = compute()
+        return self._cache[key]
+
+    def jump(self, curve: Curve, baseline: str):
+        return self._get(curve, baseline, lambda: measure_jump(curve, baseline=baseline))
+
+    def score(self, curve: Curve) -> dict:
+        return self._get(curve, "score", lambda: measure_score(curve, level=self.level))
+
+    def backtest(self, curve: Curve) -> dict:
+        def compute():
+            se = curve.se
+            bt = backtest(curve.x, curve.y, se**2) if np.isfinite(se).all() else None
+            return {"backtest_error": bt.error if bt else np.nan,
+                    "backtest_inside": bt.inside if bt else False}
+
+        return self._get(curve, "backtest", compute)
+
+
+def _summary(jump, prefix: str, mask=None, level: float = 0.95) -> tuple[dict, int, int]:
+    """The summary of :meth:`Jump.summary` with column names ``prefix``, ``prefix_lo``, ...; and the
+    first and last model of its window (-1 without one)."""
     if jump is None:
-        out = dict.fromkeys(keys, np.nan) | {"start": -1, "stop": -1}
+        out = {"effect": np.nan, "lo": np.nan, "hi": np.nan, "sd": np.nan, "start": -1, "stop": -1}
     else:
         out = jump.summary(mask, level=level)
     names = {"effect": prefix, "lo": prefix + "_lo", "hi": prefix + "_hi", "sd": prefix + "_sd"}
-    return {names.get(k, k): v for k, v in out.items()}
+    return {names[k]: out[k] for k in names}, out["start"], out["stop"]
 
 
-def curve_row(curve: Curve, x: str, th: Thresholds) -> dict:
+def curve_row(curve: Curve, x: str, th: Thresholds, measured: Measured) -> dict:
     """The row of ``curves.csv`` for one curve: its jump effect (smooth metrics) or concentration
     (discontinuous ones) over all windows, and its emergence score."""
-    jump = measure_jump(curve, baseline="uniform" if curve.kind == "discontinuous" else "flexible")
+    jump = measured.jump(curve, "uniform" if curve.kind == "discontinuous" else "flexible")
     row = {"family": curve.family, "task": curve.task, "metric": curve.metric, "kind": curve.kind,
            "higher_is_better": curve.higher_is_better, "x": x, "n_scales": len(curve.scale),
            "n_examples": curve.n_examples, "per_example": curve.per_example,
@@ -68,28 +99,14 @@ def curve_row(curve: Curve, x: str, th: Thresholds) -> dict:
            "x_min": curve.scale[0], "x_max": curve.scale[-1],
            "y_min_scale": curve.value[0], "y_max_scale": curve.value[-1],
            "straight_line_es": straight_line_score(curve.x), "judged_on": "reported"}
-    row |= measure_score(curve, level=th.level)
-    s = _summary(jump, "jump", level=th.level)
+    row |= measured.score(curve)
+    s, start, stop = _summary(jump, "jump", level=th.level)
     row |= {k: s[k] for k in ("jump", "jump_lo", "jump_hi")}
-    row["jump_from"], row["jump_to"] = _place(curve, s["start"], s["stop"])
-    row["p_value"] = float(exceedance_p_value(s["jump"], _max_reps(jump), th.jump)[0]) \
-        if jump is not None else np.nan
+    row["jump_from"], row["jump_to"] = _place(curve, start, stop)
+    row["p_value"] = float(wald_p_value(s["jump"], s["jump_sd"], th.jump))
     row["range"] = jump.spread if jump is not None else np.nan
     row["noise_floor"] = jump.range_floor if jump is not None else np.nan
-    se = curve.se
-    bt = backtest(curve.x, curve.y, se**2) if np.isfinite(se).all() else None
-    row["backtest_error"] = bt.error if bt else np.nan
-    row["backtest_inside"] = bt.inside if bt else False
-    return row
-
-
-def _max_reps(jump, mask=None) -> np.ndarray:
-    if jump is None:
-        return np.array([np.nan])
-    reps = jump.replicates if mask is None else jump.replicates[np.asarray(mask, bool)]
-    with np.errstate(all="ignore"), warnings.catch_warnings():
-        warnings.simplefilter("ignore", RuntimeWarning)
-        return np.nanmax(reps, axis=0) if len(reps) else np.array([np.nan])
+    return row | measured.backtest(curve)
 
 
 def _place(curve: Curve, start: int, stop: int) -> tuple[str, str]:
@@ -109,41 +126,37 @@ def _common(d: Curve, s: Curve) -> tuple[Curve, Curve, str]:
     return d.subset(np.isin(d.scale, both)), s.subset(np.isin(s.scale, both)), note
 
 
-def pair_row(d: Curve, s: Curve, predictor: Curve | None, role: str, th: Thresholds) -> dict:
+def pair_row(d: Curve, s: Curve, predictor: Curve | None, role: str, th: Thresholds,
+             measured: Measured) -> dict:
     """Measure one pair on its common models (no decision yet: q-values come from the whole run)."""
     d, s, note = _common(d, s)
-    dj, sj = measure_jump(d, baseline="uniform"), measure_jump(s)
+    dj, sj = measured.jump(d, "uniform"), measured.jump(s, "flexible")
     row = {"family": d.family, "task": d.task, "discontinuous": d.metric, "smooth": s.metric,
            "role": role, "n_scales": len(d.scale), "n_examples": d.n_examples,
            "per_example": d.per_example and s.per_example, "training": d.training, "note": note,
            "threshold": th.jump, "straight_line_es": straight_line_score(d.x)}
-    row |= _summary(dj, "jump_discontinuous", level=th.level)
-    start, stop = row.pop("start"), row.pop("stop")
+    summary, start, stop = _summary(dj, "jump_discontinuous", level=th.level)
+    row |= summary
     row["jump_from"], row["jump_to"] = _place(d, start, stop)
     row["range_discontinuous"] = dj.spread if dj is not None else np.nan
     row["discontinuous_within_noise"] = bool(dj is not None and dj.spread < dj.range_floor)
     at = dj.windows.overlapping(start, stop) if dj is not None and start >= 0 else None
-    row |= {k: v for k, v in _summary(sj, "jump_smooth", at, th.level).items() if k not in ("start", "stop")}
-    row |= {k: v for k, v in _summary(sj, "jump_smooth_anywhere", level=th.level).items()
-            if k not in ("start", "stop")}
+    row |= _summary(sj, "jump_smooth", at, th.level)[0]
+    row |= _summary(sj, "jump_smooth_anywhere", level=th.level)[0]
     row["predictor"] = ""
     row |= dict.fromkeys(("jump_predicted", "jump_predicted_lo", "jump_predicted_hi"), np.nan)
     if predictor is not None and at is not None:
         both = np.isin(predictor.scale, d.scale)
         if both.sum() == len(d.scale):
-            pj = measure_jump(predictor.subset(both), baseline="uniform")
+            pj = measured.jump(predictor.subset(both), "uniform")
             row["predictor"] = predictor.metric
-            row |= {k: v for k, v in _summary(pj, "jump_predicted", at, th.level).items()
-                    if k not in ("start", "stop", "jump_predicted_sd")}
+            summary = _summary(pj, "jump_predicted", at, th.level)[0]
+            row |= {k: v for k, v in summary.items() if k != "jump_predicted_sd"}
     for name, curve in (("discontinuous", d), ("smooth", s)):
-        for key, value in measure_score(curve, level=th.level).items():
+        for key, value in measured.score(curve).items():
             if key.startswith("emergence_score"):
                 row[key.replace("emergence_score", f"es_{name}")] = value
-    se = s.se
-    bt = backtest(s.x, s.y, se**2) if np.isfinite(se).all() else None
-    row["backtest_error"] = bt.error if bt else np.nan
-    row["backtest_inside"] = bt.inside if bt else False
-    return row
+    return row | measured.backtest(s)
 
 
 def decide(pairs: pd.DataFrame, th: Thresholds) -> pd.DataFrame:
@@ -205,7 +218,8 @@ def judge(curves: list[Curve], pairs: dict[str, tuple[str, ...]], x: str,
         ``state_*`` and ``*_sd``) and :data:`TASK_COLUMNS`.
     """
     index = {(c.family, c.task, c.metric): c for c in curves}
-    curve_table = pd.DataFrame([curve_row(c, x, th) for c in curves])
+    measured = Measured(th.level)
+    curve_table = pd.DataFrame([curve_row(c, x, th, measured) for c in curves])
     rows = []
     for (family, task) in sorted({(c.family, c.task) for c in curves}):
         for d, partners in pairs.items():
@@ -215,7 +229,7 @@ def judge(curves: list[Curve], pairs: dict[str, tuple[str, ...]], x: str,
             predictor = index.get((family, task, PREDICTORS.get(d, "")))
             for i, s in enumerate(present):
                 rows.append(pair_row(index[(family, task, d)], index[(family, task, s)], predictor,
-                                     "primary" if i == 0 else "support", th))
+                                     "primary" if i == 0 else "support", th, measured))
     table = decide(pd.DataFrame(rows), th) if rows else pd.DataFrame(columns=list(PAIR_COLUMNS))
     tasks = tasks_table(table) if rows else pd.DataFrame(columns=list(TASK_COLUMNS))
     if len(curve_table):

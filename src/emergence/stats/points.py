@@ -140,13 +140,10 @@ def check_one_model_per_scale(table: pd.DataFrame, x: str) -> None:
     """
     ident = ["model"] + (["step"] if "step" in table and x != "params" else [])
     has_seed = "seed" in table and table["seed"].notna().any()
-    models = table[["family", x, *ident] + (["seed"] if has_seed else [])].drop_duplicates()
-    counts = models.groupby(["family", x], dropna=False)["model"].transform("nunique")
-    if has_seed:
-        # seeds of one size share the scale; distinct models with the same seed number do not
-        per_seed = models.groupby(["family", x, "seed"], dropna=False)["model"].transform("nunique")
-        counts = per_seed
-    clash = models[counts > 1]
+    # seeds of one size share the scale; distinct models with the same seed number do not
+    by = ["family", x, "seed"] if has_seed else ["family", x]
+    models = table[list(dict.fromkeys([*by, *ident]))].drop_duplicates()
+    clash = models[models.groupby(by, dropna=False)["model"].transform("nunique") > 1]
     if clash.empty:
         return
     family, scale = clash.iloc[0]["family"], clash.iloc[0][x]

@@ -15,17 +15,10 @@ import pandas as pd
 ES_RANGE_FLOOR = 1e-3
 
 
-def _improvement(y) -> tuple[np.ndarray, float]:
-    """The finite points of a curve and ``I(y) = sign(argmax y - argmin y) (max y - min y)``.
-
-    I(y) is NaN for fewer than two points and 0 for a flat curve.
-    """
+def _finite_column(y) -> np.ndarray:
+    """The finite points of one curve as a (n, 1) column for :func:`curve_statistics`."""
     y = np.asarray(y, dtype=float)
-    y = y[np.isfinite(y)]
-    if len(y) < 2:
-        return y, float("nan")
-    sign = 1.0 if np.argmax(y) > np.argmin(y) else -1.0
-    return y, float(sign * (y.max() - y.min()))
+    return y[np.isfinite(y)][:, None]
 
 
 def emergence_score(y, *, floor: float = 0.0) -> float:
@@ -60,11 +53,7 @@ def emergence_score(y, *, floor: float = 0.0) -> float:
     >>> emergence_score([0.0, 0.0, 0.0, 1.0])  # the median step is 0: the floor decides
     1000.0
     """
-    y, improvement = _improvement(y)
-    if len(y) < 2 or improvement == 0:
-        return improvement
-    typical_step = np.sqrt(np.median(np.diff(y) ** 2))
-    return float(improvement / max(typical_step, floor, ES_RANGE_FLOOR * abs(improvement)))
+    return float(curve_statistics(_finite_column(y), floor=floor)["emergence_score"][0])
 
 
 def oriented(scores: pd.DataFrame) -> np.ndarray:
@@ -88,10 +77,7 @@ def linearity(y) -> float:
     >>> round(linearity([0.0, 1.0, 2.0, 3.0]), 12) == round(3 ** 0.5, 12)
     True
     """
-    y, improvement = _improvement(y)
-    if len(y) < 2 or improvement == 0:
-        return improvement
-    return float(improvement / np.sqrt(np.sum(np.diff(y) ** 2)))
+    return float(curve_statistics(_finite_column(y))["linearity"][0])
 
 
 def curve_statistics(y: np.ndarray, *, floor: float | np.ndarray = 0.0) -> dict[str, np.ndarray]:
