@@ -11,9 +11,9 @@ labelled per task from what generated it and from what its expected curve does:
 - exact-match accuracy linear in log N, a flat loss (multiple choice at chance), inverse scaling:
   ``no emergence``;
 - a smooth loss (a power law, a loss linear in log N, a power law with a ceiling below 1): ``mirage``
-  when the *expected* discontinuous curve of these models (20,000 examples, no bootstrap) has a
-  concentration of at least ``threshold + 0.1``, ``no emergence`` when below ``threshold - 0.1``;
-  in between either is right (``borderline``; reported apart).
+  when the *expected* discontinuous curve of these models (20,000 examples, no bootstrap) has a jump
+  effect of at least ``threshold + 0.1``, ``no emergence`` when below ``threshold - 0.1``; in
+  between either is right (``borderline``; reported apart).
 
 ``inconclusive`` is an abstention: never wrong, counted in the decided share. The development grid
 chooses the jump threshold: the one that decides most while wrong <= 3% and false ``emergent`` <= 1%
@@ -59,7 +59,7 @@ TEST = {
     "ladders": {"gpt3": np.array(DEFAULT_PARAMS), "log10": np.logspace(7.5, 10.5, 10),
                 "log6": np.logspace(8.5, 11.5, 6), "log4": np.logspace(8, 11, 4)},
     "examples": (30, 500, 2000),
-    "lengths": (2, 4, 7),
+    "lengths": (2, 4, 8),
     "model_noise": (0.02, 0.05),
     "seeds": (10, 11),
     "shape": {"alpha": -0.4, "c": 5e9, "loss_start": 3.0, "loss_end": 0.1, "step_width": 0.1,
@@ -97,8 +97,7 @@ def expected_curves(params, truth, lengths, noise, seed, shape, n=20000) -> dict
         x = np.log10(means.index.to_numpy(dtype=float))
         for metric in means.columns:
             y = means[metric].to_numpy()
-            baseline = "uniform" if metric in ("exact_match", "multiple_choice_grade") else "flexible"
-            jump = jump_effect(x, y, baseline=baseline)[0] if len(x) >= 3 else np.nan
+            jump = jump_effect(x, y)[0] if len(x) >= 3 else np.nan
             out[(task, metric)] = {"jump": jump,
                                    "es": emergence_score(y)}
     return out

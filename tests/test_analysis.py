@@ -44,10 +44,11 @@ def test_tables_have_the_documented_columns_and_one_row_per_task():
 
 def test_ground_truth_families_get_their_verdicts():
     """A step in the per-token loss: emergent; exact match linear in log N: no emergence; a power-law
-    loss on 8-token answers: mirage (Schaeffer et al. 2023's argument)."""
+    loss on 12-token answers: mirage (Schaeffer et al. 2023's argument: exact match p ** 12 jumps on
+    the GPT-3 ladder, its expected jump effect is 0.85 or more, while p = exp(-L) does not)."""
     assert set(_tasks("sharp")["verdict"]) == {"emergent"}
     assert set(_tasks("linear")["verdict"]) == {"no emergence"}
-    assert set(_tasks("power_law")["verdict"]) == {"mirage"}
+    assert set(_tasks("power_law", target_lengths=(12,))["verdict"]) == {"mirage"}
 
 
 def test_smooth_non_power_law_loss_is_a_mirage_not_emergent():
@@ -112,12 +113,16 @@ def test_pairs_that_disagree_give_one_task_verdict():
 
 
 def test_bundled_toy_families_read_as_constructed():
-    """benchmarks/: toy-powerlaw has mirage tasks and none emergent; toy-sharp is emergent on every
-    task whose answer has more than one token; toy-linear shows no emergence."""
+    """benchmarks/: toy-powerlaw is a mirage on its 10- and 15-digit answers and never emergent;
+    toy-sharp is emergent wherever it is decided (5 of its 6 tasks at least); toy-linear shows no
+    emergence."""
     records = emergence.load([BENCHMARKS / f"toy_{name}.csv.gz" for name in ("powerlaw", "sharp", "linear")])
     tasks = analyze(records, bootstrap=200).tasks.set_index(["family", "task"])["verdict"]
-    assert "mirage" in set(tasks["toy-powerlaw"]) and "emergent" not in set(tasks["toy-powerlaw"])
-    assert set(tasks["toy-sharp"]) == {"emergent"}
+    powerlaw = tasks["toy-powerlaw"]
+    assert {powerlaw["toy_length_10"], powerlaw["toy_length_15"]} == {"mirage"}
+    assert "emergent" not in set(powerlaw)
+    assert set(tasks["toy-sharp"]) <= {"emergent", "inconclusive"}
+    assert (tasks["toy-sharp"] == "emergent").sum() >= 5
     assert set(tasks["toy-linear"]) == {"no emergence"}
 
 
@@ -255,3 +260,83 @@ def test_params_axis_keeps_final_checkpoints_and_says_how_many_it_left_out():
     with pytest.warns(EmergenceWarning, match=r"final checkpoint \(24 earlier checkpoint\(s\) of 8 model"):
         result = analyze(records, metrics=["exact_match"], bootstrap=100)
     assert result.scores["step"].eq(19532).all() and len(result.scores) == 8
+
+
+# Cases from the red-team review of the verdicts (a statistician trying to break them with cases
+# the first version's tests did not hold); each names what it found.
+
+def _scores(curves, params, task="t"):
+    rows = [{"family": "f", "model": f"m{p:.3g}", "params": p, "task": task, "metric": metric,
+             "value": v, "stderr": se} for metric, (values, se) in curves.items()
+            for p, v in zip(params, values, strict=True)]
+    return emergence.validate_scores(pd.DataFrame(rows))
+
+
+def test_identical_curves_are_never_a_mirage():
+    """Red team: the same steep logistic as multiple_choice_grade and as choice_prob read as mirage
+    (D and S were measured with different statistics). Now one statistic judges both."""
+    x = np.linspace(8, 12, 12)
+    y = 0.25 + 0.7 / (1 + np.exp(-(x - 11.5) / 0.25))
+    scores = _scores({"multiple_choice_grade": (y, 0.003), "choice_prob": (y, 0.003)}, 10**x)
+    tasks = analyze(scores=scores, bootstrap=200).tasks
+    assert tasks["verdict"].iloc[0] != "mirage"
+    assert tasks["jump_discontinuous"].iloc[0] == pytest.approx(tasks["jump_smooth"].iloc[0])
+
+
+def test_one_defective_model_is_not_emergence():
+    """Red team: a smooth family whose 6.7B model scored like the 760M one (a defective model) read as
+    emergent on every task: the recovery after the dip counted as a jump."""
+    records = emergence.simulate(truth="power_law", n_examples=400, seed=3, target_lengths=(1, 3))
+    source = records[records["model"] == "toy-760M"].reset_index(drop=True)
+    rows = records.index[records["model"] == "toy-6.7B"]
+    for column in ("prediction", "correct", "target_logprob", "choice_logprobs"):
+        records.loc[rows, column] = source[column].to_numpy()
+    tasks = analyze(records, bootstrap=200).tasks
+    assert "emergent" not in set(tasks["verdict"]), tasks[["task", "verdict", "reason"]]
+
+
+def test_a_step_on_a_dense_ladder_is_emergent_not_mirage():
+    """Red team: 17 models 0.2 decades apart around a step in the per-token loss read as mirage (the
+    windows' flanks lay on the step)."""
+    params = np.logspace(8, 11.25, 17)
+    records = emergence.simulate(params, truth="sharp", n_examples=300, seed=1, target_lengths=(1, 5))
+    tasks = analyze(records, bootstrap=200).tasks
+    assert "mirage" not in set(tasks["verdict"])
+    assert (tasks["verdict"] == "emergent").sum() >= 2
+
+
+def test_a_constant_discontinuous_curve_is_no_emergence_with_a_true_reason():
+    """Red team: exact match 0 at every model gave 'inconclusive: no uncertainty' though 200
+    replicates existed; a flat curve carries no jump."""
+    records = emergence.simulate(truth="power_law", c=2e13, target_lengths=(8,), n_choices=0,
+                                 n_examples=200, seed=0)
+    tasks = analyze(records, bootstrap=200).tasks
+    assert tasks["verdict"].tolist() == ["no emergence"]
+    assert "no uncertainty" not in tasks["reason"].iloc[0]
+
+
+def test_a_clear_step_at_few_examples_is_not_no_emergence():
+    """Red team: 0.30 -> 0.70 between neighbouring models at 60 examples (about 7 standard errors)
+    was decided 'no emergence: within its noise' while its J interval lay above the threshold."""
+    acc = np.array([0.30, 0.30, 0.30, 0.30, 0.70, 0.70, 0.70, 0.70])
+    scores = _scores({"acc": (acc, np.sqrt(0.25 / 60)), "log_ppl": (3 - 2 * (acc > 0.5), 0.01)},
+                     np.array(DEFAULT_PARAMS))
+    tasks = analyze(scores=scores, bootstrap=200).tasks
+    assert tasks["verdict"].iloc[0] != "no emergence", tasks["reason"].iloc[0]
+
+
+def test_the_mirage_safeguard_does_not_weaken_as_the_run_grows():
+    """Red team: S smooth where D jumps but jumping elsewhere blocked mirage alone, and stopped blocking
+    it once 30 unrelated tasks diluted its Benjamini-Hochberg q-value. The safeguard is uncorrected."""
+    params = np.array(DEFAULT_PARAMS)
+    d = np.array([0.25, 0.25, 0.25, 0.26, 0.27, 0.28, 0.30, 0.85])
+    s = np.array([0.30, 0.30, 0.55, 0.57, 0.59, 0.61, 0.63, 0.66])
+    target = _scores({"multiple_choice_grade": (d, 0.01), "choice_prob": (s, 0.015)}, params, "target")
+    verdicts = []
+    for extra in (0, 30):
+        null = [_scores({"multiple_choice_grade": (0.25 + 0.01 * np.sin(np.arange(8) + j), 0.01),
+                         "choice_prob": (0.30 + 0.01 * np.sin(np.arange(8) + j), 0.01)}, params, f"null{j}")
+                for j in range(extra)]
+        tasks = analyze(scores=pd.concat([target, *null], ignore_index=True), bootstrap=200).tasks
+        verdicts.append(tasks.set_index("task").loc["target", "verdict"])
+    assert verdicts[0] == verdicts[1] != "mirage"

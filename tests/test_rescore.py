@@ -94,7 +94,8 @@ def test_bundled_benchmarks_are_what_the_script_makes(tmp_path):
     script = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(script)
     stem, (family, truth, seed) = next(iter(script.FAMILIES.items()))
-    records = emergence.simulate(family=family, truth=truth, n_examples=script.N_EXAMPLES, seed=seed)
+    records = emergence.simulate(family=family, truth=truth, n_examples=script.N_EXAMPLES, seed=seed,
+                                 target_lengths=script.TARGET_LENGTHS)
     write_csv(records, tmp_path / "again.csv.gz")
     shipped = gzip.decompress((BENCHMARKS / f"{stem}.csv.gz").read_bytes())
     assert gzip.decompress((tmp_path / "again.csv.gz").read_bytes()) == shipped

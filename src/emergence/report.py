@@ -338,8 +338,9 @@ def jump_note(analysis, settings: dict) -> str:
         rule = (f" A curve jumps when the low end of its interval exceeds {threshold:g} and its "
                 f"Benjamini-Hochberg q-value is below {alpha:g}; it is smooth when the high end is "
                 f"below {threshold:g}.")
-    return (f"J: jump effect, the share of a curve's range that one window of 1-2 gaps between "
-            f"neighbouring models carries beyond what its neighbouring slopes allow (-1..1), with its "
+    return (f"J: jump effect, the share of a curve's range that one place (1-2 gaps between "
+            f"neighbouring models, or up to a decade) gains beyond what its neighbouring slopes allow "
+            f"(-1..1), with its "
             f"{level:.0%} interval from {interval_source(analysis)}.{rule}")
 
 

@@ -8,13 +8,16 @@ For a discontinuous metric D and a smooth partner S of one task, on the models b
 2. *Does D jump?* D's jump effect J_D (:mod:`emergence.stats.jumps`: the share of D's range that one
    place carries beyond what the smooth null allows) with its interval [lo, hi] against the
    threshold ``jump``: **jump** when lo > jump and the Benjamini-Hochberg q-value of
-   ``H0: J_D <= jump`` is below ``alpha``; **no jump** when hi < jump or D changes by less than its
-   noise; otherwise unclear. No jump: ``no emergence``. Unclear: ``inconclusive``.
+   ``H0: J_D <= jump`` is below ``alpha``; **no jump** when hi < jump; otherwise unclear. No jump:
+   ``no emergence``. Unclear: ``inconclusive``. D and S are measured with the same statistic, so two
+   identical curves can never make a mirage.
 3. *Does S jump where D jumps?* S's effect over the windows that share a gap with D's jump window:
    **jump** (same rule, its own q-value): ``emergent``: the jump survives the change of metric.
    Unclear: ``inconclusive``.
-4. *Mirage?* S shows no jump at D's place (hi < jump), no significant jump anywhere else (a smooth
-   curve whose own test finds a jump never supports ``mirage``), and, for exact match, the curve that
+4. *Mirage?* S is shown smooth at D's place and everywhere else (the high end of its largest
+   effect's interval is below the threshold; no multiplicity correction enters, so the safeguard does
+   not weaken as a run holds more tasks: a smooth curve whose own test finds, or may find, a jump
+   never supports ``mirage``), and, for exact match, the curve that
    S's per-example values predict through the metric's nonlinearity (the mean sequence probability,
    expected exact match) does not clearly lack D's jump: ``mirage``. Otherwise ``inconclusive``, with
    the reason.
@@ -106,12 +109,11 @@ def pair_verdict(row: dict, th: Thresholds) -> tuple[str, str]:
     j = th.jump
     if d == "untested":
         return "inconclusive", prefix + "no uncertainty for the discontinuous curve (no stderr or replicates)"
-    if row["discontinuous_within_noise"]:
-        return "no emergence", prefix + (f"{row['discontinuous']} changes by {_f(row['range_discontinuous'])}"
-                                         ", within its noise")
     jd = _effect(row, "jump_discontinuous")
     if d == "smooth":
-        return "no emergence", prefix + f"{row['discontinuous']} does not jump: J = {jd} < {j:g}"
+        noise = (f" (it changes by {_f(row['range_discontinuous'])}, within its noise)"
+                 if row["discontinuous_within_noise"] else "")
+        return "no emergence", prefix + f"{row['discontinuous']} does not jump: J = {jd} < {j:g}{noise}"
     if d == "unclear" and row["jump_discontinuous_lo"] > j:
         return "inconclusive", prefix + (f"{row['discontinuous']}'s jump J = {jd} is above {j:g} but "
                                          f"not significant after Benjamini-Hochberg "
@@ -135,9 +137,10 @@ def pair_verdict(row: dict, th: Thresholds) -> tuple[str, str]:
                                          f"{row['smooth']}'s J = {js} there "
                                          + (f"is above {j:g} but not significant (q = {row['q_smooth']:.3f})"
                                             if above else f"straddles {j:g}"))
-    if row["state_smooth_anywhere"] == "jump":
+    if not row["jump_smooth_anywhere_hi"] < j:  # S must be shown smooth everywhere, not just untested
+        verb = "jumps" if row["jump_smooth_anywhere_lo"] > j else "may jump"
         return "inconclusive", prefix + (f"{row['smooth']} is smooth where {row['discontinuous']} jumps "
-                                         f"but jumps elsewhere (J = {_effect(row, 'jump_smooth_anywhere')})")
+                                         f"but {verb} elsewhere (J = {_effect(row, 'jump_smooth_anywhere')})")
     if row["state_predicted"] == "smooth":
         return "inconclusive", prefix + (f"{row['discontinuous']} jumps {where} (J = {jd}) but the exact "
                                          f"match predicted from {row['predictor']} does not "

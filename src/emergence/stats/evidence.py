@@ -82,21 +82,16 @@ def noise_floor(curve: Curve) -> float:
     return float(np.mean(se)) if len(se) else 0.0
 
 
-def measure_jump(curve: Curve, *, kappa: float = KAPPA, noise_range: float = NOISE_RANGE,
-                 baseline: str = "flexible") -> Jump | None:
-    """The window effects of a curve and of its replicates; None with fewer than three points.
-
-    ``baseline="uniform"`` measures the concentration instead of the jump effect
-    (:mod:`emergence.stats.jumps`).
-    """
+def measure_jump(curve: Curve, *, kappa: float = KAPPA, noise_range: float = NOISE_RANGE) -> Jump | None:
+    """The window effects of a curve and of its replicates; None with fewer than three points."""
     if len(curve.scale) < 3:
         return None
     w = windows(curve.x, kappa=kappa)
     floor = noise_range * noise_floor(curve)
     return Jump(
         windows=w,
-        effects=window_effects(curve.y, w, range_floor=floor, baseline=baseline),
-        replicates=window_effects(curve.reps, w, range_floor=floor, baseline=baseline),
+        effects=window_effects(curve.y, w, range_floor=floor),
+        replicates=window_effects(curve.reps, w, range_floor=floor),
         range_floor=floor,
         spread=float(np.nanmax(curve.y) - np.nanmin(curve.y)),
     )

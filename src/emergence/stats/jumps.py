@@ -8,26 +8,24 @@ Power laws in the loss, logistic and Gompertz rises of moderate width, saturatin
 linear trends all belong to it; a step does not, nor does a curve that is flat and then rises within
 one or two gaps between models.
 
-For every *window* of one or two adjacent gaps between models that has a neighbouring gap (a
-*flank*) on at least one side::
+For every *window* of adjacent gaps between models (one or two gaps, or more while the window spans
+at most ``MAX_SPAN`` decades, so that a step on a dense ladder fits in one window) that has a
+neighbouring gap (a *flank*) outside it on at least one side::
 
+    gain(W)      = y(last model of W) - y(first model of W)
     allowance(W) = width(W) * max over flanks f of  max(slope(f), 0) * exp(kappa * d(W, f))
-    effect(W)    = (rise(W) - allowance(W)) / range
+    effect(W)    = (gain(W) - allowance(W)) / range
 
 and the jump effect is the largest effect over the windows: the share of the curve's whole range
-that one place carries beyond what its neighbours allow. It lies in [-1, 1] (clipped below at -1);
-a step from a flat floor scores close to 1, a straight line scores 0 or less. The range is floored at
-the sampling noise (``range_floor``), so a flat noisy curve does not become "all jump".
+that one place gains beyond what its neighbours allow. A window whose first model lies below an
+earlier model starts in a dip and counts as no jump (-1): recovering from one bad model is not a
+gain, and the window from the better model before the dip measures the rise over its true width.
+The effect lies in [-1, 1] (clipped below at -1); a step from a flat floor scores close to 1, a
+straight line 0 or less, a flat curve 0. The range is floored at the sampling noise
+(``range_floor``), so a flat noisy curve does not become "all jump".
 
-A window of two gaps catches a step that falls between two models (half of it in each gap); longer
-windows would start to admit smooth S-shaped rises as jumps.
-
-The *concentration* of a curve asks the weaker question a reader of a scaling plot asks of a
-discontinuous metric ("does it look like it jumps?"): the same windows against a uniform rise in log
-scale, ``rise(W) / range - width(W) / span``. It is how the apparent emergence of exact match is
-measured; the jump effect, with its flexible null, is what a smooth metric must beat for the jump to
-be real. A curve that accelerates smoothly (an exponential in log N, exact match on long answers
-under a power-law loss) is concentrated but does not jump.
+Every metric, discontinuous or smooth, is judged with this one statistic: two identical curves
+always get the same effect, so a metric pair whose curves agree can never read as a mirage.
 """
 
 from __future__ import annotations
@@ -41,8 +39,8 @@ import numpy as np
 #: ``analyses/validate_verdicts.py``.
 KAPPA = 0.7
 
-#: Longest window, in gaps between neighbouring models.
-MAX_WINDOW = 2
+#: A window may have one or two gaps, or more as long as it spans at most this many decades.
+MAX_SPAN = 1.0
 
 
 @dataclass(frozen=True)
@@ -53,8 +51,6 @@ class Windows:
     ----------
     start, stop : ndarray of int
         Indices of the first and last model of each window (``stop - start`` gaps).
-    share : ndarray
-        Each window's share of the ladder's span in log10 scale (the uniform baseline).
     allowance : ndarray, shape (n_windows, n_gaps)
         ``allowance[k, f]``: the factor by which the positive slope of gap f is multiplied to
         give the rise window k may have (0 where f is not a flank of k).
@@ -63,7 +59,6 @@ class Windows:
     start: np.ndarray
     stop: np.ndarray
     allowance: np.ndarray
-    share: np.ndarray
 
     def __len__(self) -> int:
         return len(self.start)
@@ -73,7 +68,7 @@ class Windows:
         return (self.start < stop) & (self.stop > start)
 
 
-def windows(x, *, kappa: float = KAPPA, max_window: int = MAX_WINDOW) -> Windows:
+def windows(x, *, kappa: float = KAPPA, max_span: float = MAX_SPAN) -> Windows:
     """The windows of a ladder at log10 scales ``x`` (increasing), and their flank allowances.
 
     Examples
@@ -87,9 +82,11 @@ def windows(x, *, kappa: float = KAPPA, max_window: int = MAX_WINDOW) -> Windows
     dx = np.diff(x)
     centre = (x[1:] + x[:-1]) / 2
     start, stop, rows = [], [], []
-    for width in range(1, max_window + 1):
+    for width in range(1, gaps + 1):
         for i in range(gaps - width + 1):
             j = i + width  # last model of the window
+            if width > 2 and x[j] - x[i] > max_span:
+                continue
             flanks = [f for f in (i - 1, j) if 0 <= f < gaps]
             if not flanks:
                 continue
@@ -100,13 +97,11 @@ def windows(x, *, kappa: float = KAPPA, max_window: int = MAX_WINDOW) -> Windows
             start.append(i)
             stop.append(j)
             rows.append(row)
-    start, stop = np.array(start, dtype=int), np.array(stop, dtype=int)
-    return Windows(start, stop, np.array(rows).reshape(len(rows), gaps),
-                   (x[stop] - x[start]) / (x[-1] - x[0]) if len(start) else np.zeros(0))
+    return Windows(np.array(start, dtype=int), np.array(stop, dtype=int),
+                   np.array(rows).reshape(len(rows), gaps))
 
 
-def window_effects(y: np.ndarray, w: Windows, *, range_floor: float | np.ndarray = 0.0,
-                   baseline: str = "flexible") -> np.ndarray:
+def window_effects(y: np.ndarray, w: Windows, *, range_floor: float | np.ndarray = 0.0) -> np.ndarray:
     """Effect of every window on one or many curves.
 
     Parameters
@@ -117,36 +112,33 @@ def window_effects(y: np.ndarray, w: Windows, *, range_floor: float | np.ndarray
         From :func:`windows` at the same scales.
     range_floor : float or ndarray
         The smallest range a curve is divided by (its noise).
-    baseline : {"flexible", "uniform"}
-        Against the flank allowance (the jump effect) or a uniform rise in log scale (the
-        concentration).
 
     Returns
     -------
     ndarray, shape (n_windows,) or (n_windows, n_curves)
-        ``(rise - allowance) / max(range, range_floor)`` clipped to [-1, 1]; NaN where a curve has
-        a non-finite point or a zero range.
+        ``(gain - allowance) / max(range, range_floor)`` clipped to [-1, 1]; 0 for a flat curve;
+        NaN where a curve has a non-finite point.
     """
     y = np.asarray(y, dtype=float)
     column = y.ndim == 1
     y = y[:, None] if column else y
-    rise = y[w.stop] - y[w.start]  # (W, C)
+    gain = y[w.stop] - y[w.start]  # (W, C)
+    # a window that starts below an earlier model starts in a dip: the window from that better model
+    # (also a window) measures the same gain over its true width, so recovering is not gaining
+    dipped = y[w.start] < np.maximum.accumulate(y, axis=0)[w.start]
     steps = np.diff(y, axis=0)  # (G, C)
     # per window, the largest flank allowance: max_f allowance[k, f] * max(step_f, 0)
+    allowed = np.max(w.allowance[:, :, None] * np.clip(steps, 0, None)[None], axis=1)
     spread = np.maximum(y.max(axis=0) - y.min(axis=0), range_floor)
     with np.errstate(divide="ignore", invalid="ignore"):
-        if baseline == "uniform":
-            effect = np.clip(rise / spread - w.share[:, None], -1.0, 1.0)
-        else:
-            allowed = np.max(w.allowance[:, :, None] * np.clip(steps, 0, None)[None], axis=1)
-            effect = np.clip((rise - allowed) / spread, -1.0, 1.0)
-    bad = ~np.isfinite(y).all(axis=0) | ~(spread > 0)
-    effect[:, bad] = np.nan
+        effect = np.clip((gain - allowed) / spread, -1.0, 1.0)
+    effect[dipped] = -1.0
+    effect[:, ~(spread > 0)] = 0.0  # a flat curve carries no jump
+    effect[:, ~np.isfinite(y).all(axis=0)] = np.nan
     return effect[:, 0] if column else effect
 
 
-def jump_effect(x, y, *, range_floor: float = 0.0, kappa: float = KAPPA,
-                baseline: str = "flexible") -> tuple[float, int, int]:
+def jump_effect(x, y, *, range_floor: float = 0.0, kappa: float = KAPPA) -> tuple[float, int, int]:
     """The jump effect of one curve and where it is.
 
     Parameters
@@ -159,8 +151,6 @@ def jump_effect(x, y, *, range_floor: float = 0.0, kappa: float = KAPPA,
         See :func:`window_effects`.
     kappa : float
         Slope growth per decade the smooth null allows (:data:`KAPPA`).
-    baseline : {"flexible", "uniform"}
-        ``"uniform"`` gives the concentration instead (see the module docstring).
 
     Returns
     -------
@@ -175,16 +165,17 @@ def jump_effect(x, y, *, range_floor: float = 0.0, kappa: float = KAPPA,
     (0.92, 2, 4)
     >>> round(jump_effect([8, 9, 10, 11, 12], [0.0, 0.25, 0.5, 0.75, 1.0])[0], 2)  # a straight line
     -0.25
-    >>> y = [1.0, 1.65, 2.72, 4.48, 7.39]  # exp(x / 2): the slope grows e^0.5 per decade
-    >>> round(jump_effect([8, 9, 10, 11, 12], y, baseline="uniform")[0], 2), round(jump_effect(
-    ...     [8, 9, 10, 11, 12], y)[0], 2)
-    (0.23, -0.1)
+    >>> y = [1.0, 1.65, 2.72, 4.48, 7.39]  # exp(x / 2): the slope grows e^0.5 per decade, allowed
+    >>> round(jump_effect([8, 9, 10, 11, 12], y)[0], 2)
+    -0.1
+    >>> round(jump_effect([8, 9, 10, 11, 12], [0.6, 0.62, 0.15, 0.64, 0.66])[0], 2)  # a dip: no gain
+    0.04
     """
     x = np.asarray(x, dtype=float)
     if len(x) < 3:
         return float("nan"), -1, -1
     w = windows(x, kappa=kappa)
-    effects = window_effects(np.asarray(y, dtype=float), w, range_floor=range_floor, baseline=baseline)
+    effects = window_effects(np.asarray(y, dtype=float), w, range_floor=range_floor)
     if np.isnan(effects).all():
         return float("nan"), -1, -1
     k = int(np.nanargmax(effects))

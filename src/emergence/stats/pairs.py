@@ -61,8 +61,8 @@ class Measured:
             self._cache[key] = compute()
         return self._cache[key]
 
-    def jump(self, curve: Curve, baseline: str):
-        return self._get(curve, baseline, lambda: measure_jump(curve, baseline=baseline))
+    def jump(self, curve: Curve):
+        return self._get(curve, "jump", lambda: measure_jump(curve))
 
     def score(self, curve: Curve) -> dict:
         return self._get(curve, "score", lambda: measure_score(curve, level=self.level))
@@ -89,9 +89,9 @@ def _summary(jump, prefix: str, mask=None, level: float = 0.95) -> tuple[dict, i
 
 
 def curve_row(curve: Curve, x: str, th: Thresholds, measured: Measured) -> dict:
-    """The row of ``curves.csv`` for one curve: its jump effect (smooth metrics) or concentration
-    (discontinuous ones) over all windows, and its emergence score."""
-    jump = measured.jump(curve, "uniform" if curve.kind == "discontinuous" else "flexible")
+    """The row of ``curves.csv`` for one curve: its jump effect over all windows and its emergence
+    score."""
+    jump = measured.jump(curve)
     row = {"family": curve.family, "task": curve.task, "metric": curve.metric, "kind": curve.kind,
            "higher_is_better": curve.higher_is_better, "x": x, "n_scales": len(curve.scale),
            "n_examples": curve.n_examples, "per_example": curve.per_example,
@@ -130,7 +130,7 @@ def pair_row(d: Curve, s: Curve, predictor: Curve | None, role: str, th: Thresho
              measured: Measured) -> dict:
     """Measure one pair on its common models (no decision yet: q-values come from the whole run)."""
     d, s, note = _common(d, s)
-    dj, sj = measured.jump(d, "uniform"), measured.jump(s, "flexible")
+    dj, sj = measured.jump(d), measured.jump(s)
     row = {"family": d.family, "task": d.task, "discontinuous": d.metric, "smooth": s.metric,
            "role": role, "n_scales": len(d.scale), "n_examples": d.n_examples,
            "per_example": d.per_example and s.per_example, "training": d.training, "note": note,
@@ -148,7 +148,7 @@ def pair_row(d: Curve, s: Curve, predictor: Curve | None, role: str, th: Thresho
     if predictor is not None and at is not None:
         both = np.isin(predictor.scale, d.scale)
         if both.sum() == len(d.scale):
-            pj = measured.jump(predictor.subset(both), "uniform")
+            pj = measured.jump(predictor.subset(both))
             row["predictor"] = predictor.metric
             summary = _summary(pj, "jump_predicted", at, th.level)[0]
             row |= {k: v for k, v in summary.items() if k != "jump_predicted_sd"}
