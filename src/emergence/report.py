@@ -89,22 +89,21 @@ VERDICT_MEANINGS = {
     "emergent": "the discontinuous metric D jumps (the low end of its jump effect's interval exceeds the "
                 "threshold and its q-value is below α) and the smooth metric S jumps at the same place "
                 "too: the jump survives the change of metric",
-    "mirage": "D jumps, but S does not jump where D does (the high end of its interval is below the "
-              "threshold) nor significantly anywhere else, and for exact match the exact match "
-              "predicted from the sequence probability does not clearly lack D's jump: D's "
-              "nonlinearity explains it",
-    "no emergence": "D does not jump (the high end of its interval is below the threshold), or it "
-                    "changes by less than its noise",
+    "mirage": "D jumps, but S is shown smooth where D jumps and everywhere else (the high ends of its "
+              "intervals are below the threshold), and for exact match the exact match predicted from "
+              "the sequence probability does not clearly lack D's jump: D's nonlinearity explains it",
+    "no emergence": "D does not jump (the high end of its interval is below the threshold)",
     "inconclusive": "too few scales or examples, a training curve rather than a family of sizes, no "
-                    "uncertainty, an interval straddling the threshold, S jumping elsewhere, or partners "
-                    "disagreeing (the reason says which)",
+                    "uncertainty, an interval straddling the threshold, S jumping or possibly jumping "
+                    "elsewhere, or partners disagreeing (the reason says which)",
 }
 
 #: How one verdict per task is reached from its metric pairs (:func:`emergence.stats.decide.task_verdict`).
 TASK_RULE = ("Each task is judged on its primary pair (each discontinuous metric with the first of its "
-             "smooth partners the data has); the other partners support, and one reaching the opposite "
-             "verdict (emergent against mirage) makes the task inconclusive, as do discontinuous "
-             "metrics that disagree.")
+             "smooth partners the data has); the other partners support. A supporting partner that "
+             "finds emergent turns a primary mirage into inconclusive; a primary emergent stands and "
+             "names the partners that did not see the jump; discontinuous metrics that reach emergent "
+             "and mirage make the task inconclusive.")
 
 
 @dataclass(frozen=True)
