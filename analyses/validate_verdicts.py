@@ -196,19 +196,22 @@ def rates(tasks: pd.DataFrame) -> dict:
 
 
 def coverage(curves: pd.DataFrame) -> pd.DataFrame:
-    """Share of 95% intervals holding the expected curve's value, where the noise floor is not binding."""
+    """Share of 95% intervals holding the expected curve's value, where the noise floor is not binding,
+    overall and by metric and examples per model."""
     ok = curves["range"] > curves["noise_floor"]
-    jump = curves[ok & curves["jump_true"].notna()]
-    inside = (jump["jump_lo"] <= jump["jump_true"] + 1e-9) & (jump["jump_true"] <= jump["jump_hi"] + 1e-9)
-    es = curves[~curves["es_floored"] & curves["es_true"].notna()]
-    es_inside = (es["emergence_score_lo"] <= es["es_true"]) & (es["es_true"] <= es["emergence_score_hi"])
-    return pd.DataFrame({
-        "statistic": ["jump effect", "emergence score"],
-        "intervals": [len(jump), len(es)],
-        "coverage": [inside.mean(), es_inside.mean()],
-        "by n_examples >= 500": [inside[jump["n_examples_grid"] >= 500].mean(),
-                                 es_inside[es["n_examples_grid"] >= 500].mean()],
-    })
+    jump = curves[ok & curves["jump_true"].notna()].copy()
+    jump["inside"] = ((jump["jump_lo"] <= jump["jump_true"] + 1e-9)
+                      & (jump["jump_true"] <= jump["jump_hi"] + 1e-9))
+    es = curves[~curves["es_floored"] & curves["es_true"].notna()].copy()
+    es["inside"] = (es["emergence_score_lo"] <= es["es_true"]) & (es["es_true"] <= es["emergence_score_hi"])
+    rows = []
+    for name, table in (("jump effect", jump), ("emergence score", es)):
+        rows.append({"statistic": name, "group": "all", "intervals": len(table),
+                     "coverage": table["inside"].mean()})
+        for (metric, n), part in table.groupby(["metric", "n_examples_grid"]):
+            rows.append({"statistic": name, "group": f"{metric}, n={n}", "intervals": len(part),
+                         "coverage": part["inside"].mean()})
+    return pd.DataFrame(rows)
 
 
 def test_sizes(curves: pd.DataFrame) -> pd.DataFrame:
@@ -240,6 +243,7 @@ def main() -> None:
     parser.add_argument("--quick", action="store_true", help="one seed and one noise level per grid")
     parser.add_argument("--bootstrap", type=int, default=200)
     parser.add_argument("--jobs", type=int, default=2)
+    parser.add_argument("--save", metavar="DIR", help="also write the pair and curve tables as CSV")
     args = parser.parse_args()
     start = time.perf_counter()
     truths = SMOOTH + STEPS + FLAT
@@ -260,6 +264,12 @@ def main() -> None:
     print(f"chosen on the development grid: jump threshold {chosen}")
     print_report("development grid", judged(dev_pairs, chosen))
     test_pairs, test_curves = run(test, args.bootstrap, args.jobs, truths)
+    if args.save:
+        from pathlib import Path
+
+        Path(args.save).mkdir(parents=True, exist_ok=True)
+        for name, table in (("dev_pairs", dev_pairs), ("test_pairs", test_pairs), ("test_curves", test_curves)):
+            table.to_csv(Path(args.save) / f"{name}.csv.gz", index=False)
     tasks = judged(test_pairs, chosen)
     print_report("TEST grid (held out)", tasks)
     print("\nby truth (test grid): decided share and wrong among decided")
