@@ -268,7 +268,8 @@ def main() -> None:
         from pathlib import Path
 
         Path(args.save).mkdir(parents=True, exist_ok=True)
-        for name, table in (("dev_pairs", dev_pairs), ("test_pairs", test_pairs), ("test_curves", test_curves)):
+        tables = {"dev_pairs": dev_pairs, "test_pairs": test_pairs, "test_curves": test_curves}
+        for name, table in tables.items():
             table.to_csv(Path(args.save) / f"{name}.csv.gz", index=False)
     tasks = judged(test_pairs, chosen)
     print_report("TEST grid (held out)", tasks)
