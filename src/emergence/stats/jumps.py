@@ -12,14 +12,15 @@ For every *window* of adjacent gaps between models (one or two gaps, or more whi
 at most ``MAX_SPAN`` decades, so that a step on a dense ladder fits in one window) that has a
 neighbouring gap (a *flank*) outside it on at least one side::
 
-    gain(W)      = y(last model of W) - y(first model of W)
+    gain(W)      = y(last model of W) - max(y up to the first model of W)
     allowance(W) = width(W) * max over flanks f of  max(slope(f), 0) * exp(kappa * d(W, f))
     effect(W)    = (gain(W) - allowance(W)) / range
 
 and the jump effect is the largest effect over the windows: the share of the curve's whole range
-that one place gains beyond what its neighbours allow. A window whose first model lies below an
-earlier model starts in a dip and counts as no jump (-1): recovering from one bad model is not a
-gain, and the window from the better model before the dip measures the rise over its true width.
+that one place gains beyond what its neighbours allow. The gain is counted from the best model
+before the window, so recovering from one bad model is not a gain; a window that starts in a deep
+dip (more than ``DIP`` of the range below an earlier model) is not measured at all (NaN): the
+window from the better model before the dip measures the rise over its true width.
 The effect lies in [-1, 1] (clipped below at -1); a step from a flat floor scores close to 1, a
 straight line 0 or less, a flat curve 0. The range is floored at the sampling noise
 (``range_floor``), so a flat noisy curve does not become "all jump".
@@ -38,6 +39,9 @@ import numpy as np
 #: double within a decade (exp(0.7) = 2.01). Set with the development grid of
 #: ``analyses/validate_verdicts.py``.
 KAPPA = 0.7
+
+#: A window that starts this share of the curve's range below an earlier model starts in a dip.
+DIP = 0.1
 
 #: A window may have one or two gaps, or more as long as it spans at most this many decades.
 MAX_SPAN = 1.0
@@ -117,22 +121,22 @@ def window_effects(y: np.ndarray, w: Windows, *, range_floor: float | np.ndarray
     -------
     ndarray, shape (n_windows,) or (n_windows, n_curves)
         ``(gain - allowance) / max(range, range_floor)`` clipped to [-1, 1]; 0 for a flat curve;
-        NaN where a curve has a non-finite point.
+        NaN where a curve has a non-finite point or a window starts in a deep dip.
     """
     y = np.asarray(y, dtype=float)
     column = y.ndim == 1
     y = y[:, None] if column else y
-    gain = y[w.stop] - y[w.start]  # (W, C)
-    # a window that starts below an earlier model starts in a dip: the window from that better model
-    # (also a window) measures the same gain over its true width, so recovering is not gaining
-    dipped = y[w.start] < np.maximum.accumulate(y, axis=0)[w.start]
+    best_before = np.maximum.accumulate(y, axis=0)[w.start]
+    gain = y[w.stop] - best_before  # (W, C): recovering from a dip is not gaining
     steps = np.diff(y, axis=0)  # (G, C)
     # per window, the largest flank allowance: max_f allowance[k, f] * max(step_f, 0)
     allowed = np.max(w.allowance[:, :, None] * np.clip(steps, 0, None)[None], axis=1)
     spread = np.maximum(y.max(axis=0) - y.min(axis=0), range_floor)
     with np.errstate(divide="ignore", invalid="ignore"):
         effect = np.clip((gain - allowed) / spread, -1.0, 1.0)
-    effect[dipped] = -1.0
+    # a window that starts in a deep dip (one bad model) is left to the window from the better model
+    # before it, which measures the rise over its true width; shallow dips (noise) only lower the gain
+    effect[best_before - y[w.start] > DIP * spread] = np.nan
     effect[:, ~(spread > 0)] = 0.0  # a flat curve carries no jump
     effect[:, ~np.isfinite(y).all(axis=0)] = np.nan
     return effect[:, 0] if column else effect
