@@ -241,7 +241,7 @@ def print_report(name: str, tasks: pd.DataFrame) -> None:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="one seed and one noise level per grid")
-    parser.add_argument("--bootstrap", type=int, default=200)
+    parser.add_argument("--bootstrap", type=int, default=1000)
     parser.add_argument("--jobs", type=int, default=2)
     parser.add_argument("--save", metavar="DIR", help="also write the pair and curve tables as CSV")
     args = parser.parse_args()
