@@ -56,6 +56,9 @@ def backtest(x, y, variance, *, holdout: int = 1) -> Backtest:
     keep = len(x) - holdout
     if keep < 3 or not np.isfinite(y).all() or not (variance > 0).all():
         return Backtest(np.nan, np.nan, np.nan, False)
+    # weights spanning more than 12 decades make the whitened design numerically singular (a point
+    # at probability ~1e-20 has a variance of ~1e-40); the relative floor keeps the fit defined
+    variance = np.maximum(variance, 1e-12 * variance.max())
     fit = smooth_fit(x[:keep], y[:keep], variance[:keep])
     point = np.array([[1.0, x[-1]]])
     predicted = float(fit.predict(point)[0])
