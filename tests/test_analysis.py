@@ -114,7 +114,8 @@ def test_pairs_that_disagree_give_one_task_verdict():
 
 def test_bundled_toy_families_read_as_constructed():
     """benchmarks/: toy-powerlaw is a mirage on its 10- and 15-digit answers and never emergent;
-    toy-sharp is emergent wherever it is decided (5 of its 6 tasks at least); toy-linear shows no
+    toy-sharp is emergent wherever it is decided (4 of its 6 tasks at least: at the threshold the
+    development grid chose, 0.4, its 3- and 5-digit exact match straddle it); toy-linear shows no
     emergence."""
     records = emergence.load([BENCHMARKS / f"toy_{name}.csv.gz" for name in ("powerlaw", "sharp", "linear")])
     tasks = analyze(records, bootstrap=200).tasks.set_index(["family", "task"])["verdict"]
@@ -122,7 +123,7 @@ def test_bundled_toy_families_read_as_constructed():
     assert {powerlaw["toy_length_10"], powerlaw["toy_length_15"]} == {"mirage"}
     assert "emergent" not in set(powerlaw)
     assert set(tasks["toy-sharp"]) <= {"emergent", "inconclusive"}
-    assert (tasks["toy-sharp"] == "emergent").sum() >= 5
+    assert (tasks["toy-sharp"] == "emergent").sum() >= 4
     assert set(tasks["toy-linear"]) == {"no emergence"}
 
 

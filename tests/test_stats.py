@@ -11,6 +11,7 @@ import pandas as pd
 import pytest
 
 from emergence.stats import (
+    Thresholds,
     backtest,
     benjamini_hochberg,
     centred_interval,
@@ -103,7 +104,7 @@ def test_a_dip_and_its_recovery_is_not_a_jump():
     of a window is measured from the best model before it, so recovering is not gaining."""
     x = np.array([8.0, 9, 10, 11, 12])
     assert jump_effect(x, [0.6, 0.62, 0.15, 0.64, 0.66])[0] < 0.1
-    assert jump_effect(x, [0.1, 0.2, 0.05, 0.4, 0.5])[0] < 0.35  # a line with one bad model
+    assert jump_effect(x, [0.1, 0.2, 0.05, 0.4, 0.5])[0] < Thresholds().jump  # a line, one bad model
 
 
 def test_a_step_on_a_dense_ladder_is_still_a_jump():
@@ -117,7 +118,7 @@ def test_a_step_on_a_dense_ladder_is_still_a_jump():
 def test_smooth_non_power_law_loss_is_not_a_jump_in_the_smooth_metric():
     """Issue 12, measured: a per-token loss falling linearly in log10 N (2.3 -> 0.05 nats, 8 GPT-3
     sizes) was called emergent. Its per-token probability exp(-L) rises smoothly: jump effect far
-    below the 0.35 threshold; its exact match on 5 tokens, p ** 5, jumps (the apparent jump)."""
+    below the 0.4 threshold; its exact match on 5 tokens, p ** 5, jumps (the apparent jump)."""
     loss = 2.3 - 2.25 * (GPT3_X - GPT3_X[0]) / (GPT3_X[-1] - GPT3_X[0])
     p = np.exp(-loss)
     assert jump_effect(GPT3_X, p)[0] < 0.1

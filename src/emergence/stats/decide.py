@@ -61,7 +61,7 @@ class Thresholds:
         Coverage of the intervals.
     """
 
-    jump: float = 0.35
+    jump: float = 0.4
     alpha: float = 0.05
     min_scales: int = 5
     min_examples: int = 50
