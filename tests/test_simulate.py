@@ -254,6 +254,21 @@ def test_model_noise_factors_do_not_depend_on_n_examples():
     np.testing.assert_allclose(few, np.exp(0.3 * z - 0.3**2 / 2), rtol=1e-12)
 
 
+def test_model_seed_keeps_the_models_and_redraws_the_examples():
+    """model_seed fixed, seed varied: the same model factors (bit for bit), other examples."""
+    def run(seed, model_seed):
+        return simulate(target_lengths=(2,), n_choices=0, n_examples=40, difficulty=0.0, noise=0.0,
+                        model_noise=0.3, seed=seed, model_seed=model_seed)
+
+    a, b = run(1, model_seed=9), run(2, model_seed=9)
+    loss_a = -a.groupby("params")["target_logprob"].first() / 2
+    loss_b = -b.groupby("params")["target_logprob"].first() / 2
+    np.testing.assert_allclose(loss_a, loss_b, rtol=1e-12)  # same models
+    assert (a["target"] != b["target"]).any()  # other examples
+    # model_seed=None is the seed itself (the documented default)
+    pd.testing.assert_frame_equal(run(9, None), run(9, model_seed=9))
+
+
 def test_seeds_give_several_models_per_size():
     """seeds=3: three models per size named -s0..-s2, an int seed column, own model factors."""
     records = simulate(n_examples=5, seeds=3, model_noise=0.2, seed=1)

@@ -177,6 +177,7 @@ def simulate(
     ceiling: float = 0.7,
     model_noise: float = 0.0,
     seeds: int = 1,
+    model_seed: int | None = None,
 ) -> pd.DataFrame:
     """Per-example records of a model family whose truth is known.
 
@@ -245,12 +246,17 @@ def simulate(
     model_noise : float
         Log-normal sd of each model's factor ``exp(model_noise * z - model_noise**2 / 2)`` on its
         per-token loss, like seed-to-seed variation of trained models; ``z`` is drawn from its
-        own generator, ``numpy.random.default_rng([seed, 7919])``, one draw per model in model
-        order (by size, then seed index), so it does not depend on ``n_examples`` or the tasks.
+        own generator, ``numpy.random.default_rng([model_seed, 7919])``, one draw per model in
+        model order (by size, then seed index), so it does not depend on ``n_examples`` or the
+        tasks.
     seeds : int
         Models per size. With ``seeds > 1`` each size has ``seeds`` models that share the example
         draws and differ only by their model-noise factor (identical when ``model_noise=0``), and
         the output gains an integer ``seed`` column (0 .. seeds - 1).
+    model_seed : int or None
+        Seed of the model-noise draws; None (default) uses ``seed``. Fix it and vary ``seed`` to
+        draw independent samples of examples from the same trained models, as a simulation
+        study of intervals conditional on the models does.
 
     Returns
     -------
@@ -284,7 +290,9 @@ def simulate(
         models = models.loc[models.index.repeat(seeds)].reset_index(drop=True)
         models["seed"] = np.tile(np.arange(seeds), len(params))
         models["model"] = models["model"] + "-s" + models["seed"].astype(str)
-    z = np.random.default_rng(None if seed is None else [seed, 7919]).standard_normal(len(models))
+    model_seed = seed if model_seed is None else model_seed
+    z = np.random.default_rng(None if model_seed is None else [model_seed, 7919]).standard_normal(
+        len(models))
     curve = _Curve(truth, alpha, c, loss_start, loss_end, step_width, step_at, ceiling,
                    np.exp(model_noise * z - model_noise**2 / 2), seed)
     tables = [_generation_task(rng, models, k, curve, n_examples, difficulty, noise)

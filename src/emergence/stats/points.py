@@ -167,6 +167,45 @@ def seed_draws(seed: int, family: str, scale: float, n_seeds: int, n_replicates:
     return rng.integers(0, n_seeds, size=(n_replicates, n_seeds))
 
 
+def all_or_none_draws(value: np.ndarray, reps: np.ndarray, n: np.ndarray, *, seed: int,
+                      key: str) -> np.ndarray:
+    """Replicates for the points of a 0/1 metric that every example gets right, or none does.
+
+    The bootstrap cannot move such a point (every replicate is 0, or 1), so an interval built from
+    it claims certainty that ``n`` examples do not give: with 0 of 500 right the true rate may
+    still be 0.005. Their replicates are drawn instead from the Jeffreys posterior of a binomial
+    rate, ``Beta(1/2, n + 1/2)`` (0 of n) or its mirror (n of n), whose 95% bound is close to the
+    "rule of three" 3 / n and which Brown, Cai & DasGupta (2001) recommend for proportions. The
+    point estimate stays 0 or 1. Draws are keyed by (seed, curve, point), so reruns agree. A curve
+    at 0 (or 1) at every point is left alone: it is flat, and a flat curve carries no jump.
+
+    Parameters
+    ----------
+    value : ndarray, shape (n_points,)
+        The curve as reported.
+    reps : ndarray, shape (n_points, B)
+        Its replicates, not oriented.
+    n : ndarray, shape (n_points,)
+        Examples behind each point (NaN: unknown, left alone).
+    seed : int
+    key : str
+        Names the curve.
+    """
+    with np.errstate(all="ignore"), warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)
+        still = np.nanmax(reps, axis=1) == np.nanmin(reps, axis=1)
+    stuck = still & np.isin(value, (0.0, 1.0)) & (n >= 1)
+    if not stuck.any() or (stuck.all() and np.unique(value).size == 1):
+        return reps  # a curve flat at 0 (or 1) everywhere stays flat: it carries no jump
+    reps = reps.copy()
+    for p in np.flatnonzero(stuck):
+        digest = pd.util.hash_array(np.array([f"{key}\x1f{p}"], dtype=object))[0]
+        rng = np.random.default_rng([seed, int(digest) & 0xFFFFFFFF, int(digest) >> 32, 7])
+        rate = rng.beta(0.5, n[p] + 0.5, size=reps.shape[1])
+        reps[p] = rate if value[p] == 0.0 else 1.0 - rate
+    return reps
+
+
 def build_curves(table: pd.DataFrame, values: np.ndarray, x: str, *, seed: int = 0) -> list[Curve]:
     """One :class:`Curve` per (family, task, metric) of a scores table.
 
@@ -210,6 +249,10 @@ def build_curves(table: pd.DataFrame, values: np.ndarray, x: str, *, seed: int =
         n = rows["n"].to_numpy(dtype=float) if "n" in rows else np.full(len(rows), np.nan)
         chance = rows["chance"].mean() if "chance" in rows else np.nan
         kind = rows["kind"].iloc[0] if "kind" in rows else None
+        if kind == "discontinuous" and rows["per_example"].all():
+            n_point = np.array([np.nanmin(n[inverse == p]) for p in range(len(points))])
+            reps = all_or_none_draws(value, reps, n_point, seed=seed,
+                                     key=f"{family}\x1f{task}\x1f{metric}")
         curves.append(Curve(
             family=str(family), task=str(task), metric=str(metric),
             kind=None if kind is None or kind != kind else str(kind), higher_is_better=higher,
