@@ -269,3 +269,26 @@ def test_a_step_from_a_zero_floor_has_an_interval_below_one():
     curves = analyze(records, bootstrap=300).curves.set_index("metric")
     em = curves.loc["exact_match"]
     assert em["jump"] > 0.9 and em["jump_lo"] < em["jump"] - 1e-3
+
+
+def test_paired_gaps_no_example_moves_get_jeffreys_differences():
+    """Held-out study, 30 examples: exact match 0, 0.47, then 0.83 at six models that got the same
+    25 examples right. Every replicate's flank slope was 0, J = 1.000 [1.000, 1.000], while the
+    models' expected curve had J = 0.88. Stuck gaps get Jeffreys discordance draws; a score in
+    percent (not a rate) and a flat curve are left alone."""
+    from emergence.stats.points import all_or_none_draws
+
+    value = np.array([0.0, 14 / 30, 25 / 30, 25 / 30, 25 / 30])
+    rng = np.random.default_rng(0)
+    moving = 14 / 30 + rng.normal(0, 0.03, 2000)
+    reps = np.vstack([np.zeros(2000), moving, moving + 11 / 30, moving + 11 / 30,
+                      moving + 11 / 30])
+    out = all_or_none_draws(value, reps, np.full(5, 30.0), seed=0, key="k")
+    gap = out[3] - out[2]
+    assert gap.std() > 0.01 and abs(np.median(gap)) < 0.01  # symmetric, no longer stuck
+    np.testing.assert_allclose(out[4] - out[3], 0, atol=0.2)  # each gap its own draw
+    percent = all_or_none_draws(value * 100, reps * 100, np.full(5, 30.0), seed=0, key="k")
+    np.testing.assert_array_equal(percent, reps * 100)
+    flat = np.full((4, 10), 0.5)
+    np.testing.assert_array_equal(all_or_none_draws(np.full(4, 0.5), flat, np.full(4, 30.0),
+                                                    seed=0, key="k"), flat)

@@ -169,15 +169,21 @@ def seed_draws(seed: int, family: str, scale: float, n_seeds: int, n_replicates:
 
 def all_or_none_draws(value: np.ndarray, reps: np.ndarray, n: np.ndarray, *, seed: int,
                       key: str) -> np.ndarray:
-    """Replicates for the points of a 0/1 metric that every example gets right, or none does.
+    """Replicates for what no bootstrap replicate of a 0/1 metric can move.
 
-    The bootstrap cannot move such a point (every replicate is 0, or 1), so an interval built from
-    it claims certainty that ``n`` examples do not give: with 0 of 500 right the true rate may
-    still be 0.005. Their replicates are drawn instead from the Jeffreys posterior of a binomial
-    rate, ``Beta(1/2, n + 1/2)`` (0 of n) or its mirror (n of n), whose 95% bound is close to the
-    "rule of three" 3 / n and which Brown, Cai & DasGupta (2001) recommend for proportions. The
-    point estimate stays 0 or 1. Draws are keyed by (seed, curve, point), so reruns agree. A curve
-    at 0 (or 1) at every point is left alone: it is flat, and a flat curve carries no jump.
+    - A point that every example gets right, or none does: every replicate is 0 (or 1), so an
+      interval built from it claims certainty that ``n`` examples do not give (with 0 of 500 right
+      the true rate may still be 0.005). Its replicates are drawn instead from the Jeffreys
+      posterior of a binomial rate, ``Beta(1/2, n + 1/2)`` (0 of n) or its mirror (n of n), whose
+      95% bound is close to the "rule of three" 3 / n and which Brown, Cai & DasGupta (2001)
+      recommend for proportions.
+    - Two neighbouring models that get every example the same (the same 25 of 30 right): their
+      paired difference is 0 in every replicate, though each of the two discordance rates (right
+      at one model only) may be up to ~3 / n. The difference is drawn as the difference of two
+      such Jeffreys draws and added to the later points together (their own gaps are kept).
+
+    Point estimates are unchanged. Draws are keyed by (seed, curve, point or gap), so reruns
+    agree. A flat curve (one value at every point) is left alone: it carries no jump.
 
     Parameters
     ----------
@@ -191,19 +197,32 @@ def all_or_none_draws(value: np.ndarray, reps: np.ndarray, n: np.ndarray, *, see
     key : str
         Names the curve.
     """
+    if np.unique(value[np.isfinite(value)]).size <= 1:
+        return reps  # a flat curve stays flat: it carries no jump
+    if not (np.nanmin(reps, initial=0.0) >= 0.0 and np.nanmax(reps, initial=1.0) <= 1.0):
+        return reps  # not a rate in [0, 1] (a score in percent, say): no binomial to draw from
+    reps = reps.copy()
+    for p in np.flatnonzero(_still(reps) & np.isin(value, (0.0, 1.0)) & (n >= 1)):
+        rate = _rng(seed, key, f"point {p}").beta(0.5, n[p] + 0.5, size=reps.shape[1])
+        reps[p] = rate if value[p] == 0.0 else 1.0 - rate
+    pair_n = np.fmin(n[:-1], n[1:])
+    for g in np.flatnonzero(_still(np.diff(reps, axis=0)) & (pair_n >= 1)):
+        rng = _rng(seed, key, f"gap {g}")
+        gained, lost = rng.beta(0.5, pair_n[g] + 0.5, size=(2, reps.shape[1]))
+        reps[g + 1:] += gained - lost  # the later points move together: their own gaps stay
+    return np.clip(reps, 0.0, 1.0)
+
+
+def _still(rows: np.ndarray) -> np.ndarray:
+    """Rows whose replicates are all equal."""
     with np.errstate(all="ignore"), warnings.catch_warnings():
         warnings.simplefilter("ignore", RuntimeWarning)
-        still = np.nanmax(reps, axis=1) == np.nanmin(reps, axis=1)
-    stuck = still & np.isin(value, (0.0, 1.0)) & (n >= 1)
-    if not stuck.any() or (stuck.all() and np.unique(value).size == 1):
-        return reps  # a curve flat at 0 (or 1) everywhere stays flat: it carries no jump
-    reps = reps.copy()
-    for p in np.flatnonzero(stuck):
-        digest = pd.util.hash_array(np.array([f"{key}\x1f{p}"], dtype=object))[0]
-        rng = np.random.default_rng([seed, int(digest) & 0xFFFFFFFF, int(digest) >> 32, 7])
-        rate = rng.beta(0.5, n[p] + 0.5, size=reps.shape[1])
-        reps[p] = rate if value[p] == 0.0 else 1.0 - rate
-    return reps
+        return np.nanmax(rows, axis=1) == np.nanmin(rows, axis=1)
+
+
+def _rng(seed: int, key: str, what: str) -> np.random.Generator:
+    digest = pd.util.hash_array(np.array([f"{key}\x1f{what}"], dtype=object))[0]
+    return np.random.default_rng([seed, int(digest) & 0xFFFFFFFF, int(digest) >> 32, 7])
 
 
 def build_curves(table: pd.DataFrame, values: np.ndarray, x: str, *, seed: int = 0) -> list[Curve]:
