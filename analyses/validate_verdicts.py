@@ -226,12 +226,16 @@ def rates(tasks: pd.DataFrame) -> dict:
 
 def coverage(curves: pd.DataFrame) -> pd.DataFrame:
     """Share of 95% intervals holding the expected curve's value, where the noise floor is not binding,
-    overall and by metric and examples per model."""
+    overall and by metric and examples per model.
+
+    A curve whose range is within its noise (exact match 0 of n at every model of a flat truth) has
+    no measurable shape: its estimand is the shape of values like 6e-6 (an emergence score of -6 or
+    1,000 by chance), so neither statistic's coverage is counted there."""
     ok = curves["range"] > curves["noise_floor"]
     jump = curves[ok & curves["jump_true"].notna()].copy()
     jump["inside"] = ((jump["jump_lo"] <= jump["jump_true"] + 1e-9)
                       & (jump["jump_true"] <= jump["jump_hi"] + 1e-9))
-    es = curves[~curves["es_floored"] & curves["es_true"].notna()].copy()
+    es = curves[ok & ~curves["es_floored"] & curves["es_true"].notna()].copy()
     es["inside"] = (es["emergence_score_lo"] <= es["es_true"]) & (es["es_true"] <= es["emergence_score_hi"])
     rows = []
     for name, table in (("jump effect", jump), ("emergence score", es)):

@@ -341,3 +341,51 @@ def test_the_mirage_safeguard_does_not_weaken_as_the_run_grows():
         tasks = analyze(scores=pd.concat([target, *null], ignore_index=True), bootstrap=200).tasks
         verdicts.append(tasks.set_index("task").loc["target", "verdict"])
     assert verdicts[0] == verdicts[1] != "mirage"
+
+
+def test_exact_match_too_noisy_to_jump_alone_is_judged_by_what_s_predicts():
+    """Held-out study (analyses/validate_verdicts.py, log10 ladder, loss (N / 5e9)^-0.4, 8-token
+    answers, 2,000 examples): exact match rises 0 -> 0.04, its own J = 0.70 [0.45, 0.93] missed BH
+    (q = 0.199) and the task read `inconclusive`, though its expected curve's J is 0.87. The exact
+    match that sequence_prob predicts jumps there with J = 0.87 [0.86, 0.88]: D is what S predicts,
+    S is smooth, so `mirage`. 10 of 16 such tasks had read `inconclusive`."""
+    seed = 3174113619  # the study's cell (log10, power_law, 2,000 examples, noise 0.02, replicate 10)
+    records = emergence.simulate(np.logspace(7.5, 10.5, 10), truth="power_law", alpha=-0.4, c=5e9,
+                                 target_lengths=(2, 4, 8), model_noise=0.02, n_examples=2000,
+                                 seed=seed, model_seed=1010)
+    result = analyze(records, bootstrap=1000, seed=seed)
+    rows = result.verdicts[(result.verdicts["role"] == "primary")].set_index("task")
+    assert rows.loc["toy_length_8", "state_discontinuous"] != "jump"  # D alone cannot tell
+    assert rows.loc["toy_length_8", "state_predicted"] == "jump"
+    tasks = result.tasks.set_index("task")
+    assert tasks.loc["toy_length_8", "verdict"] == "mirage"
+    assert "is what sequence_prob predicts" in tasks.loc["toy_length_8", "reason"]
+    assert tasks.loc["toy_length_2", "verdict"] == "no emergence"  # exact match rises smoothly
+    _bounded(result)
+
+
+def test_what_s_predicts_does_not_decide_when_d_disagrees_with_it():
+    """The prediction stands in for D only when D's interval holds the predicted J; else D's own
+    unclear test decides (`inconclusive`). Here D's J interval [0.05, 0.30] lies below the
+    predicted J 0.85."""
+    from emergence.stats.decide import pair_verdict
+
+    row = {"training": False, "n_scales": 10, "n_examples": 2000, "per_example": True, "note": "",
+           "discontinuous": "exact_match", "smooth": "target_prob_per_token",
+           "predictor": "sequence_prob", "state_discontinuous": "unclear",
+           "jump_discontinuous": 0.18, "jump_discontinuous_lo": 0.05, "jump_discontinuous_hi": 0.45,
+           "q_discontinuous": 0.9, "jump_from": "a", "jump_to": "b",
+           "state_predicted": "jump", "jump_predicted": 0.85, "jump_predicted_lo": 0.84,
+           "jump_predicted_hi": 0.86, "q_predicted": 0.0,
+           "state_smooth": "smooth", "jump_smooth": -0.02, "jump_smooth_lo": -0.03,
+           "jump_smooth_hi": -0.01, "jump_smooth_anywhere": -0.02, "jump_smooth_anywhere_lo": -0.03,
+           "jump_smooth_anywhere_hi": -0.01, "range_discontinuous": 0.04,
+           "discontinuous_within_noise": False}
+    th = Thresholds()
+    assert pair_verdict(row, th)[0] == "inconclusive"
+    agree = row | {"jump_discontinuous_hi": 0.90}
+    assert pair_verdict(agree, th)[0] == "mirage"
+    jumping_s = agree | {"state_smooth": "jump", "jump_smooth": 0.7, "jump_smooth_lo": 0.6}
+    assert pair_verdict(jumping_s, th)[0] == "emergent"
+    unclear_s = agree | {"state_smooth": "unclear", "jump_smooth_anywhere_hi": 0.5}
+    assert pair_verdict(unclear_s, th)[0] == "inconclusive"

@@ -9,8 +9,8 @@ For a discontinuous metric D and a smooth partner S of one task, on the models b
    place carries beyond what the smooth null allows) with its interval [lo, hi] against the
    threshold ``jump``: **jump** when lo > jump and the Benjamini-Hochberg q-value of
    ``H0: J_D <= jump`` is below ``alpha``; **no jump** when hi < jump; otherwise unclear. No jump:
-   ``no emergence``. Unclear: ``inconclusive``. D and S are measured with the same statistic, so two
-   identical curves can never make a mirage.
+   ``no emergence``. Unclear: ``inconclusive``, unless D is what S predicts (below). D and S are
+   measured with the same statistic, so two identical curves can never make a mirage.
 3. *Does S jump where D jumps?* S's effect over the windows that share a gap with D's jump window:
    **jump** (same rule, its own q-value): ``emergent``: the jump survives the change of metric.
    Unclear: ``inconclusive``.
@@ -21,6 +21,15 @@ For a discontinuous metric D and a smooth partner S of one task, on the models b
    S's per-example values predict through the metric's nonlinearity (the mean sequence probability,
    expected exact match) does not clearly lack D's jump: ``mirage``. Otherwise ``inconclusive``, with
    the reason.
+5. *D is what S predicts.* Exact match is 0/1 per example, so its own J is noisy (sd ~0.1 at 2,000
+   examples when it rises to a few percent); the exact match that S's sequence probability predicts
+   is a mean of probabilities and far less noisy. When D's own test is unclear but the predicted
+   exact match jumps at D's place (same rule: interval above the threshold, its own BH q-value
+   below alpha) and D's interval holds the predicted J (D agrees with the prediction), the jump of
+   the *expected* D is established through S, and S decides as in 3 and 4: ``emergent`` when S
+   jumps there, ``mirage`` when S is shown smooth there and everywhere, else ``inconclusive``. This
+   is the issue's definition of a mirage taken literally: D is what the smooth quantity predicts
+   through the metric's nonlinearity.
 
 Per task (:func:`task_verdict`): each D is judged with its *primary* partner (the first of its
 partners the data has, in the order of the pairs); the other partners support. The rule is
@@ -115,14 +124,17 @@ def pair_verdict(row: dict, th: Thresholds) -> tuple[str, str]:
                  if row["discontinuous_within_noise"] else "")
         return "no emergence", prefix + f"{row['discontinuous']} does not jump: J = {jd} < {j:g}{noise}"
     if d == "unclear" and row["jump_discontinuous_lo"] > j:
-        return "inconclusive", prefix + (f"{row['discontinuous']}'s jump J = {jd} is above {j:g} but "
-                                         f"not significant after Benjamini-Hochberg "
-                                         f"(q = {row['q_discontinuous']:.3f})")
-    if d == "unclear":
-        return "inconclusive", prefix + (f"{row['discontinuous']}'s jump J = {jd} straddles {j:g}"
-                                         + (f" (q = {row['q_discontinuous']:.3f})"
-                                            if row["q_discontinuous"] == row["q_discontinuous"] else ""))
+        unclear = (f"{row['discontinuous']}'s jump J = {jd} is above {j:g} but not significant after "
+                   f"Benjamini-Hochberg (q = {row['q_discontinuous']:.3f})")
+    elif d == "unclear":
+        unclear = (f"{row['discontinuous']}'s jump J = {jd} straddles {j:g}"
+                   + (f" (q = {row['q_discontinuous']:.3f})"
+                      if row["q_discontinuous"] == row["q_discontinuous"] else ""))
     where = f"between {row['jump_from']} and {row['jump_to']}"
+    if d == "unclear":
+        if not _predicted_jump(row, th):
+            return "inconclusive", prefix + unclear
+        return _as_predicted(row, th, prefix, where)
     s = row["state_smooth"]
     js = _effect(row, "jump_smooth")
     if s == "untested":
@@ -148,6 +160,33 @@ def pair_verdict(row: dict, th: Thresholds) -> tuple[str, str]:
                                          "metric does not explain the jump")
     return "mirage", prefix + (f"{row['discontinuous']} jumps {where} (J = {jd}) but {row['smooth']} "
                                f"does not (J = {js} < {j:g})")
+
+
+def _predicted_jump(row: dict, th: Thresholds) -> bool:
+    """D is what S predicts, and the prediction jumps: the expected D established by S.
+
+    The predicted exact match (the mean sequence probability, E[exact match] when the answer's
+    tokens are drawn from the model) jumps at D's place by the same rule as any curve (interval
+    above the threshold, BH q below alpha), and D's own interval holds the predicted J.
+    """
+    if row.get("state_predicted") != "jump":
+        return False
+    return row["jump_discontinuous_lo"] <= row["jump_predicted"] <= row["jump_discontinuous_hi"]
+
+
+def _as_predicted(row: dict, th: Thresholds, prefix: str, where: str) -> tuple[str, str]:
+    """Verdict when D's own test lacks the power but the exact match S predicts jumps: S decides."""
+    j = th.jump
+    jd, jp = _effect(row, "jump_discontinuous"), _effect(row, "jump_predicted")
+    seen = (f"{row['discontinuous']}'s J = {jd} is what {row['predictor']} predicts, and the "
+            f"prediction jumps {where} (J = {jp}, q = {row['q_predicted']:.3f})")
+    js = _effect(row, "jump_smooth")
+    if row["state_smooth"] == "jump":
+        return "emergent", prefix + f"{seen}; {row['smooth']} jumps there too (J = {js} > {j:g})"
+    if row["state_smooth"] == "smooth" and row["jump_smooth_anywhere_hi"] < j:
+        return "mirage", prefix + f"{seen}; {row['smooth']} does not jump (J = {js} < {j:g}, nor elsewhere)"
+    return "inconclusive", prefix + (f"{seen}, but {row['smooth']} is not shown smooth "
+                                     f"(J = {_effect(row, 'jump_smooth_anywhere')} at most)")
 
 
 def task_verdict(rows: list[dict]) -> tuple[str, str, dict]:

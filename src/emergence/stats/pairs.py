@@ -26,6 +26,11 @@ from emergence.stats.scores import straight_line_score
 PREDICTORS = {"exact_match": "sequence_prob"}
 
 #: Columns of the pair table, in order.
+#: The jump tests of a pair row, in one Benjamini-Hochberg family per run: D; S at D's place; S
+#: anywhere; the exact match that S's sequence probability predicts, at D's place (NaN p-values
+#: where a pair has no predictor are left out of the family).
+TESTS = ("discontinuous", "smooth", "smooth_anywhere", "predicted")
+
 PAIR_COLUMNS = (
     "family", "task", "discontinuous", "smooth", "role", "n_scales", "n_examples",
     "jump_discontinuous", "jump_discontinuous_lo", "jump_discontinuous_hi", "p_discontinuous",
@@ -33,6 +38,7 @@ PAIR_COLUMNS = (
     "jump_smooth", "jump_smooth_lo", "jump_smooth_hi", "p_smooth", "q_smooth",
     "jump_smooth_anywhere", "jump_smooth_anywhere_lo", "jump_smooth_anywhere_hi",
     "q_smooth_anywhere", "predictor", "jump_predicted", "jump_predicted_lo", "jump_predicted_hi",
+    "q_predicted",
     "threshold", "es_discontinuous", "es_discontinuous_lo", "es_discontinuous_hi", "es_smooth",
     "es_smooth_lo", "es_smooth_hi", "straight_line_es", "backtest_error", "backtest_inside",
     "verdict", "reason",
@@ -144,14 +150,15 @@ def pair_row(d: Curve, s: Curve, predictor: Curve | None, role: str, th: Thresho
     row |= _summary(sj, "jump_smooth", at, th.level)[0]
     row |= _summary(sj, "jump_smooth_anywhere", level=th.level)[0]
     row["predictor"] = ""
-    row |= dict.fromkeys(("jump_predicted", "jump_predicted_lo", "jump_predicted_hi"), np.nan)
+    row |= dict.fromkeys(("jump_predicted", "jump_predicted_lo", "jump_predicted_hi",
+                          "jump_predicted_sd"), np.nan)
     if predictor is not None and at is not None:
         both = np.isin(predictor.scale, d.scale)
         if both.sum() == len(d.scale):
             pj = measured.jump(predictor.subset(both))
             row["predictor"] = predictor.metric
             summary = _summary(pj, "jump_predicted", at, th.level)[0]
-            row |= {k: v for k, v in summary.items() if k != "jump_predicted_sd"}
+            row |= summary
     for name, curve in (("discontinuous", d), ("smooth", s)):
         for key, value in measured.score(curve).items():
             if key.startswith("emergence_score"):
@@ -165,30 +172,29 @@ def decide(pairs: pd.DataFrame, th: Thresholds) -> pd.DataFrame:
     if pairs.empty:
         return pairs
     tests = []
-    for name in ("discontinuous", "smooth", "smooth_anywhere"):
+    for name in TESTS:
         p = wald_p_value(pairs[f"jump_{name}"], pairs[f"jump_{name}_sd"], th.jump)
         pairs[f"p_{name}"] = p
         tests.append(p)
     # one BH family over the distinct tests: a D curve in several pairs is one hypothesis
     stacked = np.concatenate(tests)
+    task = pairs["family"] + "\x1f" + pairs["task"] + "\x1f"
     keys = np.concatenate([
-        pairs["family"] + "\x1f" + pairs["task"] + "\x1f" + pairs["discontinuous"],
-        pairs["family"] + "\x1f" + pairs["task"] + "\x1f" + pairs["discontinuous"] + "\x1f" + pairs["smooth"],
-        pairs["family"] + "\x1f" + pairs["task"] + "\x1f" + pairs["smooth"],
+        task + pairs["discontinuous"],
+        task + pairs["discontinuous"] + "\x1f" + pairs["smooth"],
+        task + pairs["smooth"],
+        task + pairs["discontinuous"] + "\x1f" + pairs["predictor"] + "\x1fpredicted",
     ]).astype(str)
     keyed = pd.DataFrame({"key": keys, "p": stacked}).drop_duplicates("key")
     keyed["q"] = benjamini_hochberg(keyed["p"].to_numpy())
     q = pd.Series(keyed["q"].to_numpy(), index=keyed["key"].to_numpy())[keys].to_numpy()
     n = len(pairs)
-    for i, name in enumerate(("discontinuous", "smooth", "smooth_anywhere")):
+    for i, name in enumerate(TESTS):
         pairs[f"q_{name}"] = q[i * n:(i + 1) * n]
         pairs[f"state_{name}"] = [
             jump_state(e, lo, hi, qq, th.jump, th.alpha) for e, lo, hi, qq in zip(
                 pairs[f"jump_{name}"], pairs[f"jump_{name}_lo"], pairs[f"jump_{name}_hi"],
                 pairs[f"q_{name}"], strict=True)]
-    pairs["state_predicted"] = [
-        "smooth" if hi < th.jump else ("untested" if hi != hi else "not smooth")
-        for hi in pairs["jump_predicted_hi"]]
     decided = [pair_verdict(row, th) for row in pairs.to_dict("records")]
     pairs["verdict"] = [v for v, _ in decided]
     pairs["reason"] = [r for _, r in decided]
