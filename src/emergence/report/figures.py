@@ -1,0 +1,135 @@
+"""The figures of a report: one PNG per task (at most ``max_task_figures``), the overview and the
+emergence-score plot, drawn in memory and written with the folder."""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import warnings
+from dataclasses import dataclass
+
+import pandas as pd
+
+from emergence.errors import EmergenceWarning
+
+
+def slug(*parts: str) -> str:
+    """A file-name-safe name: ``slug("toy", "a/b c")`` -> ``"toy--a-b-c"``.
+
+    Different names can give one slug (``a/b`` and ``a-b``); :func:`figure_name` adds a hash.
+    """
+    cleaned = ["".join(c if c.isalnum() or c in "._" else "-" for c in str(p)).strip("-") for p in parts]
+    return "--".join(cleaned)
+
+
+def figure_name(family: str, task: str) -> str:
+    """The file name of a per-task figure: readable slug plus a short hash of the exact names.
+
+    The hash keeps two tasks whose names differ only in punctuation (``a/b``, ``a-b``) apart.
+    """
+    digest = hashlib.sha1(f"{family}\0{task}".encode()).hexdigest()[:8]
+    return f"task-{slug(family, task)[:80]}-{digest}.png"
+
+
+def _png(fig) -> bytes:
+    buffer = io.BytesIO()
+    fig.savefig(buffer, format="png", dpi=110)
+    return buffer.getvalue()
+
+
+@dataclass(frozen=True)
+class Figures:
+    """The figures of a report: file name under ``figures/`` -> (caption, PNG bytes).
+
+    ``task_images`` maps (family, task) to its file name; ``left_out`` counts per-task figures not
+    drawn because of the cap; ``failed`` lists (figure, error) of figures that could not be drawn.
+    """
+
+    images: dict[str, tuple[str, bytes]]
+    task_images: dict[tuple[str, str], str]
+    left_out: int = 0
+    failed: tuple[tuple[str, str], ...] = ()
+    skipped: bool = False  # figures were not asked for (``--no-figures``)
+
+
+def draw_figures(analysis, *, max_task_figures: int = 60, progress=None) -> Figures:
+    """Draw the overview, the emergence-score distribution and one figure per (family, task).
+
+    Tasks with a verdict come first (grouped by the task's verdict, in the order of
+    :data:`emergence.plots.VERDICT_ORDER`), then tasks with no discontinuous/smooth pair (their
+    metrics against scale). A figure that fails to draw is left out with a warning and listed in
+    ``failed``; the rest of the report is still written.
+
+    Parameters
+    ----------
+    analysis : Analysis
+    max_task_figures : int
+        At most this many per-task figures; the rest are counted in ``left_out``.
+    progress : callable, optional
+        Called as ``progress(done, total)`` after each figure.
+    """
+    from emergence import plots
+
+    scores, curves, verdicts = analysis.scores, analysis.curves, analysis.verdicts
+    tasks = tasks_of(analysis)
+    x = analysis.settings.get("x")
+    level = float(analysis.settings.get("level", 0.95))
+    rank = {v: i for i, v in enumerate(plots.VERDICT_ORDER)}
+    keys: list[tuple[str, str]] = []
+    if not tasks.empty:
+        best = tasks.assign(_r=tasks["verdict"].map(rank).fillna(9)).groupby(["family", "task"])["_r"].min()
+        keys = sorted(best.index, key=lambda k: (best[k], k))
+    if not scores.empty:
+        judged = set(keys)
+        keys += sorted(k for k in dict.fromkeys(zip(scores["family"].astype(str), scores["task"].astype(str),
+                                                    strict=True)) if k not in judged)
+    shown, left_out = keys[:max_task_figures], max(0, len(keys) - max_task_figures)
+    scored = not curves.empty and plots.emergence_score_data(curves)["plotted"].notna().any()
+    total = int(not verdicts.empty) + int(scored) + len(shown)
+    images: dict[str, tuple[str, bytes]] = {}
+    task_images: dict[tuple[str, str], str] = {}
+    failed: list[tuple[str, str]] = []
+    count = 0
+
+    def attempt(name: str, caption: str, draw) -> bool:
+        nonlocal count
+        count += 1
+        try:
+            images[name] = (caption, _png(draw()))
+        except Exception as error:
+            failed.append((name, f"{type(error).__name__}: {error}".splitlines()[0]))
+            warnings.warn(f"figure {name} could not be drawn and is left out: {failed[-1][1]}",
+                          EmergenceWarning, stacklevel=3)
+            return False
+        finally:
+            if progress is not None:
+                progress(count, total)
+        return True
+
+    if not verdicts.empty:
+        attempt("overview.png",
+                "Every judged (family, task): the discontinuous metric (orange) and its primary smooth "
+                "partner (blue), each on its reported scale rescaled to 0..1 (0 = worst, 1 = best of the "
+                "curve); the title gives the task's verdict and the discontinuous metric's jump effect J.",
+                lambda: plots.plot_overview(scores, verdicts=tasks if not tasks.empty else verdicts, x=x))
+    if scored:  # at least one curve with a score to draw (not a single-scale run)
+        attempt("emergence_scores.png",
+                "Emergence scores per metric across all curves, each metric as reported (the form of "
+                "Schaeffer et al. 2023, Fig. 5); ringed: the denominator was floored at the noise of a "
+                "step; the dashed line is the score of a straight line at these scales.",
+                lambda: plots.plot_emergence_scores(curves).figure)
+    for family, task in shown:
+        name = figure_name(family, task)
+        if attempt(name, f"{family} / {task}",
+                   lambda f=family, t=task: plots.plot_task(
+                       scores, family=f, task=t, x=x, curves=curves, verdicts=verdicts,
+                       tasks=tasks if not tasks.empty else None, pairs=analysis.pairs or None,
+                       level=level)):
+            task_images[(family, task)] = name
+    return Figures(images, task_images, left_out, tuple(failed))
+
+
+def tasks_of(analysis) -> pd.DataFrame:
+    """``analysis.tasks`` (an empty task table for an object without one)."""
+    tasks = getattr(analysis, "tasks", None)
+    return tasks if tasks is not None else pd.DataFrame(columns=["family", "task", "verdict"])
