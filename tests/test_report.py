@@ -213,6 +213,24 @@ def test_figure_names_of_similar_tasks_differ():
     assert len(set(figures.task_images.values())) == 2
 
 
+def test_figure_names_are_bounded_in_bytes(tmp_path):
+    """Issue 17 item 5: a task of 70 four-byte letters made a figure name of 300+ bytes (the limit
+    is 255) and lost the whole report. Names are cut in bytes, stay distinct, and the report is
+    written."""
+    letter = "\U0001d400"  # MATHEMATICAL BOLD CAPITAL A: a letter of 4 bytes in UTF-8
+    long_a, long_b = letter * 70, letter * 70 + "b"  # same first 80 bytes
+    for task in (long_a, long_b, "é" * 300):
+        name = figure_name("f", task)
+        assert len(name.encode("utf-8")) <= 100
+        assert name.startswith("task-f--" + letter if task != "é" * 300 else "task-f--é")
+    assert figure_name("f", long_a) != figure_name("f", long_b)
+    values = (0.01, 0.02, 0.3, 0.9)
+    analysis = _analyze(_scores([("f", long_a, "exact_match", values), ("f", long_b, "exact_match", values)]))
+    out = write_report(analysis, tmp_path / "r")
+    names = {p.name for p in (out / "figures").iterdir()}
+    assert {figure_name("f", long_a), figure_name("f", long_b)} <= names
+
+
 def test_dollar_in_names_is_drawn_as_text(tmp_path):
     """A '$' in a family or task name is text, not mathtext (one '$' used to stop the report)."""
     values = (0.01, 0.02, 0.3, 0.9)

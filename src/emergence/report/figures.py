@@ -22,13 +22,22 @@ def slug(*parts: str) -> str:
     return "--".join(cleaned)
 
 
+#: Most bytes (UTF-8) of the readable part of a figure file name. File systems limit a name to 255
+#: bytes, not characters: 80 four-byte letters would already take 320 (issue 17, item 5).
+SLUG_BYTES = 80
+
+
 def figure_name(family: str, task: str) -> str:
     """The file name of a per-task figure: readable slug plus a short hash of the exact names.
 
-    The hash keeps two tasks whose names differ only in punctuation (``a/b``, ``a-b``) apart.
+    The hash keeps two tasks whose names differ only in punctuation (``a/b``, ``a-b``) apart, and
+    two long names that share their first :data:`SLUG_BYTES` bytes. The slug is cut to
+    :data:`SLUG_BYTES` bytes of UTF-8 at a character boundary, so a name is at most 98 bytes
+    whatever the script of the task name.
     """
-    digest = hashlib.sha1(f"{family}\0{task}".encode()).hexdigest()[:8]
-    return f"task-{slug(family, task)[:80]}-{digest}.png"
+    digest = hashlib.sha1(f"{family}\0{task}".encode("utf-8", "surrogatepass")).hexdigest()[:8]
+    readable = slug(family, task).encode("utf-8")[:SLUG_BYTES].decode("utf-8", errors="ignore")
+    return f"task-{readable}-{digest}.png"
 
 
 def _png(fig) -> bytes:
