@@ -35,6 +35,13 @@ def test_params_from_name(name, expected):
     assert params_from_name(name) == expected
 
 
+@pytest.mark.parametrize("name", ["m-0b", "model-0m", "x_0.0k"])
+def test_zero_size_in_a_name_is_no_size(name):
+    """Issue 17 item 5: 'm-0b' gave a size of 0 (validate said ok, analyze failed on log 0 with a
+    LinAlgError). A zero size is no size, so the model is refused for want of one."""
+    assert params_from_name(name) is None
+
+
 def test_format_scale_is_human():
     """Sizes print as a reader writes them."""
     assert [format_scale(v) for v in (7e7, 1.4e9, 1.75e11, 2e12)] == ["70M", "1.4B", "175B", "2T"]

@@ -370,3 +370,18 @@ def test_two_lm_eval_runs_newest_wins(shared_data, tmp_path):
     with pytest.warns(EmergenceWarning, match="two runs of .*2026-11-24.*is kept"):
         tables = load_tables(tmp_path)
     assert len(tables.records) == 3  # toy_arc_easy has 3 documents, counted once
+
+
+def test_zero_size_from_the_name_is_refused_by_validate_and_analyze(tmp_path, capsys):
+    """Issue 17 item 5: a model named 'm-0b' and no params column gave size 0: `validate` said ok
+    and `analyze` ended in an internal error (LinAlgError, exit 1). Both now refuse it with exit 2,
+    naming the file and the model."""
+    from emergence.cli import main
+
+    rows = [[model, "t", f"e{k}", str(k % 2)] for model in ("m-0b", "m-1b", "m-2b") for k in range(10)]
+    path = write(tmp_path / "zero.csv", ["model", "task", "example", "correct"], rows)
+    assert main(["validate", str(path)]) == 2
+    assert main(["analyze", str(path), "--out", str(tmp_path / "out")]) == 2
+    err = capsys.readouterr().err
+    assert "internal error" not in err
+    assert err.count(f"{path}: no scale column") == 2 and "'m-0b'" in err

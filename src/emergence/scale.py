@@ -72,7 +72,8 @@ def params_from_name(name: str) -> float | None:
     """Read a parameter count from a model name such as ``"pythia-1.4b-deduped"``.
 
     Returns None when the name holds no size. The last size in the name wins
-    (``"llama-2-7b"`` is 7e9).
+    (``"llama-2-7b"`` is 7e9). A size of zero (``"m-0b"``) is no size: None, so that the model is
+    refused for want of a size rather than placed at 0 on a log scale (issue 17, item 5).
 
     Examples
     --------
@@ -80,12 +81,15 @@ def params_from_name(name: str) -> float | None:
     1400000000.0
     >>> params_from_name("gpt2") is None
     True
+    >>> params_from_name("m-0b") is None
+    True
     """
     found = _NAME_SIZE_RE.findall(name)
     if not found:
         return None
     number, suffix = found[-1]
-    return float(number) * _SUFFIX[suffix.lower()]
+    size = float(number) * _SUFFIX[suffix.lower()]
+    return size if size > 0 else None
 
 
 def format_scale(value: float) -> str:
