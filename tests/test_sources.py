@@ -298,6 +298,23 @@ def test_not_really_gzip(tmp_path):
     only(problems_of(path), str(path), "cannot read the file")
 
 
+@pytest.mark.parametrize("damage", ["flip", "crc", "cut"])
+def test_damaged_gzip_is_named(tmp_path, damage):
+    """Issue 17 item 5: corrupt deflate data in a .csv.gz raised zlib.error, an internal error (exit
+    1). Damaged, wrong-CRC and cut-short gzip data all name the file and say what to do."""
+    path = write(tmp_path / "r.csv.gz", RECORD_COLUMNS, record_rows())
+    data = bytearray(path.read_bytes())
+    if damage == "flip":  # bytes inside the deflate stream: "invalid ..." from zlib
+        data[30] ^= 0xFF
+        data[40] ^= 0xFF
+    elif damage == "crc":
+        data[-6] ^= 0x01
+    else:
+        data = data[: len(data) // 2]
+    path.write_bytes(bytes(data))
+    only(problems_of(path), str(path), "cannot read the file as gzip", "download or copy it again")
+
+
 def test_three_bad_rows_three_lines(tmp_path):
     """Three bad rows of one file give exactly three problem lines, each with its own line number."""
     rows = choice_rows()

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import gzip
 import io
+import zlib
 from pathlib import Path
 
 import orjson
@@ -43,15 +44,21 @@ def read_text(path: Path) -> str:
     Raises
     ------
     SchemaError
-        If the file cannot be read, is not gzip when named .gz, or is not valid UTF-8 (naming the
-        line and byte).
+        If the file cannot be read, is not gzip when named .gz or its gzip data is damaged, or is not
+        valid UTF-8 (naming the line and byte).
     """
     try:
         data = path.read_bytes()
-        if path.name.lower().endswith(".gz"):
-            data = gzip.decompress(data)
-    except (OSError, EOFError, gzip.BadGzipFile) as error:
+    except OSError as error:
         raise SchemaError(f"{path}: cannot read the file: {error}") from None
+    if path.name.lower().endswith(".gz"):
+        try:
+            data = gzip.decompress(data)
+        except (OSError, EOFError, zlib.error) as error:  # BadGzipFile is an OSError
+            raise SchemaError(
+                f"{path}: cannot read the file as gzip ({error}): it is damaged, cut short or not gzip "
+                "data; download or copy it again, or give the uncompressed .csv"
+            ) from None
     try:
         return data.decode("utf-8-sig")
     except UnicodeDecodeError as error:
