@@ -1,28 +1,8 @@
-"""Per-example metrics, registered with their kind and direction.
-
-Each metric maps a records table to one value per row (NaN where the row lacks what the metric needs),
-vectorised over all rows: no Python loop over examples. The kinds follow DESIGN.md:
-
-``discontinuous``
-    all-or-nothing scores (exact match, multiple-choice accuracy);
-``smooth``
-    roughly linear in the per-token log-loss, the quantity scaling laws predict;
-``nonlinear``
-    continuous but exponential in the per-token log-loss (sequence probability, perplexity), so it can
-    look as sharp as exact match.
-
-Examples
---------
->>> import pandas as pd
->>> from emergence.metrics import compute
->>> records = pd.DataFrame({"prediction": ["12", "13"], "target": ["12", "12"]})
->>> compute(records, "exact_match").tolist()
-[1.0, 0.0]
-"""
+"""The per-example metrics: text options, the :class:`Metric` record, the shared batch of derived
+arrays, one vectorised function per metric, and :data:`REGISTRY`."""
 
 from __future__ import annotations
 
-import difflib
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import cached_property
@@ -265,89 +245,3 @@ _METRICS = (
 
 #: Every per-example metric, by name.
 REGISTRY: dict[str, Metric] = {m.name: m for m in _METRICS}
-
-#: Kind and direction of aggregate metrics that other tools report (lm-evaluation-harness,
-#: BIG-bench, HELM). Perplexities are exponential in the mean log-loss: nonlinear.
-AGGREGATE_KINDS: dict[str, tuple[str, bool]] = {
-    "acc": ("discontinuous", True),
-    "acc_norm": ("discontinuous", True),
-    "exact_str_match": ("discontinuous", True),
-    "em": ("discontinuous", True),
-    "quasi_exact_match": ("discontinuous", True),
-    "ppl": ("nonlinear", False),
-    "perplexity": ("nonlinear", False),
-    "word_perplexity": ("nonlinear", False),
-    "byte_perplexity": ("nonlinear", False),
-    "log_ppl": ("smooth", False),
-    "log_word_perplexity": ("smooth", False),
-    "log_byte_perplexity": ("smooth", False),
-    "bits_per_byte": ("smooth", False),
-    "log_likelihood": ("smooth", True),
-    "loglikelihood": ("smooth", True),
-    "calibration_multiple_choice_brier_score": ("smooth", False),
-}
-
-
-def resolve_kind(name: str) -> tuple[str, bool] | None:
-    """Kind and direction of a metric name, per-example or aggregate; None if unknown."""
-    if name in REGISTRY:
-        return REGISTRY[name].kind, REGISTRY[name].higher_is_better
-    base = str(name).split(",")[0]  # lm-eval 0.4 writes "acc,none"
-    if base in REGISTRY:
-        return REGISTRY[base].kind, REGISTRY[base].higher_is_better
-    return AGGREGATE_KINDS.get(base)
-
-
-def get_metric(name: str) -> Metric:
-    """Look a metric up by name.
-
-    Raises
-    ------
-    EmergenceError
-        For an unknown name, with the closest known name and the list of all.
-    """
-    try:
-        return REGISTRY[name]
-    except KeyError:
-        close = difflib.get_close_matches(name, list(REGISTRY), n=1)
-        hint = f" Did you mean {close[0]!r}?" if close else ""
-        raise EmergenceError(
-            f"Unknown metric {name!r}.{hint} Known metrics: {', '.join(REGISTRY)}."
-        ) from None
-
-
-def applicable(records: pd.DataFrame) -> list[str]:
-    """Names of the registered metrics that a records table has the columns for."""
-    columns = [c for c in records if records[c].notna().any()]
-    return [m.name for m in _METRICS if m.applies_to(columns)]
-
-
-def compute(
-    records: pd.DataFrame, metric: str, options: MetricOptions | None = None
-) -> np.ndarray:
-    """Values of one metric for every row of a records table (NaN where it does not apply).
-
-    Parameters
-    ----------
-    records : DataFrame
-        A validated records table.
-    metric : str
-        A name from :data:`REGISTRY`.
-    options : MetricOptions, optional
-        Text normalisation and tokenisation.
-
-    Returns
-    -------
-    ndarray of float
-        One value per row, in row order.
-    """
-    return get_metric(metric).func(_Batch(records, options or MetricOptions()))
-
-
-def compute_many(
-    records: pd.DataFrame, metrics: list[str], options: MetricOptions | None = None
-) -> dict[str, np.ndarray]:
-    """Values of several metrics, sharing parsed choices and normalised text between them."""
-    found = [get_metric(m) for m in metrics]
-    batch = _Batch(records, options or MetricOptions())
-    return {m.name: m.func(batch) for m in found}

@@ -1,0 +1,100 @@
+"""Per-example metrics, registered with their kind and direction.
+
+Each metric maps a records table to one value per row (NaN where the row lacks what the metric needs),
+vectorised over all rows: no Python loop over examples. The kinds follow DESIGN.md:
+
+``discontinuous``
+    all-or-nothing scores (exact match, multiple-choice accuracy);
+``smooth``
+    roughly linear in the per-token log-loss, the quantity scaling laws predict;
+``nonlinear``
+    continuous but exponential in the per-token log-loss (sequence probability, perplexity), so it can
+    look as sharp as exact match.
+
+Examples
+--------
+>>> import pandas as pd
+>>> from emergence.metrics import compute
+>>> records = pd.DataFrame({"prediction": ["12", "13"], "target": ["12", "12"]})
+>>> compute(records, "exact_match").tolist()
+[1.0, 0.0]
+"""
+
+from __future__ import annotations
+
+import difflib
+
+import numpy as np
+import pandas as pd
+
+from emergence.errors import EmergenceError
+from emergence.metrics.aggregate import AGGREGATE_KINDS
+from emergence.metrics.per_example import REGISTRY, TOKENIZATIONS, Metric, MetricOptions, _Batch
+
+__all__ = ["AGGREGATE_KINDS", "REGISTRY", "TOKENIZATIONS", "Metric", "MetricOptions", "applicable",
+           "compute", "compute_many", "get_metric", "resolve_kind"]
+
+
+def resolve_kind(name: str) -> tuple[str, bool] | None:
+    """Kind and direction of a metric name, per-example or aggregate; None if unknown."""
+    if name in REGISTRY:
+        return REGISTRY[name].kind, REGISTRY[name].higher_is_better
+    base = str(name).split(",")[0]  # lm-eval 0.4 writes "acc,none"
+    if base in REGISTRY:
+        return REGISTRY[base].kind, REGISTRY[base].higher_is_better
+    return AGGREGATE_KINDS.get(base)
+
+
+def get_metric(name: str) -> Metric:
+    """Look a metric up by name.
+
+    Raises
+    ------
+    EmergenceError
+        For an unknown name, with the closest known name and the list of all.
+    """
+    try:
+        return REGISTRY[name]
+    except KeyError:
+        close = difflib.get_close_matches(name, list(REGISTRY), n=1)
+        hint = f" Did you mean {close[0]!r}?" if close else ""
+        raise EmergenceError(
+            f"Unknown metric {name!r}.{hint} Known metrics: {', '.join(REGISTRY)}."
+        ) from None
+
+
+def applicable(records: pd.DataFrame) -> list[str]:
+    """Names of the registered metrics that a records table has the columns for."""
+    columns = [c for c in records if records[c].notna().any()]
+    return [m.name for m in REGISTRY.values() if m.applies_to(columns)]
+
+
+def compute(
+    records: pd.DataFrame, metric: str, options: MetricOptions | None = None
+) -> np.ndarray:
+    """Values of one metric for every row of a records table (NaN where it does not apply).
+
+    Parameters
+    ----------
+    records : DataFrame
+        A validated records table.
+    metric : str
+        A name from :data:`REGISTRY`.
+    options : MetricOptions, optional
+        Text normalisation and tokenisation.
+
+    Returns
+    -------
+    ndarray of float
+        One value per row, in row order.
+    """
+    return get_metric(metric).func(_Batch(records, options or MetricOptions()))
+
+
+def compute_many(
+    records: pd.DataFrame, metrics: list[str], options: MetricOptions | None = None
+) -> dict[str, np.ndarray]:
+    """Values of several metrics, sharing parsed choices and normalised text between them."""
+    found = [get_metric(m) for m in metrics]
+    batch = _Batch(records, options or MetricOptions())
+    return {m.name: m.func(batch) for m in found}
