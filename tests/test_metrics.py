@@ -15,7 +15,9 @@ from emergence.metrics import (
     compute_many,
     get_metric,
     resolve_kind,
+    value_range,
 )
+from emergence.metrics.values import UNIT, ValueRange
 
 
 def test_registry_kinds_and_directions_follow_design():
@@ -126,3 +128,39 @@ def test_aggregate_metric_kinds():
     assert resolve_kind("ppl") == ("nonlinear", False)
     assert resolve_kind("bits_per_byte") == ("smooth", False)
     assert resolve_kind("bleu") is None
+
+
+def test_value_ranges_of_metrics():
+    """issue 17 item 4, measured: a negative ppl and acc 5.1-5.9 were accepted; every metric whose
+    values are bounded says so (accuracies in [0, 1], perplexities > 0, Brier in [0, 2])."""
+    assert str(value_range("acc")) == str(value_range("acc,none")) == "[0, 1]"
+    assert str(value_range("exact_match")) == str(value_range("target_prob_per_token")) == "[0, 1]"
+    assert str(value_range("ppl")) == "> 0" and str(value_range("word_perplexity")) == "> 0"
+    assert str(value_range("brier_score")) == "[0, 2]"
+    assert str(value_range("target_logprob")) == "<= 0"
+    assert str(value_range("token_edit_distance")) == ">= 0"
+    assert value_range("log_ppl") is None  # the log of a perplexity in (0, 1) is negative
+    assert value_range("bleu") is None
+    assert value_range("ppl").contains(np.array([-40.0, 0.0, 1e-9, 3.5])).tolist() == [False, False,
+                                                                                      True, True]
+    assert UNIT.contains(np.array([5.1, 5.9, 1.0, 0.0])).tolist() == [False, False, True, True]
+
+
+def test_value_range_stderr_bounds():
+    """Popoviciu: a mean of values in [0, 1] has a standard error <= 0.5; Bhatia-Davis: at most
+    sqrt(m (1 - m)) at mean m (0.3 at m = 0.1, reached by 0/1 values)."""
+    assert UNIT.max_stderr == 0.5 and ValueRange(0.0).max_stderr == math.inf
+    np.testing.assert_allclose(UNIT.stderr_at([0.1, 0.5, 0.0]), [0.3, 0.5, 0.0])
+    values = np.array([0, 0, 0, 1, 1, 0, 1, 0, 0, 0], dtype=float)  # a 0/1 accuracy reaches the bound
+    stderr = values.std(ddof=1) / math.sqrt(len(values))
+    assert stderr <= UNIT.stderr_at(values.mean()) / math.sqrt(len(values) - 1) + 1e-12
+
+
+@pytest.mark.parametrize("name", sorted(REGISTRY))
+def test_computed_values_lie_in_the_metric_range(name):
+    """Every registered metric's values on mixed rows lie in its declared range."""
+    records = pd.concat([_choices(), pd.DataFrame({
+        "prediction": ["12", "13", "", "abc"], "target": ["12", "12", "1", "abd"],
+        "target_logprob": [-0.1, -3.0, -30.0, 0.0], "target_tokens": [1, 2, 3, 1]})], axis=1)
+    values = compute(records, name)
+    assert REGISTRY[name].values.contains(values).all(), (name, values)

@@ -1,4 +1,4 @@
-"""Per-example metrics, registered with their kind and direction.
+"""Per-example metrics, registered with their kind, direction and range of values.
 
 Each metric maps a records table to one value per row (NaN where the row lacks what the metric needs),
 vectorised over all rows: no Python loop over examples. The kinds follow DESIGN.md:
@@ -10,6 +10,10 @@ vectorised over all rows: no Python loop over examples. The kinds follow DESIGN.
 ``nonlinear``
     continuous but exponential in the per-token log-loss (sequence probability, perplexity), so it can
     look as sharp as exact match.
+
+The package: :mod:`~emergence.metrics.per_example` (the metrics and :data:`REGISTRY`),
+:mod:`~emergence.metrics.aggregate` (kinds and ranges of the aggregate metrics other tools report)
+and :mod:`~emergence.metrics.values` (:class:`ValueRange`).
 
 Examples
 --------
@@ -28,11 +32,13 @@ import numpy as np
 import pandas as pd
 
 from emergence.errors import EmergenceError
-from emergence.metrics.aggregate import AGGREGATE_KINDS
+from emergence.metrics.aggregate import AGGREGATE_KINDS, AGGREGATE_RANGES
 from emergence.metrics.per_example import REGISTRY, TOKENIZATIONS, Metric, MetricOptions, _Batch
+from emergence.metrics.values import ValueRange
 
-__all__ = ["AGGREGATE_KINDS", "REGISTRY", "TOKENIZATIONS", "Metric", "MetricOptions", "applicable",
-           "compute", "compute_many", "get_metric", "resolve_kind"]
+__all__ = ["AGGREGATE_KINDS", "AGGREGATE_RANGES", "REGISTRY", "TOKENIZATIONS", "Metric", "MetricOptions",
+           "ValueRange", "applicable", "compute", "compute_many", "get_metric", "resolve_kind",
+           "value_range"]
 
 
 def resolve_kind(name: str) -> tuple[str, bool] | None:
@@ -43,6 +49,23 @@ def resolve_kind(name: str) -> tuple[str, bool] | None:
     if base in REGISTRY:
         return REGISTRY[base].kind, REGISTRY[base].higher_is_better
     return AGGREGATE_KINDS.get(base)
+
+
+def value_range(name: str) -> ValueRange | None:
+    """The values a metric can take, per-example or aggregate (``"acc,none"`` as ``"acc"``); None
+    if it is not known.
+
+    Examples
+    --------
+    >>> str(value_range("acc,none")), str(value_range("ppl")), value_range("bleu")
+    ('[0, 1]', '> 0', None)
+    """
+    for key in dict.fromkeys((str(name), str(name).split(",")[0])):
+        if key in REGISTRY:
+            return REGISTRY[key].values
+        if key in AGGREGATE_RANGES:
+            return AGGREGATE_RANGES[key]
+    return None
 
 
 def get_metric(name: str) -> Metric:

@@ -14,6 +14,7 @@ from rapidfuzz import process
 from rapidfuzz.distance import Levenshtein
 
 from emergence.errors import EmergenceError
+from emergence.metrics.values import ANY, BRIER, NONNEGATIVE, NONPOSITIVE, UNIT, ValueRange
 
 #: Tokenisations for token_edit_distance.
 TOKENIZATIONS = ("char", "word")
@@ -60,6 +61,8 @@ class Metric:
     description : str
     func : callable
         ``func(batch) -> ndarray`` of one value per row.
+    values : ValueRange
+        What its values (and so their means) can be; a reported score outside it is refused.
     """
 
     name: str
@@ -68,6 +71,7 @@ class Metric:
     needs: tuple[tuple[str, ...], ...]
     description: str
     func: Callable[[_Batch], np.ndarray] = field(repr=False)
+    values: ValueRange = ANY
 
     def applies_to(self, columns) -> bool:
         """Whether a table with these columns has what this metric needs."""
@@ -221,26 +225,27 @@ def _token_edit_distance(batch: _Batch) -> np.ndarray:
 _METRICS = (
     Metric("exact_match", "discontinuous", True, (("prediction", "target"), ("correct",)),
            "normalised prediction == normalised target (else the producer's 'correct')",
-           _exact_match),
+           _exact_match, UNIT),
     Metric("multiple_choice_grade", "discontinuous", True, (("choice_logprobs", "gold"),),
            "argmax of choice_logprobs is a gold choice (ties: fractional credit)",
-           _multiple_choice_grade),
+           _multiple_choice_grade, UNIT),
     Metric("target_logprob", "smooth", True, (("target_logprob",),),
-           "sum of log p(target tokens)", _target_logprob),
+           "sum of log p(target tokens)", _target_logprob, NONPOSITIVE),
     Metric("target_logprob_per_token", "smooth", True, (("target_logprob", "target_tokens"),),
-           "target_logprob / target_tokens", _per_token),
+           "target_logprob / target_tokens", _per_token, NONPOSITIVE),
     Metric("target_prob_per_token", "smooth", True, (("target_logprob", "target_tokens"),),
            "exp(target_logprob / target_tokens): geometric-mean per-token probability",
-           lambda b: np.exp(_per_token(b))),
+           lambda b: np.exp(_per_token(b)), UNIT),
     Metric("sequence_prob", "nonlinear", True, (("target_logprob",),),
            "exp(target_logprob): expected exact match under sampling",
-           lambda b: np.exp(b.column("target_logprob"))),
+           lambda b: np.exp(b.column("target_logprob")), UNIT),
     Metric("choice_prob", "smooth", True, (("choice_logprobs", "gold"),),
-           "softmax(choice_logprobs) summed over the gold choices", _choice_prob),
+           "softmax(choice_logprobs) summed over the gold choices", _choice_prob, UNIT),
     Metric("brier_score", "smooth", False, (("choice_logprobs", "gold"),),
-           "sum over choices of (softmax - one-hot gold)^2", _brier_score),
+           "sum over choices of (softmax - one-hot gold)^2", _brier_score, BRIER),
     Metric("token_edit_distance", "smooth", False, (("prediction", "target"),),
-           "Levenshtein distance between prediction and target tokens", _token_edit_distance),
+           "Levenshtein distance between prediction and target tokens", _token_edit_distance,
+           NONNEGATIVE),
 )
 
 #: Every per-example metric, by name.
