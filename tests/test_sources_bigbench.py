@@ -199,3 +199,75 @@ def test_sizes_win_over_total_params(tmp_path):
     assert (load_quietly(path)["params"] != 2_098_048).all()
     table = load_quietly(path, options=ReadOptions(sizes={"2m": 2_098_048}))
     assert (table["params"] == 2_098_048).all()
+
+
+def write_broken(folder: Path, change, text_of=json.dumps) -> Path:
+    """The fixture with ``change(data)`` applied, written as ``text_of(data)``."""
+    data = fixture_data()
+    change(data)
+    path = folder / "scores_BIG-G_T=0_2m.json"
+    path.write_text(text_of(data))
+    return path
+
+
+HUGE = 10**400  # 401 digits: beyond the range of a float
+
+
+@pytest.mark.parametrize(("place", "change"), [
+    ("model.total_params", lambda d: d["model"].update(total_params=HUGE)),
+    ("model.training_steps", lambda d: d["model"].update(training_steps=HUGE)),
+    ("scores[0].score_dict['exact_str_match']", lambda d: d["scores"][0]["score_dict"].update(
+        exact_str_match=HUGE)),
+    ("scores[0].low_score", lambda d: d["scores"][0].update(low_score=HUGE)),
+])
+def test_integer_beyond_float_range_is_named(tmp_path, place, change):
+    """Issue 17 item 5: a 401-digit integer (Python's json reads it) raised OverflowError, an internal
+    error (exit 1). It is a SchemaError naming the file and the field."""
+    path = write_broken(tmp_path, change)
+    with pytest.raises(SchemaError) as info:
+        load_quietly(path)
+    assert info.value.problems == [
+        f"{path}: {place} is an integer of 401 digits, beyond the range of a number (at most about "
+        "1.8e308); correct the value in the file"
+    ]
+
+
+def test_integer_beyond_json_digit_limit_is_not_valid_json(tmp_path):
+    """Issue 17 item 5: over 4300 digits Python's json raises a plain ValueError (int conversion
+    limit), which was not caught either."""
+    path = write_broken(tmp_path, lambda d: d["model"].update(total_params="HUGE"),
+                        lambda d: json.dumps(d).replace('"HUGE"', "1" + "0" * 5000))
+    with pytest.raises(SchemaError, match=r"not valid JSON: Exceeds the limit \(4300 digits\)"):
+        load_quietly(path)
+
+
+@pytest.mark.parametrize(("value", "shown"), [
+    ("NaN", "nan"), ("Infinity", "inf"), ("2.5", "2.5"), ("-1", "-1"), ('"five"', "'five'"),
+    ("1" + "0" * 400, "an integer of 401 digits"),
+])
+def test_number_of_shots_must_be_a_whole_number(tmp_path, value, shown):
+    """Issue 17 item 5: number_of_shots NaN raised ValueError (int(nan)), an internal error; 2.5 was
+    cut to 2 without a word. Anything but a whole number >= 0 is named with its entry."""
+    path = write_broken(tmp_path, lambda d: d["scores"][2].update(number_of_shots="SHOTS"),
+                        lambda d: json.dumps(d).replace('"SHOTS"', value))
+    with pytest.raises(SchemaError) as info:
+        load_quietly(path)
+    assert info.value.problems == [
+        f"{path}: scores[2].number_of_shots is {shown}; it must be a whole number of shots from 0 to "
+        "10000; correct it in the file, or remove the key if the number is not known"
+    ]
+
+
+@pytest.mark.parametrize(("preferred", "shown"), [
+    (["exact_str_match"], "['exact_str_match'] (list)"), ({"a": 1}, "{'a': 1} (dict)"), (3, "3 (int)"),
+])
+def test_preferred_score_must_be_a_metric_name(tmp_path, preferred, shown):
+    """Issue 17 item 5: preferred_score as a list or dict raised TypeError (unhashable), an internal
+    error. It is named with its entry and what it must be."""
+    path = write_broken(tmp_path, lambda d: d["scores"][1].update(preferred_score=preferred))
+    with pytest.raises(SchemaError) as info:
+        load_quietly(path)
+    assert info.value.problems == [
+        f"{path}: scores[1].preferred_score is {shown}; it must be the name of one metric of "
+        'score_dict, as text (e.g. "exact_str_match")'
+    ]

@@ -56,6 +56,10 @@ NAME = "bigbench"
 #: Metric name of the normalised preferred score of every entry.
 NORMALIZED = "normalized_preferred_score"
 
+#: Most shots an entry may have: a larger number is taken for a damaged file (a few-shot prompt holds
+#: a handful of examples, not thousands).
+MAX_SHOTS = 10_000
+
 _MODEL_FIELDS = ("non_embedding_params", "flop_matched_non_embedding_params", "training_batch_size",
                  "training_steps")
 _HEAD_KEYS = (b'"score_dict"', b'"preferred_score"')
@@ -90,16 +94,51 @@ def _load_json(path: Path) -> object:
         pass
     try:  # BIG-bench wrote its files with Python's json, which may write NaN
         return json.loads(data.decode("utf-8-sig"))
-    except (UnicodeDecodeError, json.JSONDecodeError) as error:
+    except (UnicodeDecodeError, ValueError) as error:  # ValueError: JSONDecodeError, an int > 4300 digits
         raise SchemaError(f"{path}: not valid JSON: {error}") from None
 
 
-def _number(value: object) -> float | None:
-    """A finite float, or None."""
+def _number(value: object, where: str) -> float | None:
+    """A finite float, or None (NaN, which BIG-bench writes for undefined scores, and non-numbers).
+
+    Raises
+    ------
+    SchemaError
+        For an integer beyond the range of a float (no score, size or count is), naming ``where``
+        (the file and the field).
+    """
     if isinstance(value, bool) or not isinstance(value, int | float):
         return None
-    value = float(value)
+    try:
+        value = float(value)
+    except OverflowError:
+        raise SchemaError(
+            f"{where} is an integer of {len(str(abs(value)))} digits, beyond the range of a number "
+            "(at most about 1.8e308); correct the value in the file"
+        ) from None
     return value if math.isfinite(value) else None
+
+
+def _shots(value: object, where: str) -> int | None:
+    """``number_of_shots``: a whole number from 0 to :data:`MAX_SHOTS`, or None when the entry does
+    not say.
+
+    Raises
+    ------
+    SchemaError
+        For any other value (NaN, infinity, 2.5, -1, text), naming ``where``.
+    """
+    if value is None:
+        return None
+    if isinstance(value, int | float) and not isinstance(value, bool) and 0 <= value <= MAX_SHOTS:
+        if isinstance(value, int) or value.is_integer():
+            return int(value)
+    text = repr(value)
+    shown = text if len(text) <= 60 or not isinstance(value, int) else f"an integer of {len(text)} digits"
+    raise SchemaError(
+        f"{where}.number_of_shots is {shown:.60}; it must be a whole number of shots from 0 to {MAX_SHOTS}; "
+        "correct it in the file, or remove the key if the number is not known"
+    )
 
 
 def read_bigbench(path: str | Path, *, sizes: dict[str, float] | None = None) -> pd.DataFrame:
@@ -144,7 +183,7 @@ def read_bigbench(path: str | Path, *, sizes: dict[str, float] | None = None) ->
     # ("2m") give the non-embedding size, not the total
     params = (sizes or {}).get(name)
     if params is None:
-        params = _number(model.get("total_params"))
+        params = _number(model.get("total_params"), f"{path}: model.total_params")
         if params is None or params <= 0:
             problems.append(
                 f"{path}: model.total_params is {model.get('total_params')!r}, not a positive number; give "
@@ -152,7 +191,7 @@ def read_bigbench(path: str | Path, *, sizes: dict[str, float] | None = None) ->
             )
     if problems:
         raise SchemaError(problems)
-    extras = {field: _number(model.get(field)) for field in _MODEL_FIELDS}
+    extras = {field: _number(model.get(field), f"{path}: model.{field}") for field in _MODEL_FIELDS}
     default_task = path.parent.parent.name if path.parent.name == "results" else None
 
     rows: list[dict] = []
@@ -168,9 +207,14 @@ def read_bigbench(path: str | Path, *, sizes: dict[str, float] | None = None) ->
             problems.append(f"{where}: has no 'subtask_description' (the task or 'task:subtask')")
             continue
         parent, _, sub = description.partition(":")
-        shots = entry.get("number_of_shots")
-        shots = int(shots) if isinstance(shots, int | float) and not isinstance(shots, bool) else None
+        shots = _shots(entry.get("number_of_shots"), where)
         preferred = entry.get("preferred_score")
+        if preferred is not None and not isinstance(preferred, str):
+            problems.append(
+                f"{where}.preferred_score is {preferred!r:.60} ({type(preferred).__name__}); it must be "
+                "the name of one metric of score_dict, as text (e.g. \"exact_str_match\")"
+            )
+            continue
         base = {
             "family": f"{family} {shots}-shot" if family and shots is not None else family or "default",
             "model": name,
@@ -179,12 +223,12 @@ def read_bigbench(path: str | Path, *, sizes: dict[str, float] | None = None) ->
             "subtask": sub or None,
             "parent_task": parent,
             "shots": shots,
-            "low_score": _number(entry.get("low_score")),
-            "high_score": _number(entry.get("high_score")),
+            "low_score": _number(entry.get("low_score"), f"{where}.low_score"),
+            "high_score": _number(entry.get("high_score"), f"{where}.high_score"),
             **extras,
         }
         for metric, raw in entry["score_dict"].items():
-            value = _number(raw)
+            value = _number(raw, f"{where}.score_dict[{metric!r}]")
             if value is None:
                 skipped.append(f"scores[{k}] {metric}={raw!r}")
                 continue
@@ -195,7 +239,8 @@ def read_bigbench(path: str | Path, *, sizes: dict[str, float] | None = None) ->
                          "kind": known[0] if known else None,
                          "higher_is_better": known[1] if known else None})
             entry_of.append(k)
-        raw_preferred = _number(entry["score_dict"].get(preferred)) if preferred else None
+        raw_preferred = (_number(entry["score_dict"].get(preferred), f"{where}.score_dict[{preferred!r}]")
+                         if preferred else None)
         low, high = base["low_score"], base["high_score"]
         if preferred == "normalized_aggregate_score":
             continue  # already normalised (0..100)
