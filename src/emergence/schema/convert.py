@@ -1,0 +1,240 @@
+"""One converter per column type of the specification: each parses its column at once (vectorised),
+reports the cells that do not follow the type, and stores the typed column."""
+
+from __future__ import annotations
+
+import math
+from itertools import chain
+
+import numpy as np
+import orjson
+import pandas as pd
+
+from emergence.scale import parse_scale
+from emergence.schema.columns import KINDS
+
+
+class Converters:
+    """The ``_convert_<dtype>`` methods of :class:`~emergence.schema.validator._Validator`.
+
+    They read ``self.raw`` (the input table), write ``self.out`` (the typed copy) and report bad
+    cells with ``self.add_rows(mask, column, values, what)``.
+    """
+
+    raw: pd.DataFrame
+    out: pd.DataFrame
+
+    def add_rows(self, mask: np.ndarray, column: str, values, what: str) -> None:
+        raise NotImplementedError
+
+    def _blank(self, name: str) -> np.ndarray:
+        raw = self.raw[name]
+        blank = raw.isna().to_numpy(copy=True)
+        if raw.dtype == object or pd.api.types.is_string_dtype(raw):
+            blank |= raw.astype(str).str.strip().eq("").to_numpy() & ~blank
+        return blank
+
+    def _convert_str(self, name: str) -> None:
+        raw = self.raw[name]
+        text = raw.astype("string")
+        if name not in ("target", "prediction"):
+            # an empty target or prediction is a real value (handled in _check_records)
+            text = text.str.strip()
+        blank = (text.isna() | text.eq("")).to_numpy(dtype=bool)
+        values = pd.Series(text.to_numpy(dtype=object, na_value=None), index=raw.index, dtype=object)
+        if name == "family":
+            values = values.where(~blank, "default")
+        elif name in ("model", "task", "example"):
+            self.add_rows(blank, name, raw, "is empty; every row needs a value")
+        elif name in ("subtask",):
+            values = values.where(~blank, None)
+        self.out[name] = values
+
+    def _numbers(self, name: str) -> tuple[np.ndarray, np.ndarray]:
+        """Parse a numeric column; report non-numbers. Returns (values, blank)."""
+        blank = self._blank(name)
+        raw = self.raw[name]
+        if pd.api.types.is_bool_dtype(raw):
+            raw = raw.astype(float)
+        values = pd.to_numeric(raw.where(~blank, np.nan), errors="coerce").to_numpy(
+            dtype=float, copy=True
+        )
+        bad = ~blank & ~np.isfinite(values)
+        self.add_rows(bad, name, raw, "is not a finite number")
+        return values, blank
+
+    def _convert_float(self, name: str) -> None:
+        values, blank = self._numbers(name)
+        self.add_rows(blank, name, self.raw[name], "is missing; every row needs a number")
+        self.out[name] = values
+
+    def _convert_nonneg(self, name: str) -> None:
+        values, _ = self._numbers(name)
+        self.add_rows(values < 0, name, values, "is negative; a standard error is >= 0")
+        self.out[name] = values
+
+    def _convert_unit(self, name: str) -> None:
+        values, _ = self._numbers(name)
+        bad = (values < 0) | (values >= 1)
+        self.add_rows(bad, name, values, "is outside [0, 1); chance is a probability like 0.25")
+        self.out[name] = values
+
+    def _convert_count(self, name: str) -> None:
+        values, _ = self._numbers(name)
+        bad = (values < 1) | (np.mod(values, 1) > 0)
+        self.add_rows(bad, name, values, "is not a whole number >= 1")
+        self.out[name] = values
+
+    def _convert_int(self, name: str) -> None:
+        values, _ = self._numbers(name)
+        bad = (values < 0) | (np.mod(values, 1) > 0)
+        self.add_rows(bad, name, values, "is not a whole number >= 0")
+        self.out[name] = values
+
+    def _convert_logprob(self, name: str) -> None:
+        values, _ = self._numbers(name)
+        self.add_rows(
+            values > 0, name, values, "is > 0; a log-probability is <= 0 (natural log, not a prob)"
+        )
+        self.out[name] = values
+
+    def _convert_bool(self, name: str) -> None:
+        raw = self.raw[name]
+        if pd.api.types.is_numeric_dtype(raw) or pd.api.types.is_bool_dtype(raw):  # already numbers
+            values = raw.astype(float).to_numpy(copy=True)
+            bad = ~np.isnan(values) & ~np.isin(values, (0.0, 1.0))
+            self.add_rows(bad, name, raw, "is not 0/1 or true/false")
+            values[~np.isin(values, (0.0, 1.0))] = np.nan
+            self.out[name] = values
+            return
+        blank = self._blank(name)
+        text = raw.astype(str).str.strip().str.lower()
+        mapping = {"1": 1.0, "0": 0.0, "1.0": 1.0, "0.0": 0.0, "true": 1.0, "false": 0.0}
+        values = text.map(mapping).to_numpy(dtype=float, copy=True)
+        bad = ~blank & np.isnan(values)
+        self.add_rows(bad, name, raw, "is not 0/1 or true/false")
+        values[blank] = np.nan
+        self.out[name] = values
+
+    def _convert_kind(self, name: str) -> None:
+        blank = self._blank(name)
+        text = self.raw[name].astype(str).str.strip().str.lower()
+        bad = ~blank & ~text.isin(KINDS).to_numpy()
+        self.add_rows(bad, name, self.raw[name], f"is not one of {', '.join(KINDS)}")
+        self.out[name] = text.where(~blank, None).astype(object)
+
+    def _convert_scale(self, name: str) -> None:
+        raw = self.raw[name]
+        blank = self._blank(name)
+        values = np.full(len(raw), np.nan)
+        # parse each distinct value once: a table has few distinct model sizes
+        rows = np.flatnonzero(~blank)
+        codes, distinct = pd.factorize(raw.to_numpy(dtype=object)[rows])
+        parsed = np.full(len(distinct), np.nan)
+        for k, value in enumerate(distinct):
+            try:
+                parsed[k] = parse_scale(value)
+            except ValueError:
+                self.add_rows(
+                    np.isin(np.arange(len(raw)), rows[codes == k]),
+                    name,
+                    raw,
+                    "is not a positive model size (write 1.3e9, 1300000000 or '1.3b')",
+                )
+        values[rows] = parsed[codes]
+        self.out[name] = values
+
+    def _convert_logprobs(self, name: str) -> None:
+        raw = self.raw[name]
+        cells = raw.to_numpy(dtype=object)
+        rows = np.flatnonzero(~self._blank(name))
+        parsed = np.full(len(raw), None, dtype=object)
+        lists = _json_lists(cells[rows])
+        if lists is not None:  # the fast path: every cell is JSON text of a list of numbers
+            sizes = np.fromiter(map(len, lists), dtype=np.int64, count=len(lists))
+            try:
+                flat = np.fromiter(chain.from_iterable(lists), dtype=float, count=int(sizes.sum()))
+            except (TypeError, ValueError):
+                lists = None
+        if lists is not None:
+            bad_value = ~np.isfinite(flat) | (flat > 0)
+            row_of_value = np.repeat(np.arange(len(sizes)), sizes)
+            bad_rows = np.bincount(row_of_value, weights=bad_value, minlength=len(sizes)) > 0
+            good = (sizes > 0) & ~bad_rows
+            parsed[rows[good]] = [lists[i] for i in np.flatnonzero(good)]
+            rows = rows[~good]  # only the bad cells go through the slow path, for their messages
+        for i in rows:
+            value, problem = _logprob_cell(cells[i])
+            if problem:
+                self.add_rows(_at(i, len(raw)), name, raw, problem)
+            else:
+                parsed[i] = value
+        self.out[name] = pd.Series(parsed, index=self.raw.index, dtype=object)
+
+    def _convert_gold(self, name: str) -> None:
+        raw = self.raw[name]
+        cells = raw.to_numpy(dtype=object)
+        rows = np.flatnonzero(~self._blank(name))
+        parsed = np.full(len(raw), None, dtype=object)
+        numbers = pd.to_numeric(pd.Series(cells[rows], dtype=object), errors="coerce").to_numpy(float)
+        simple = np.isfinite(numbers) & (numbers >= 0) & (np.mod(numbers, 1) == 0)
+        simple &= np.array([not isinstance(c, bool) for c in cells[rows]], dtype=bool)
+        parsed[rows[simple]] = numbers[simple].astype(int).tolist()
+        for i in rows[~simple]:  # lists of indices and bad cells
+            value = cells[i]
+            if isinstance(value, str):
+                try:
+                    value = orjson.loads(value.strip())
+                except orjson.JSONDecodeError:
+                    value = None
+            if isinstance(value, np.ndarray):
+                value = value.tolist()
+            if isinstance(value, list) and value and all(
+                isinstance(v, int) and not isinstance(v, bool) and v >= 0 for v in value
+            ):
+                parsed[i] = value if len(value) > 1 else value[0]
+            else:
+                self.add_rows(
+                    _at(i, len(raw)), name, raw, "is not a choice index >= 0 (or a JSON list of them)"
+                )
+        self.out[name] = pd.Series(parsed, index=self.raw.index, dtype=object)
+
+
+def _json_lists(cells: np.ndarray) -> list | None:
+    """Parse JSON-text cells in one orjson call; None if any cell is not text of a JSON list."""
+    if not len(cells) or not all(isinstance(c, str) for c in cells):
+        return None
+    try:
+        lists = orjson.loads("[" + ",".join(cells) + "]")
+    except orjson.JSONDecodeError:
+        return None
+    if len(lists) != len(cells) or not all(type(v) is list for v in lists):
+        return None
+    return lists
+
+
+def _logprob_cell(value) -> tuple[list | None, str | None]:
+    """One choice_logprobs cell: (list of floats, None) or (None, what is wrong)."""
+    if isinstance(value, str):
+        try:
+            value = orjson.loads(value)
+        except orjson.JSONDecodeError:
+            return None, "is not a JSON list like [-1.2, -0.3]"
+    if isinstance(value, np.ndarray):
+        value = value.tolist()
+    if not isinstance(value, list | tuple) or not value:
+        return None, "is not a non-empty list of numbers"
+    try:
+        numbers = [float(v) for v in value]
+    except (TypeError, ValueError):
+        return None, "holds something that is not a number"
+    if not all(math.isfinite(v) and v <= 0 for v in numbers):
+        return None, "holds a value that is > 0 or not finite; choice log-likelihoods are finite and <= 0"
+    return numbers, None
+
+
+def _at(i: int, n: int) -> np.ndarray:
+    mask = np.zeros(n, dtype=bool)
+    mask[i] = True
+    return mask
+
