@@ -120,7 +120,8 @@ def test_analyze_writes_report_atomically(records_csv, tmp_path, capsys):
                                                      "scores.csv", "tasks.csv", "verdicts.csv"]
     assert sorted(p.name for p in (out / "figures").iterdir()) == [
         "emergence_scores.png", "overview.png", figure_name("toy", "add")]
-    assert sorted(p.name for p in tmp_path.iterdir()) == ["records.csv", "rep"]
+    # no staging folder left; the empty lock file stays (deleting it would race with another run)
+    assert sorted(p.name for p in tmp_path.iterdir()) == [".rep.lock", "records.csv", "rep"]
     curves = pd.read_csv(out / "curves.csv")
     assert {"exact_match", "target_prob_per_token"} <= set(curves["metric"])
     # 4 models < the 5 scales a verdict needs (Thresholds.min_scales): one task, inconclusive
@@ -152,7 +153,7 @@ def test_analyze_force_replaces_out(records_csv, tmp_path, capsys):
     assert main(["analyze", str(records_csv), "--out", str(out), "--force", "--no-figures"]) == 0
     assert sorted(p.name for p in out.iterdir()) == ["curves.csv", "report.html", "report.md", "scores.csv",
                                                      "tasks.csv", "verdicts.csv"]
-    assert sorted(p.name for p in tmp_path.iterdir()) == ["records.csv", "rep"]
+    assert sorted(p.name for p in tmp_path.iterdir()) == [".rep.lock", "records.csv", "rep"]
 
 
 def test_analyze_empty_out_is_used(records_csv, tmp_path, capsys):
@@ -355,7 +356,7 @@ def test_write_folder_interrupted_leaves_nothing(tmp_path):
 
     with pytest.raises(RuntimeError):
         write_folder(tmp_path / "rep", {"a.csv": lambda p: p.write_text("a"), "b.csv": fail})
-    assert list(tmp_path.iterdir()) == []
+    assert [p.name for p in tmp_path.iterdir()] == [".rep.lock"]  # the empty lock file stays
 
 
 def test_write_folder_interrupted_keeps_old_report(tmp_path):
@@ -369,7 +370,7 @@ def test_write_folder_interrupted_keeps_old_report(tmp_path):
     with pytest.raises(RuntimeError):
         write_folder(out, {"a.csv": lambda p: p.write_text("new"), "b.csv": fail}, force=True)
     assert (out / "a.csv").read_text() == "old"
-    assert [p.name for p in tmp_path.iterdir()] == ["rep"]
+    assert sorted(p.name for p in tmp_path.iterdir()) == [".rep.lock", "rep"]
 
 
 def test_write_folder_refuses_a_file(tmp_path):

@@ -202,8 +202,8 @@ def _analyze(args) -> int:
 
     _check_metrics(args.metrics)
     pairs = parse_pairs(args.pairs) if args.pairs else None
-    check_out_dir(args.out, force=args.force)
     sources = args.sources or default_sources()
+    check_out_dir(args.out, force=args.force, inputs=sources)
     tables = _read(args, sources)
     records, scores = (_only(t, args) for t in (tables.records, tables.scores))
     if scores is not None and args.metrics:
@@ -412,9 +412,15 @@ def _validate(args) -> int:
     return 0
 
 
-def _refuse_existing(path: Path, force: bool) -> None:
+def _refuse_existing(path: Path, force: bool, inputs=()) -> None:
     from emergence.errors import EmergenceError
 
+    if path.exists() and not path.is_file():
+        raise EmergenceError(f"--out {path}: exists and is not a file; choose another path")
+    for given in inputs:
+        if path.resolve() == Path(given).resolve():
+            raise EmergenceError(f"--out {path}: is the input {given}; the output would replace it. "
+                                 "Choose another --out")
     if path.exists() and not force:
         raise EmergenceError(f"--out {path}: the file exists; add --force to replace it")
 
@@ -426,7 +432,7 @@ def _rescore(args) -> int:
 
     _check_metrics(args.metrics)
     out = Path(args.out)
-    _refuse_existing(out, args.force)
+    _refuse_existing(out, args.force, args.sources)
     tables = _read(args, args.sources)
     if tables.records is None:
         raise EmergenceError("rescore needs records files (one row per example); got only scores")

@@ -80,7 +80,8 @@ def write_report(
     analysis : Analysis
         What :func:`emergence.analyze` returned.
     out : path
-        The folder to write (refused when it exists and is not empty, unless ``force``).
+        The folder to write (refused when it exists and is not empty, unless ``force``; always
+        refused when it holds or lies inside an input, see :func:`check_out_dir`).
     files : sequence of path
         The input files, listed with their size and SHA-256.
     settings : dict, optional
@@ -101,7 +102,7 @@ def write_report(
     """
     import datetime
 
-    check_out_dir(out, force=force)
+    check_out_dir(out, force=force, inputs=files)
     settings = {"written": datetime.datetime.now().astimezone().isoformat(timespec="seconds"),
                 **analysis.settings, **(settings or {})}
     inputs = input_files(files)
@@ -121,4 +122,4 @@ def write_report(
     }
     for name, (_, png) in drawn.images.items():
         writers[f"figures/{name}"] = lambda path, png=png: path.write_bytes(png)
-    return write_folder(out, writers, force=force)
+    return write_folder(out, writers, force=force, inputs=files)
