@@ -114,3 +114,50 @@ def test_task_and_family_names():
         "mmlu", "subject=anatomy")
     assert family_of("eleutherai/pythia-1.4b-deduped") == "eleutherai/pythia-deduped"
     assert family_of("meta/llama-2-7b") == "meta/llama-2"
+
+
+def first_state(change):
+    """Apply ``change`` to the first request state of a scenario_state.json document."""
+    return lambda state: change(state["request_states"][0])
+
+
+@pytest.mark.parametrize(("change", "place", "shown", "what"), [
+    (first_state(lambda r: r["instance"].update(references=[["A"], ["B"]])),
+     "request_states[0].instance.references[0]", "['A'] (list)", "an object"),
+    (first_state(lambda r: r["instance"].update(references="A B C D")),
+     "request_states[0].instance.references", "'A B C D' (str)", "a list of reference objects"),
+    (first_state(lambda r: r["instance"]["references"][2].update(output=["text"])),
+     "request_states[0].instance.references[2].output", "['text'] (list)", "an object"),
+    (first_state(lambda r: r["instance"]["references"][2].update(tags="correct")),
+     "request_states[0].instance.references[2].tags", "'correct' (str)", "a list of tags"),
+    (first_state(lambda r: r.update(result=["B"])),
+     "request_states[0].result", "['B'] (list)", "an object"),
+    (first_state(lambda r: r["result"].update(completions={"text": " B"})),
+     "request_states[0].result.completions", "{'text': ' B'} (dict)", "a list of completion objects"),
+    (first_state(lambda r: r["result"].update(completions=[" B"])),
+     "request_states[0].result.completions[0]", "' B' (str)", "an object"),
+    (first_state(lambda r: r["result"].update(completions=[{"text": 2}])),
+     "request_states[0].result.completions[0].text", "2 (int)", "the completion as text"),
+    (lambda state: state["request_states"].__setitem__(0, None),
+     "request_states[0]", "None (NoneType)", "an object"),
+])
+def test_wrong_types_name_the_field(editable_run, change, place, shown, what):
+    """Issue 17 item 5: references that are lists and result/completions of the wrong type raised
+    AttributeError or KeyError, an internal error (exit 1). Each names the file, the field, the value
+    and what HELM writes there."""
+    path = editable_run / "scenario_state.json"
+    edit_json(path, change)
+    with pytest.raises(SchemaError) as info:
+        read_helm_run(editable_run)
+    [problem] = info.value.problems
+    assert problem.startswith(f"{path}: {place} is {shown}; HELM writes {what}")
+    assert problem.endswith("copy the run folder again from HELM's benchmark_output/runs/")
+
+
+def test_malformed_per_instance_stats_name_the_entry(editable_run):
+    """Issue 17 item 5 (same class): a statistic whose mean is text raised ValueError in float()."""
+    path = editable_run / "per_instance_stats.json"
+    edit_json(path, lambda stats: [s.update(mean="x") for s in stats[0]["stats"]])
+    with pytest.raises(SchemaError, match=r"per_instance_stats.json: \[0\]\.stats\[\d+\]\.mean is 'x' "
+                                          r"\(str\); HELM writes the statistic as a number"):
+        read_helm_run(editable_run)

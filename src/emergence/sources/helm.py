@@ -22,6 +22,7 @@ as a certain prediction. The records therefore support exact match, not the log-
 
 from __future__ import annotations
 
+import math
 import re
 import string
 import warnings
@@ -70,6 +71,17 @@ def _load_json(path: Path, what: str, required: bool = True):
         raise SchemaError(f"{path}: cannot read the file: {error}") from None
     except orjson.JSONDecodeError as error:
         raise SchemaError(f"{path}: not valid JSON ({error}); is the file complete?") from None
+
+
+def _typed(value, kind: type | tuple[type, ...], where: str, what: str, optional: bool = True):
+    """``value`` when it is of ``kind`` (or None, when ``optional``); else a SchemaError naming
+    ``where`` (the file and the field), the value, and ``what`` HELM writes there."""
+    if (value is None and optional) or (isinstance(value, kind) and not isinstance(value, bool)):
+        return value
+    raise SchemaError(
+        f"{where} is {value!r:.60} ({type(value).__name__}); HELM writes {what} there; the file is "
+        "damaged or not HELM output: copy the run folder again from HELM's benchmark_output/runs/"
+    )
 
 
 def parse_run_name(name: str) -> tuple[str, dict[str, str]]:
@@ -148,18 +160,29 @@ def read_helm_run(path: str | Path, *, sizes: dict[str, float] | None = None) ->
     state = _load_json(state_path, "scenario_state.json")
     run_spec = _load_json(folder / "run_spec.json", "run_spec.json (the run's name and model)",
                           required=False) or {}
+    run_spec = _typed(run_spec, dict, f"{folder / 'run_spec.json'}: the document", "an object")
     stats = _load_json(folder / "per_instance_stats.json", "", required=False)
     if not isinstance(state, dict) or not isinstance(state.get("request_states"), list):
         raise SchemaError(f"{state_path}: no \"request_states\" list; not a HELM scenario_state.json")
-    adapter = state.get("adapter_spec") or run_spec.get("adapter_spec") or {}
+    adapter = (_typed(state.get("adapter_spec"), dict, f"{state_path}: adapter_spec", "an object")
+               or _typed(run_spec.get("adapter_spec"), dict, f"{folder / 'run_spec.json'}: adapter_spec",
+                         "an object") or {})
     method = adapter.get("method")
     if method not in METHODS:
         raise SchemaError(
             f"{state_path}: adapter method {method!r} is not read yet (emergence reads HELM runs of "
             f"method {', '.join(METHODS)}); export the per-example scores as a benchmark CSV instead"
         )
-    model = adapter.get("model") or (state["request_states"][0].get("request", {}).get("model")
-                                     if state["request_states"] else None)
+    states = state["request_states"]
+    for i, request_state in enumerate(states):
+        _typed(request_state, dict, f"{state_path}: request_states[{i}]", "an object (one request state)",
+               optional=False)
+    model = _typed(adapter.get("model"), str, f"{state_path}: adapter_spec.model", "the model name as text")
+    if not model and states:
+        request = _typed(states[0].get("request"), dict, f"{state_path}: request_states[0].request",
+                         "an object")
+        model = _typed((request or {}).get("model"), str, f"{state_path}: request_states[0].request.model",
+                       "the model name as text")
     if not model:
         raise SchemaError(f"{state_path}: adapter_spec.model is missing; cannot tell the model")
     sizes = sizes or {}
@@ -169,37 +192,58 @@ def read_helm_run(path: str | Path, *, sizes: dict[str, float] | None = None) ->
             f"{state_path}: the model name {model!r} holds no size; give it with "
             "--sizes FILE or ReadOptions(sizes={...}) (or a benchmark CSV with a params column)"
         )
-    run_name = run_spec.get("name") or ""
+    run_name = _typed(run_spec.get("name"), str, f"{folder / 'run_spec.json'}: name",
+                      "the run name as text") or ""
     if run_name:
         task, subtask = task_of(run_name)
     else:
-        scenario = _load_json(folder / "scenario.json", "", required=False) or {}
-        task, subtask = scenario.get("name") or folder.name, None
+        scenario = _typed(_load_json(folder / "scenario.json", "", required=False), dict,
+                          f"{folder / 'scenario.json'}: the document", "an object") or {}
+        task = _typed(scenario.get("name"), str, f"{folder / 'scenario.json'}: name", "the scenario name")
+        task, subtask = task or folder.name, None
 
-    correct_of = _exact_match(stats)
+    correct_of = _exact_match(stats, folder / "per_instance_stats.json")
     rows, skipped = [], 0
-    for i, request_state in enumerate(state["request_states"]):
-        instance = request_state.get("instance") or {}
+    for i, request_state in enumerate(states):
+        where = f"{state_path}: request_states[{i}]"
+        instance = _typed(request_state.get("instance"), dict, f"{where}.instance", "an object") or {}
         if instance.get("perturbation") or request_state.get("train_trial_index", 0) != 0:
             skipped += 1
             continue
         example = instance.get("id")
         if example is None:
             raise SchemaError(f"{state_path}: request_states[{i}]: the instance has no id")
-        completions = (request_state.get("result") or {}).get("completions") or []
-        prediction = completions[0].get("text", "").strip() if completions else None
-        references = instance.get("references") or []
-        gold = [k for k, ref in enumerate(references) if "correct" in (ref.get("tags") or [])]
+        result = _typed(request_state.get("result"), dict, f"{where}.result", "an object") or {}
+        completions = _typed(result.get("completions"), list, f"{where}.result.completions",
+                             'a list of completion objects ({"text": ...})') or []
+        prediction = None
+        if completions:
+            first = _typed(completions[0], dict, f"{where}.result.completions[0]",
+                           'an object ({"text": ...})')
+            prediction = (_typed((first or {}).get("text"), str, f"{where}.result.completions[0].text",
+                                 "the completion as text") or "").strip()
+        references = _typed(instance.get("references"), list, f"{where}.instance.references",
+                            'a list of reference objects ({"output": {"text": ...}, "tags": [...]})') or []
+        texts = [_reference_text(ref, f"{where}.instance.references[{k}]")
+                 for k, ref in enumerate(references)]
+        gold = [k for k, ref in enumerate(references)
+                if "correct" in (_typed(ref.get("tags"), list, f"{where}.instance.references[{k}].tags",
+                                        'a list of tags (["correct"])') or [])]
         if not gold:
             raise SchemaError(
                 f"{state_path}: request_states[{i}] (instance {example!r}): no reference is tagged "
                 "\"correct\"; cannot tell the target"
             )
         if method == "multiple_choice_joint":
-            target = _letter(references, gold[0], request_state.get("output_mapping"))
+            target = _letter(texts, gold[0], request_state.get("output_mapping"))
             chance = 1.0 / len(references) if len(references) > 1 else None
         else:
-            target, chance = references[gold[0]]["output"]["text"], None
+            target, chance = texts[gold[0]], None
+            if target is None:
+                raise SchemaError(
+                    f"{where}.instance.references[{gold[0]}]: the correct reference has no output.text; "
+                    "cannot tell the target"
+                )
         rows.append({
             "family": family_of(model), "model": model, "params": float(params), "task": task,
             "subtask": subtask, "example": str(example), "prediction": prediction, "target": target,
@@ -220,10 +264,19 @@ def read_helm_run(path: str | Path, *, sizes: dict[str, float] | None = None) ->
                             locate=lambda k: f"instance {table['example'].iloc[k]!r}")
 
 
-def _letter(references: list, index: int, mapping: dict | None) -> str:
-    """The letter HELM showed for reference ``index``: from ``output_mapping`` when it names the
-    reference's text, else by position (A, B, C...)."""
-    text = references[index].get("output", {}).get("text")
+def _reference_text(reference, where: str) -> str | None:
+    """The ``output.text`` of one reference (None when absent); a SchemaError naming ``where`` when the
+    reference or its output is not an object or the text is not text."""
+    reference = _typed(reference, dict, where, 'an object ({"output": {"text": ...}, "tags": [...]})',
+                       optional=False)
+    output = _typed(reference.get("output"), dict, f"{where}.output", 'an object ({"text": ...})')
+    return _typed((output or {}).get("text"), str, f"{where}.output.text", "the reference as text")
+
+
+def _letter(texts: list[str | None], index: int, mapping: dict | None) -> str:
+    """The letter HELM showed for reference ``index`` (``texts``: each reference's text): from
+    ``output_mapping`` when it names the reference's text, else by position (A, B, C...)."""
+    text = texts[index]
     if isinstance(mapping, dict):
         for letter, shown in mapping.items():
             if shown == text:
@@ -231,16 +284,22 @@ def _letter(references: list, index: int, mapping: dict | None) -> str:
     return string.ascii_uppercase[index] if index < 26 else str(index)
 
 
-def _exact_match(stats) -> dict[str, float]:
-    """Instance id -> HELM's exact_match (train trial 0, no perturbation)."""
+def _exact_match(stats, path: Path) -> dict[str, float]:
+    """Instance id -> HELM's exact_match (train trial 0, no perturbation), from the
+    ``per_instance_stats.json`` at ``path`` (parsed: ``stats``); a SchemaError naming the entry when
+    an exact_match statistic is malformed."""
     found: dict[str, float] = {}
     if not isinstance(stats, list):
         return found
-    for entry in stats:
+    for k, entry in enumerate(stats):
         if not isinstance(entry, dict) or entry.get("perturbation") or entry.get("train_trial_index", 0):
             continue
-        for stat in entry.get("stats") or []:
-            name = stat.get("name") or {}
+        where = f"{path}: [{k}].stats"
+        for j, stat in enumerate(_typed(entry.get("stats"), list, where, "a list of statistics") or []):
+            stat = _typed(stat, dict, f"{where}[{j}]", 'an object ({"name": {...}, "mean": ...})') or {}
+            name = _typed(stat.get("name"), dict, f"{where}[{j}].name", 'an object ({"name": ...})') or {}
             if name.get("name") == "exact_match" and not name.get("perturbation") and stat.get("count"):
-                found[str(entry.get("instance_id"))] = float(stat["mean"])
+                mean = _typed(stat.get("mean"), (int, float), f"{where}[{j}].mean",
+                              "the statistic as a number")
+                found[str(entry.get("instance_id"))] = math.nan if mean is None else float(mean)
     return found
