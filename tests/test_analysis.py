@@ -365,9 +365,9 @@ def test_exact_match_too_noisy_to_jump_alone_is_judged_by_what_s_predicts():
 
 
 def test_what_s_predicts_does_not_decide_when_d_disagrees_with_it():
-    """The prediction stands in for D only when D's interval holds the predicted J; else D's own
-    unclear test decides (`inconclusive`). Here D's J interval [0.05, 0.30] lies below the
-    predicted J 0.85."""
+    """The prediction stands in for D only when D looks like it jumps, its interval holds the
+    predicted J and it agrees with the prediction in level; else D's own unclear test decides
+    (`inconclusive`). First D's J interval [0.05, 0.45] lies below the predicted J 0.85."""
     from emergence.stats.decide import pair_verdict
 
     row = {"training": False, "n_scales": 10, "n_examples": 2000, "per_example": True, "note": "",
@@ -380,12 +380,46 @@ def test_what_s_predicts_does_not_decide_when_d_disagrees_with_it():
            "state_smooth": "smooth", "jump_smooth": -0.02, "jump_smooth_lo": -0.03,
            "jump_smooth_hi": -0.01, "jump_smooth_anywhere": -0.02, "jump_smooth_anywhere_lo": -0.03,
            "jump_smooth_anywhere_hi": -0.01, "range_discontinuous": 0.04,
-           "discontinuous_within_noise": False}
+           "discontinuous_within_noise": False, "predicted_agrees": True}
     th = Thresholds()
     assert pair_verdict(row, th)[0] == "inconclusive"
-    agree = row | {"jump_discontinuous_hi": 0.90}
+    agree = row | {"jump_discontinuous": 0.5, "jump_discontinuous_hi": 0.90}
     assert pair_verdict(agree, th)[0] == "mirage"
+    # red team: D below the threshold, or D at another level than predicted, never stands in
+    assert pair_verdict(agree | {"jump_discontinuous": 0.3}, th)[0] == "inconclusive"
+    assert pair_verdict(agree | {"predicted_agrees": False}, th)[0] == "inconclusive"
     jumping_s = agree | {"state_smooth": "jump", "jump_smooth": 0.7, "jump_smooth_lo": 0.6}
     assert pair_verdict(jumping_s, th)[0] == "emergent"
     unclear_s = agree | {"state_smooth": "unclear", "jump_smooth_anywhere_hi": 0.5}
     assert pair_verdict(unclear_s, th)[0] == "inconclusive"
+
+
+def _smooth_exact_match_unrelated_to_s(n, top, seed, tokens=5):
+    """Red team (helper session): exact match drawn from its own smooth convex curve (expected J
+    0.14), not from the sequence probability; target_logprob a smooth power law (N / 5e9)^-0.4 on
+    `tokens`-token answers over 10 models 10^7.5..10^10.5, so the predicted exact match jumps."""
+    params = np.logspace(7.5, 10.5, 10)
+    x = np.log10(params)
+    rng = np.random.default_rng(seed)
+    d = np.exp(rng.normal(-0.045, 0.3, (n, 1)))
+    e = np.exp(rng.normal(-0.02, 0.2, (n, tokens)))
+    logp = -((params / 5e9) ** -0.4)[:, None, None] * d[None] * e[None]
+    expected = (np.exp(x - x[0]) - 1) / (np.exp(x[-1] - x[0]) - 1) * top
+    right = expected[:, None] > rng.uniform(size=n)[None]
+    m = len(params)
+    return pd.DataFrame({
+        "family": "f", "model": np.repeat([f"f-m{i}" for i in range(m)], n),
+        "params": np.repeat(params, n), "task": "t",
+        "example": np.tile([f"e{i}" for i in range(n)], m), "correct": right.reshape(-1).astype(int),
+        "target_logprob": logp.sum(axis=2).reshape(-1), "target_tokens": tokens})
+
+
+@pytest.mark.parametrize(("n", "top", "seed"), [(1000, 0.04, 5), (100, 0.3, 1)])
+def test_exact_match_that_is_not_what_s_predicts_is_never_a_mirage_by_prediction(n, top, seed):
+    """Red team of rule 5: (a) exact match J = 0.28 [-0.14, 0.69] (expected 0.14) read `mirage`
+    because its wide interval held the predicted J 0.68 (9 of 20 seeds); (b) at 100 examples an
+    exact match 2.5 times the predicted level read `mirage` (3 of 10 seeds): J is relative to each
+    curve's range, so agreement in J is not agreement. Now D must look like it jumps and agree with
+    the prediction in level at every model."""
+    tasks = analyze(_smooth_exact_match_unrelated_to_s(n, top, seed), bootstrap=300, seed=0).tasks
+    assert tasks["verdict"].iloc[0] in ("inconclusive", "no emergence"), tasks["reason"].iloc[0]

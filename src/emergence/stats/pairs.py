@@ -132,6 +132,26 @@ def _common(d: Curve, s: Curve) -> tuple[Curve, Curve, str]:
     return d.subset(np.isin(d.scale, both)), s.subset(np.isin(s.scale, both)), note
 
 
+def agrees_in_level(d: Curve, predicted: Curve, *, alpha: float) -> bool:
+    """Whether D's value at every model is what the predicted curve says, within paired noise.
+
+    Per model, ``z = |D - predicted| / sd*`` with ``sd*`` the bootstrap standard deviation of the
+    paired difference (the same replicates weight both); D agrees when every ``z`` is below the
+    Bonferroni bound ``Phi^-1(1 - alpha / (2 k))`` over the k models. Comparing jump effects alone
+    was not enough: J is relative to each curve's range, so an exact match 2.5 times the predicted
+    one "agreed" (red team).
+    """
+    from scipy.special import ndtri
+
+    diff = d.y - predicted.y
+    with np.errstate(all="ignore"), warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)
+        sd = np.nanstd(d.reps - predicted.reps, axis=1, ddof=1)
+        z = np.where(sd > 0, np.abs(diff) / sd, np.where(diff == 0, 0.0, np.inf))
+    bound = ndtri(1 - alpha / (2 * len(diff)))
+    return bool(np.isfinite(diff).all() and (z <= bound).all())
+
+
 def pair_row(d: Curve, s: Curve, predictor: Curve | None, role: str, th: Thresholds,
              measured: Measured) -> dict:
     """Measure one pair on its common models (no decision yet: q-values come from the whole run)."""
@@ -152,13 +172,16 @@ def pair_row(d: Curve, s: Curve, predictor: Curve | None, role: str, th: Thresho
     row["predictor"] = ""
     row |= dict.fromkeys(("jump_predicted", "jump_predicted_lo", "jump_predicted_hi",
                           "jump_predicted_sd"), np.nan)
+    row["predicted_agrees"] = False
     if predictor is not None and at is not None:
         both = np.isin(predictor.scale, d.scale)
         if both.sum() == len(d.scale):
-            pj = measured.jump(predictor.subset(both))
+            predicted = predictor.subset(both)
+            pj = measured.jump(predicted)
             row["predictor"] = predictor.metric
             summary = _summary(pj, "jump_predicted", at, th.level)[0]
             row |= summary
+            row["predicted_agrees"] = agrees_in_level(d, predicted, alpha=th.alpha)
     for name, curve in (("discontinuous", d), ("smooth", s)):
         for key, value in measured.score(curve).items():
             if key.startswith("emergence_score"):
