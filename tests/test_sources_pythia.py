@@ -259,6 +259,40 @@ def test_json_without_model_is_a_clear_error(tmp_path):
         read_pythia_json(path)
 
 
+@pytest.mark.parametrize("shots", ["Infinity", "NaN", "2.5", "-1", "five"])
+def test_csv_num_fewshot_must_be_a_whole_number(tmp_path, shots):
+    """Issue 17 item 5: num_fewshot Infinity raised IntCastingNaNError, an internal error (exit 1);
+    NaN, -1 and words became 0 (then a confusing duplicate-row error) and 2.5 became 2. Each is
+    named with its line and what to write."""
+    path = write_csv(tmp_path / "p.csv", [row(), row(shots=shots, task="piqa")])
+    with pytest.raises(SchemaError) as info:
+        read_pythia_csv(path)
+    assert info.value.problems == [
+        f"{path}: line 3, column 'num_fewshot': {shots!r} is not a number of shots; write a whole "
+        "number from 0 to 10000 (the Pythia evals use 0 and 5), or leave the cell blank for 0"
+    ]
+
+
+def test_csv_num_fewshot_blank_and_whole_floats(tmp_path):
+    """A blank num_fewshot is 0 shots, '5.0' is 5 (as before the check of issue 17 item 5)."""
+    path = write_csv(tmp_path / "p.csv", [row(shots=""), row(shots="5.0", group="five-shot")])
+    assert sorted(read_pythia_csv(path)["family"]) == ["pythia", "pythia-5-shot"]
+
+
+@pytest.mark.parametrize("shots", ["five", 2.5, -1, [5]])
+def test_json_num_fewshot_must_be_a_whole_number(tmp_path, shots):
+    """Issue 17 item 5 (the JSON form): int() of config.num_fewshot raised ValueError or TypeError
+    for text or a list, an internal error, and cut 2.5 to 2."""
+    path = tmp_path / "1.4b_step3000.json"
+    path.write_bytes(results_json(3000, num_fewshot=shots))
+    with pytest.raises(SchemaError) as info:
+        read_pythia_json(path)
+    assert info.value.problems == [
+        f"{path}: config.num_fewshot is {shots!r}; it must be a whole number of shots from 0 to 10000 "
+        "(the Pythia evals use 0 and 5); correct it in the file"
+    ]
+
+
 # -- the real data (../shared/data/pythia) -----------------------------------------------------------
 
 

@@ -33,6 +33,31 @@ BASELINE_TOKENS: dict[str, float] = {"opt": 180e9, "bloom": 366e9}
 EVAL_GROUPS = ("zero-shot", "five-shot", "baseline", "intervention")
 _PLAIN_VARIANTS = ("", "standard", "v0", "final", "nan", "<NA>", "None")
 
+#: Most shots a run may have: a larger number is taken for a damaged file (the Pythia evals use 0
+#: and 5).
+MAX_SHOTS = 10_000
+
+
+def shots_of(value: object) -> int | None:
+    """A number of shots, given as a number or as text (``5``, ``"5"``, ``"5.0"``): a whole number
+    from 0 to :data:`MAX_SHOTS`, else None (NaN, infinity, 2.5, -1, words, lists).
+
+    Examples
+    --------
+    >>> shots_of("5"), shots_of(0), shots_of("Infinity"), shots_of(2.5)
+    (5, 0, None, None)
+    """
+    if isinstance(value, bool):
+        return None
+    try:
+        number = float(value.strip()) if isinstance(value, str) else value
+        if not isinstance(number, int | float) or not 0 <= number <= MAX_SHOTS:
+            return None
+    except (ValueError, OverflowError):
+        return None
+    return int(number) if float(number).is_integer() else None
+
+
 def family_name(suite: str, deduped: bool, variant: str = "standard", eval_group: str = "zero-shot",
                 num_fewshot: int = 0) -> str:
     """The family of a Pythia (or baseline) run: what may share one scaling curve.

@@ -15,10 +15,12 @@ from emergence.schema import validate_scores
 from emergence.sources.pythia.families import (
     BATCH_TOKENS,
     EVAL_GROUPS,
+    MAX_SHOTS,
     PYTHIA_PARAMS,
     V0_LARGE_BATCH,
     family_name,
     parse_pythia_name,
+    shots_of,
 )
 
 _PRETRAINED_RE = re.compile(rb"pretrained=[^\",]*pythia", re.IGNORECASE)
@@ -123,7 +125,13 @@ def read_pythia_json(path: str | Path) -> pd.DataFrame:
     if named and info["suite"] == "pythia-v0":
         shots = int(named.group("shot"))
     else:
-        shots = int(config.get("num_fewshot") or 0)
+        given = config.get("num_fewshot")
+        shots = 0 if given is None else shots_of(given)
+        if shots is None:
+            raise SchemaError(
+                f"{path}: config.num_fewshot is {given!r:.60}; it must be a whole number of shots from 0 "
+                f"to {MAX_SHOTS} (the Pythia evals use 0 and 5); correct it in the file"
+            )
     group = path.parent.name if path.parent.name in EVAL_GROUPS else (
         "five-shot" if shots == 5 else "zero-shot"
     )

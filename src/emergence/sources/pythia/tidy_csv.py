@@ -12,8 +12,8 @@ import numpy as np
 import pandas as pd
 
 from emergence.errors import EmergenceWarning, SchemaError
-from emergence.schema import validate_scores
-from emergence.sources.pythia.families import BASELINE_TOKENS, family_name, size_params
+from emergence.schema import MAX_PROBLEMS, validate_scores
+from emergence.sources.pythia.families import BASELINE_TOKENS, MAX_SHOTS, family_name, shots_of, size_params
 
 #: Columns whose presence in a CSV header marks a Pythia evaluation CSV.
 PYTHIA_COLUMNS: tuple[str, ...] = (
@@ -94,7 +94,7 @@ def read_pythia_csv(path: str | Path) -> pd.DataFrame:
     if raw.empty:
         raise SchemaError(f"{path}: the file has a header but no data rows")
     raw = _latest_runs(raw, path)
-    table = _scores_from_rows(raw)
+    table = _scores_from_rows(raw, path)
     lines = raw.index.to_numpy() + 2  # the header is line 1
 
     def locate(i: int) -> str:
@@ -131,12 +131,41 @@ def _latest_runs(raw: pd.DataFrame, path: Path) -> pd.DataFrame:
     return kept
 
 
-def _scores_from_rows(raw: pd.DataFrame) -> pd.DataFrame:
+def _shown(text: str) -> str:
+    """A cell for a message: its repr, cut to its first 40 characters when longer."""
+    return repr(text) if len(text) <= 40 else f"{text[:40]!r}... ({len(text)} characters)"
+
+
+def _shots(raw: pd.DataFrame, path: Path) -> pd.Series:
+    """The ``num_fewshot`` column as whole numbers (a blank cell or no column: 0).
+
+    Raises
+    ------
+    SchemaError
+        Naming the line and the value of every cell that is not a number of shots
+        (:func:`~emergence.sources.pythia.families.shots_of`: Infinity, NaN, 2.5, -1, words).
+    """
+    text = _column(raw, "num_fewshot", "0").replace("", "0")
+    parsed = text.map({value: shots_of(value) for value in text.unique()})
+    bad = parsed.isna()
+    if bad.any():
+        problems = [
+            f"{path}: line {i + 2}, column 'num_fewshot': {_shown(text[i])} is not a number of shots; write "
+            f"a whole number from 0 to {MAX_SHOTS} (the Pythia evals use 0 and 5), or leave the cell "
+            "blank for 0"
+            for i in bad.index[bad][:MAX_PROBLEMS]
+        ]
+        more = int(bad.sum()) - MAX_PROBLEMS
+        raise SchemaError(problems + ([f"... and {more} more cells of num_fewshot"] if more > 0 else []))
+    return parsed.astype(int)
+
+
+def _scores_from_rows(raw: pd.DataFrame, path: Path) -> pd.DataFrame:
     suite = _column(raw, "suite")
     deduped = _column(raw, "deduped").str.lower().isin(["true", "1"])
     variant = _column(raw, "variant", "standard")
     group = _column(raw, "eval_group", "zero-shot")
-    shots = pd.to_numeric(_column(raw, "num_fewshot", "0"), errors="coerce").fillna(0).astype(int)
+    shots = _shots(raw, path)
     combos = pd.DataFrame({"suite": suite, "deduped": deduped, "variant": variant, "group": group,
                            "shots": shots})
     key = pd.MultiIndex.from_frame(combos)
