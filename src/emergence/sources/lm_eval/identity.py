@@ -1,0 +1,188 @@
+"""Which model, size, checkpoint step, family and task an lm-eval file holds."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+from typing import Any
+
+import orjson
+
+from emergence.errors import SchemaError
+from emergence.scale import known_params, params_from_name, parse_scale
+from emergence.sources import ReadOptions
+
+# "2026-11-23T00-04-50.218338", the run timestamp lm-eval >= 0.4.3 puts at the end of file names
+_TIMESTAMP_RE = re.compile(r"_(\d{4}-\d{2}-\d{2}T\d{2}[-:]\d{2}[-:]\d{2}(?:\.\d+)?)$")
+# a size in a model name: "1.4b", "70m", and BLOOM's "1b7"
+_SIZE_IN_NAME = re.compile(r"(?:^|(?<=[^0-9a-z.]))[0-9]+(?:\.[0-9]+)?[kmbt][0-9]*(?![a-z0-9])", re.I)
+_GPT3 = frozenset({"ada", "babbage", "curie", "davinci"})
+
+
+def _parse_model_args(args: Any) -> dict[str, str]:
+    """``"pretrained=EleutherAI/pythia-70m,revision=step1000"`` (or a dict) -> dict."""
+    if isinstance(args, dict):
+        return {str(k): str(v) for k, v in args.items() if v is not None}
+    if not isinstance(args, str):
+        return {}
+    parsed = {}
+    for part in args.split(","):
+        key, sep, value = part.partition("=")
+        if sep:
+            parsed[key.strip()] = value.strip()
+    return parsed
+
+
+def _model_of_results(data: dict) -> tuple[str | None, float | None, int | None]:
+    """(model name, parameter count, step) that a results JSON states; None where it does not."""
+    config = data.get("config") if isinstance(data.get("config"), dict) else {}
+    args = _parse_model_args(config.get("model_args"))
+    name = next((args[k] for k in ("pretrained", "model", "engine", "path") if args.get(k)), None)
+    name = name or config.get("model_name") or data.get("model_name") or None
+    params = config.get("model_num_parameters")
+    if isinstance(params, bool) or not isinstance(params, int | float) or not params > 0:
+        params = None
+    return (str(name) if name else None), params, _step_of(args)
+
+
+def _step_of(args: dict[str, str]) -> int | None:
+    """The checkpoint step a model's arguments name: ``revision=step<N>`` (Pythia's branches on the
+    Hub), else ``subfolder=step<N>`` or a ``pretrained`` path ending in ``step<N>`` (local
+    checkpoints)."""
+    candidates = [args.get("revision", "")]
+    candidates += [args.get(key, "").rstrip("/").rsplit("/", 1)[-1] for key in ("subfolder", "pretrained")]
+    for value in candidates:
+        match = re.fullmatch(r"step(\d+)", value)
+        if match:
+            return int(match.group(1))
+    return None
+
+
+def family_of(model: str) -> str:
+    """The family of a model, from its name: without organisation and size, lower case.
+
+    Examples
+    --------
+    >>> family_of("EleutherAI/pythia-1b")
+    'pythia'
+    >>> family_of("EleutherAI/pythia-1.4b-deduped")
+    'pythia-deduped'
+    >>> family_of("gpt2-medium"), family_of("davinci"), family_of("tiny-neox")
+    ('gpt2', 'gpt3', 'default')
+    """
+    base = str(model).strip().rstrip("/").rsplit("/", 1)[-1].lower()
+    if re.fullmatch(r"gpt2(-(medium|large|xl))?", base):
+        return "gpt2"
+    if base in _GPT3:
+        return "gpt3"
+    sizes = list(_SIZE_IN_NAME.finditer(base))
+    if not sizes:
+        return "default"
+    last = sizes[-1]
+    rest = base[: last.start()].rstrip("-_.") + base[last.end():]
+    rest = re.sub(r"([-_.])[-_.]+", r"\1", rest).strip("-_.")
+    return rest or "default"
+
+
+def _params(name: str, stated: float | None, options: ReadOptions, path: Path) -> float:
+    """The parameter count: given in options.sizes, else stated in the file, known, or in the name.
+
+    A size the user gives wins over the file's ``model_num_parameters``, which counts every weight
+    (embeddings included) where a study may want non-embedding parameters.
+    """
+    base = name.rstrip("/").rsplit("/", 1)[-1]
+    given = next((options.sizes[k] for k in (name, base) if k in options.sizes), None)
+    if given is not None:
+        try:
+            return parse_scale(given)
+        except ValueError as error:
+            raise SchemaError(f"{path}: the size given for model {name!r} in sizes: {error}") from None
+    for found in (stated, known_params(name), params_from_name(name)):
+        if found is not None:
+            return float(found)
+    raise SchemaError(
+        f"{path}: the size of model {name!r} is not known: the file has no model_num_parameters, the "
+        f"name holds no size like '1.4b' and it is not a known model; give it with --sizes FILE (a CSV "
+        f"'model,params') or ReadOptions(sizes={{{name!r}: 1.3e9}})"
+    )
+
+
+def _identity(path: Path, name: str, stated: float | None, step: int | None,
+              options: ReadOptions) -> dict[str, Any]:
+    identity: dict[str, Any] = {"family": family_of(name), "model": name,
+                                "params": _params(name, stated, options, path)}
+    if step is not None:
+        identity["step"] = step
+    return identity
+
+
+def _task_and_model(path: Path, options: ReadOptions) -> tuple[str, dict[str, Any]]:
+    """The task a samples file holds and its model's identity (family, model, params, step)."""
+    stem = path.name.removesuffix(".jsonl").removesuffix(".json")
+    timestamp = _TIMESTAMP_RE.search(stem)
+    core = stem[: timestamp.start()] if timestamp else stem
+    results = _sibling_results(path, timestamp.group(1) if timestamp else None)
+    tasks = []
+    if results is not None:
+        configs = results.get("configs") if isinstance(results.get("configs"), dict) else {}
+        tasks = [str(t) for t in (*configs, *results["results"])]
+    if core.startswith("samples_"):
+        task, prefix = core.removeprefix("samples_"), None
+    else:  # 0.4.0-0.4.2: "<model_args with / as __>_<task>"
+        task, prefix = _split_old_name(core, tasks)
+    name = stated = step = None
+    if results is not None:
+        name, stated, step = _model_of_results(results)
+    if name is None and prefix:
+        args = _parse_model_args(prefix.replace("__", "/"))
+        name = next((args[k] for k in ("pretrained", "model", "engine") if args.get(k)), None)
+        step = _step_of(args)
+    if name is None and "__" in path.parent.name:  # 0.4.3+ writes into <model_name_sanitized>/
+        name = path.parent.name.replace("__", "/")
+    if name is None and len(options.sizes) == 1:
+        name = str(next(iter(options.sizes)))
+    if name is None:
+        raise SchemaError(
+            f"{path}: cannot tell which model wrote this samples log: there is no results JSON of the same "
+            "run beside it (results_<timestamp>.json) and the file name does not say; keep the results "
+            "file next to it, or name the model and its size with --sizes FILE (a CSV 'model,params') "
+            "or ReadOptions(sizes=...)"
+        )
+    return task, _identity(path, name, stated, step, options)
+
+
+def _sibling_results(path: Path, timestamp: str | None) -> dict | None:
+    """The results JSON of the same run: same timestamp, or the one results*.json of the folder."""
+    if timestamp:
+        candidates = [path.with_name(f"results_{timestamp}.json")]
+    else:
+        candidates = sorted(path.parent.glob("results*.json"))
+    found = []
+    for candidate in candidates:
+        try:
+            data = orjson.loads(candidate.read_bytes())
+        except (OSError, orjson.JSONDecodeError):
+            continue
+        if isinstance(data, dict) and isinstance(data.get("results"), dict):
+            found.append(data)
+    return found[0] if len(found) == 1 else None
+
+
+def _split_old_name(core: str, tasks: list[str]) -> tuple[str, str | None]:
+    """Split a 0.4.0-0.4.2 samples name ``<model_args>_<task>`` into (task, model_args)."""
+    for task in sorted(tasks, key=len, reverse=True):
+        if core.endswith("_" + task):
+            return task, core[: -len(task) - 1]
+    if "=" not in core:
+        return core, None
+    # without the results file: the last argument's value ("EleutherAI__pythia-70m" or "float32") ends
+    # at the first "_" after its organisation ("/" was written as "__")
+    head, _, last = core.rpartition("=")
+    org, rest = "", last
+    if "__" in last:
+        org, _, rest = last.partition("__")
+        org += "__"
+    value, sep, task = rest.partition("_")
+    if not (sep and task):
+        return core, None
+    return task, f"{head}={org}{value}"
