@@ -12,8 +12,9 @@ and the value. The input table is never modified; a validated copy is returned.
 
 The package: :mod:`~emergence.schema.columns` (the columns of both tables, telling them apart),
 :mod:`~emergence.schema.validator` (:func:`validate_records`, :func:`validate_scores`),
-:mod:`~emergence.schema.convert` (one converter per column type) and :mod:`~emergence.schema.tables`
-(checks of whole tables: choice counts, unique and common examples).
+:mod:`~emergence.schema.convert` (one converter per column type), :mod:`~emergence.schema.values`
+(no NUL in text, scores in their metric's range, possible standard errors) and
+:mod:`~emergence.schema.tables` (checks of whole tables: choice counts, unique and common examples).
 """
 
 from emergence.schema.columns import (

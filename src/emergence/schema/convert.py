@@ -12,6 +12,7 @@ import pandas as pd
 
 from emergence.scale import parse_scale
 from emergence.schema.columns import KINDS
+from emergence.schema.values import MAX_MAGNITUDE, too_large
 
 
 class Converters:
@@ -61,6 +62,9 @@ class Converters:
         )
         bad = ~blank & ~np.isfinite(values)
         self.add_rows(bad, name, raw, "is not a finite number")
+        huge = too_large(values)
+        self.add_rows(huge, name, raw, f"is too large to compute with (beyond ±{MAX_MAGNITUDE:g})")
+        values[bad | huge] = np.nan  # reported; not to be reported again by a later rule
         return values, blank
 
     def _convert_float(self, name: str) -> None:

@@ -20,6 +20,7 @@ from emergence.scale import SCALE_COLUMNS, add_compute, params_from_name
 from emergence.schema.columns import MAX_PROBLEMS, _did_you_mean, columns_of, model_keys, row_keys
 from emergence.schema.convert import Converters
 from emergence.schema.tables import check_choice_counts
+from emergence.schema.values import nul_rows, out_of_range, swamped
 
 
 def validate_records(
@@ -61,6 +62,7 @@ def validate_scores(
     give them and the metric is known.
     """
     return _Validator(table, "scores", source, locate).run()
+
 
 class _Validator(Converters):
     """Collects the problems of one table; columns are converted one at a time, vectorised."""
@@ -113,6 +115,7 @@ class _Validator(Converters):
         if len(self.raw) == 0:
             raise SchemaError(f"{self.source}: the table has no rows")
 
+        self._check_nul(columns, spec)
         for name in columns:
             column = spec.get(name)
             if column is None:
@@ -138,7 +141,19 @@ class _Validator(Converters):
         extra = [c for c in self.out if c not in spec]
         return self.out[order + extra]
 
-    # converters: one per dtype of the column specification
+    def _check_nul(self, columns: list[str], spec: dict) -> None:
+        """Refuse NUL characters in column names and in text cells (the text columns and the unknown
+        columns, kept as they are); the other columns' converters refuse any cell that is not their
+        type."""
+        for name in columns:
+            if "\x00" in name:
+                self.add(f"column name {name!r} holds a NUL character (\\x00); remove it")
+            elif name not in spec or spec[name].dtype == "str":
+                rows = nul_rows(self.raw[name])
+                if rows is not None:
+                    self.add_rows(rows, name, self.raw[name],
+                                  "holds a NUL character (\\x00); names and text may not contain one")
+
     # -- cross-column checks -------------------------------------------------------------------
     def _check_scale(self) -> None:
         present = [c for c in SCALE_COLUMNS if c in self.out]
@@ -160,6 +175,7 @@ class _Validator(Converters):
                 )
                 return
         self.out = add_compute(self.out)
+        self._check_scale_blanks([c for c in SCALE_COLUMNS if c in self.out])
         keys = model_keys(self.out)
         for column in [c for c in SCALE_COLUMNS if c in self.out]:
             spread = self.out.groupby(keys, dropna=False, sort=False)[column].nunique()
@@ -170,6 +186,19 @@ class _Validator(Converters):
                 self.add(
                     f"column {column!r}: model {key[1]!r} has several values {values[:4]}; a model "
                     "(family, model, step) has one scale"
+                )
+
+    def _check_scale_blanks(self, present: list[str]) -> None:
+        """Name each blank scale cell when no scale column has a value in every row (one that does
+        serves as the x-axis; blanks in the others are legal)."""
+        if any(self.out[c].notna().all() for c in present):
+            return
+        for column in present:
+            if column in self.raw:
+                self.add_rows(
+                    self._blank(column), column, self.raw[column],
+                    f"is blank; every row needs a size in one scale column ({', '.join(present)}), "
+                    "and none has one in every row",
                 )
 
     def _check_records(self) -> None:
@@ -249,6 +278,28 @@ class _Validator(Converters):
                 stacklevel=4,
             )
         self.out = out
+        self._check_values()
+
+    def _check_values(self) -> None:
+        """Each score in its metric's range; each standard error possible there (else a warning)."""
+        for mask, column, what in out_of_range(self.out):
+            self.add_rows(mask, column, self.out[column], what)
+        if self.problems:
+            return
+        bound = swamped(self.out)
+        rows = np.flatnonzero(~np.isnan(bound))
+        if len(rows):
+            i = int(rows[0])
+            row = self.out.iloc[i]
+            warnings.warn(
+                f"{self.source}: {len(rows)} standard error(s) are larger than any mean of the metric's "
+                f"values can have at the value given, e.g. {self.locate(i)}: {row['metric']!r} = "
+                f"{row['value']:g} with stderr {row['stderr']:g} (at most {bound[i]:.2g} there); such "
+                "noise swamps the value and makes its intervals meaningless: check the stderr column "
+                "(in percent while the values are proportions?)",
+                EmergenceWarning,
+                stacklevel=5,
+            )
 
     def _check_duplicates(self) -> None:
         keys = row_keys(self.out, self.shape)
