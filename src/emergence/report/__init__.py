@@ -16,6 +16,7 @@ import pandas as pd
 from emergence.report.figures import Figures, draw_figures, figure_name, slug, tasks_of
 from emergence.report.folder import check_out_dir, write_folder
 from emergence.report.page import render_html
+from emergence.report.safe import write_csv
 from emergence.report.text import (
     FILES,
     TASK_RULE,
@@ -111,10 +112,11 @@ def write_report(
     scores = analysis.scores.drop(columns=[c for c in ("per_example",) if c in analysis.scores])
     tasks = tasks_of(analysis)
     writers: dict[str, Callable[[Path], None]] = {
-        "tasks.csv": lambda path: tasks.to_csv(path, index=False),
-        "verdicts.csv": lambda path: _pair_columns_first(analysis.verdicts).to_csv(path, index=False),
-        "scores.csv": lambda path: scores.to_csv(path, index=False),
-        "curves.csv": lambda path: analysis.curves.to_csv(path, index=False),
+        # text cells a spreadsheet would run as a formula get a leading apostrophe (report.safe)
+        "tasks.csv": lambda path: write_csv(tasks, path),
+        "verdicts.csv": lambda path: write_csv(_pair_columns_first(analysis.verdicts), path),
+        "scores.csv": lambda path: write_csv(scores, path),
+        "curves.csv": lambda path: write_csv(analysis.curves, path),
         "report.md": lambda path: path.write_text(
             render_markdown(analysis, settings=settings, inputs=inputs, figures=drawn), encoding="utf-8"),
         "report.html": lambda path: path.write_text(

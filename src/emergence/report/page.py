@@ -6,6 +6,7 @@ from __future__ import annotations
 import base64
 
 from emergence.report.figures import Figures, tasks_of
+from emergence.report.safe import terminal_text
 from emergence.report.text import (
     TASK_RULE,
     VERDICT_MEANINGS,
@@ -90,7 +91,9 @@ def render_html(analysis, *, settings: dict, inputs: list[InputFile], figures: F
 
     from emergence import __version__
 
-    e = escape
+    def e(text) -> str:  # data text: no markup, control characters shown as \x1b
+        return escape(terminal_text(str(text)))
+
     v, tasks = analysis.verdicts, tasks_of(analysis)
 
     def badge(verdict) -> str:

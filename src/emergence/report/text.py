@@ -4,12 +4,14 @@
 from __future__ import annotations
 
 import hashlib
+import re
 from dataclasses import dataclass
 from pathlib import Path
 
 import pandas as pd
 
 from emergence.report.figures import Figures, tasks_of
+from emergence.report.safe import terminal_text
 
 #: What each verdict means, for the reader of a report (the rules of :mod:`emergence.stats.decide`).
 VERDICT_MEANINGS = {
@@ -216,7 +218,7 @@ def render_markdown(analysis, *, settings: dict, inputs: list[InputFile], figure
                 "|---|---|---|---|---:|---:|---|"]
         for row in _task_rows(tasks).itertuples():
             out.append(
-                f"| {row.verdict} | {_md(row.family)} | {_md(row.task)} | "
+                f"| {_md(row.verdict)} | {_md(row.family)} | {_md(row.task)} | "
                 f"{_md(row.discontinuous)} → {_md(row.smooth)} | "
                 f"{_jump(row.jump_discontinuous, row.jump_discontinuous_lo, row.jump_discontinuous_hi)} | "
                 f"{_jump(row.jump_smooth, row.jump_smooth_lo, row.jump_smooth_hi)} | {_md(row.reason)} |")
@@ -232,8 +234,8 @@ def render_markdown(analysis, *, settings: dict, inputs: list[InputFile], figure
             es_s = _es(row.es_smooth, row.es_smooth_lo, row.es_smooth_hi,
                        (row.family, row.task, row.smooth, row.n_scales) in floored)
             out.append(
-                f"| {row.verdict} | {_md(row.family)} | {_md(row.task)} | {_md(row.discontinuous)} | "
-                f"{_md(row.smooth)} | {row.role} | "
+                f"| {_md(row.verdict)} | {_md(row.family)} | {_md(row.task)} | {_md(row.discontinuous)} | "
+                f"{_md(row.smooth)} | {_md(row.role)} | "
                 f"{_jump(row.jump_discontinuous, row.jump_discontinuous_lo, row.jump_discontinuous_hi)} | "
                 f"{_q(row.q_discontinuous)} | "
                 f"{_jump(row.jump_smooth, row.jump_smooth_lo, row.jump_smooth_hi)} | "
@@ -251,11 +253,17 @@ def render_markdown(analysis, *, settings: dict, inputs: list[InputFile], figure
     return "\n".join(out)
 
 
+_SCHEME = re.compile(r":(?=//)")  # "https://x" -> "https\://x": shown the same, not a link
+_WWW = re.compile(r"(?i)\b(www)\.")
+
+
 def _md(text) -> str:
-    """Text from the data, shown as written in Markdown (no table breaks, links or raw HTML)."""
-    text = str(text).replace("\\", "\\\\").replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+    """Text from the data, shown as written in Markdown: no table breaks, emphasis, links or raw HTML
+    (``<``, ``>`` and ``&`` as entities, Markdown punctuation escaped), no web-address autolinks
+    (GitHub's ``http://`` and ``www.``), and control characters shown as ``\\x1b``
+    (:func:`~emergence.report.safe.terminal_text`; report.md is also read on terminals)."""
+    text = terminal_text(str(text))
+    text = text.replace("\\", "\\\\").replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
     for c in "|[]*_`":
         text = text.replace(c, "\\" + c)
-    return text.replace("\n", " ")
-
-
+    return _WWW.sub(r"\1\\.", _SCHEME.sub(r"\\:", text))
