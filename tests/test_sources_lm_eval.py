@@ -394,6 +394,42 @@ def test_mixed_response_kinds(run_dir):
         read(path, ReadOptions())
 
 
+@pytest.mark.parametrize("target", ["DELETE", None, {"answer": "7"}, [], [{"a": 1}]])
+def test_generate_until_sample_without_target(run_dir, target):
+    """Issue 17 item 5: a generate_until sample without 'target' made a NaN target that crashed the
+    comparison with exact_match (AttributeError, an internal error, exit 1); a dict was read as the
+    text "{...}". Each is named with its line and what to do."""
+    path = run_dir / f"samples_gsm8k_{TIMESTAMP}.jsonl"
+    items = [orjson.loads(line) for line in path.read_bytes().splitlines()]
+    if target == "DELETE":
+        del items[1]["target"]
+    else:
+        items[1]["target"] = target
+    dump_lines(path, items)
+    with pytest.raises(SchemaError) as info:
+        read(path, ReadOptions(filter="strict-match"))
+    [problem] = info.value.problems
+    if target in ("DELETE", None):
+        assert problem == (
+            f"{path}: line 2: the generate_until sample has no 'target' (the reference answer lm-eval "
+            "compares the generation with, which every sample of its logs holds); export the log again "
+            "with lm_eval --log_samples, or remove this sample")
+    else:
+        assert problem.startswith(f"{path}: line 2: 'target' {target!r} ({type(target).__name__}) is not a "
+                                  "reference answer; lm-eval logs it as text or a list of texts")
+
+
+def test_generate_until_target_list_and_number(run_dir):
+    """A list of reference answers keeps the first, a number is its text (issue 17 item 5 keeps
+    these working)."""
+    path = run_dir / f"samples_gsm8k_{TIMESTAMP}.jsonl"
+    items = [orjson.loads(line) for line in path.read_bytes().splitlines()]
+    items[0]["target"], items[1]["target"] = ["7", "seven"], 7
+    dump_lines(path, items)
+    table = read(path, ReadOptions(filter="strict-match"))[0][1]
+    assert table["target"].tolist() == ["7", "7"]
+
+
 # -- the real files in ../shared/data/lm_eval ------------------------------------------------------------
 
 # record / score counts of each file, read off the files (one line per doc; gsm8k: 2 docs x 2 filters)

@@ -78,6 +78,26 @@ def _gold(item: dict, loc: str) -> tuple[Any, str | None]:
     return None, f"'target' {target!r} is neither a choice index nor the text of one of the choices"
 
 
+def _generation_target(item: dict) -> tuple[str | None, str | None]:
+    """The reference answer of a ``generate_until`` sample as text (the first one when the log gives a
+    list), and None; or None and the problem when the sample has none."""
+    if item.get("target") is None:
+        return None, (
+            "the generate_until sample has no 'target' (the reference answer lm-eval compares the "
+            "generation with, which every sample of its logs holds); export the log again with "
+            "lm_eval --log_samples, or remove this sample"
+        )
+    first = item["target"]
+    while isinstance(first, list) and first:
+        first = first[0]
+    if first is None or isinstance(first, dict | list):
+        return None, (
+            f"'target' {item['target']!r:.60} ({type(item['target']).__name__}) is not a reference answer; "
+            "lm-eval logs it as text or a list of texts"
+        )
+    return str(first), None
+
+
 def _text(value: Any) -> str | None:
     while isinstance(value, list):
         value = value[0] if value else None

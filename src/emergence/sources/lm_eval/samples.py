@@ -18,6 +18,7 @@ from emergence.sources.lm_eval.parsing import _raise
 from emergence.sources.lm_eval.responses import (
     _FAMILY_OF_KIND,
     _KIND_WORDS,
+    _generation_target,
     _gold,
     _kind_of,
     _pair,
@@ -78,7 +79,10 @@ def _samples_table(path: Path, parsed: tuple[list, list[str]], options: ReadOpti
                 continue
             row["target_tokens"] = None
         else:
-            row["target"] = _text(item.get("target"))
+            row["target"], problem = _generation_target(item)
+            if problem:
+                problems.append(f"{path}: {loc}: {problem}")
+                continue
             row["prediction"] = _text(_responses(item))
             row["exact_match"] = item.get("exact_match")
         rows.append(row)
@@ -112,8 +116,10 @@ def _targets_or_correct(path: Path, table: pd.DataFrame) -> pd.DataFrame:
     """
     if "target" not in table or "prediction" not in table:
         return table
-    ours = [(p or "").strip() == (t or "").strip() for p, t in zip(table["prediction"], table["target"],
-                                                                  strict=True)]
+    def text(value: Any) -> str:  # a missing cell (None or NaN) compares as empty text
+        return value.strip() if isinstance(value, str) else ""
+
+    ours = [text(p) == text(t) for p, t in zip(table["prediction"], table["target"], strict=True)]
     disagree = int(np.sum(np.array(ours, dtype=float) != table["correct"].to_numpy()))
     if not disagree:
         return table
