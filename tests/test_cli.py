@@ -435,3 +435,18 @@ def test_sizes_file_names_models_the_files_do_not(shared_data, tmp_path, capsys)
     sizes.write_text("model,params\nmy-tiny-model,big\n")
     assert main(["validate", str(log), "--sizes", str(sizes)]) == 2
     assert "line 2" in capsys.readouterr().err
+
+
+def test_control_characters_in_names_never_reach_the_terminal(tmp_path, capsys):
+    """Issue 17 item 7, measured: ESC/OSC sequences in names went raw to the terminal (they can
+    retitle the window or clear the screen). The text report, warnings and errors show them escaped."""
+    path = tmp_path / "evil.csv"
+    path.write_text("family,model,params,task,example,target,prediction\n"
+                    "f\x1b]0;owned\x07,m1,1e8,t\x1b[2J,e1,1,1\n", encoding="utf-8")
+    assert main(["analyze", str(path), "--out", str(tmp_path / "rep"), "--no-figures"]) == 0
+    captured = capsys.readouterr()
+    assert "\x1b" not in captured.out + captured.err
+    assert "f\\x1b]0;owned\\x07" in captured.out and "t\\x1b[2J" in captured.out
+    assert main(["analyze", str(tmp_path / "missing\x1b[2J.csv"), "--out", str(tmp_path / "r2")]) == 2
+    err = capsys.readouterr().err
+    assert "\x1b" not in err and "\\x1b[2J" in err

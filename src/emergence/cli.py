@@ -15,6 +15,8 @@ import sys
 import warnings
 from pathlib import Path
 
+from emergence.report.safe import terminal_lines, terminal_text
+
 EXAMPLES = """\
 examples:
   python -m emergence analyze                       # the bundled benchmarks/
@@ -159,14 +161,15 @@ def main(argv: list[str] | None = None) -> int:
     from emergence.errors import EmergenceError
 
     def show_warning(message, category, filename, lineno, file=None, line=None):
-        print(f"emergence: warning: {message}", file=sys.stderr)
+        print(terminal_lines(f"emergence: warning: {message}"), file=sys.stderr)
 
     warnings.showwarning = show_warning
     try:
         return _COMMANDS[args.command](args)
     except EmergenceError as error:
-        for line in str(error).splitlines() or [type(error).__name__]:
-            print(f"emergence: error: {line}", file=sys.stderr)
+        # "\n" only: str.splitlines would also split at control characters of a quoted name
+        for line in str(error).split("\n") if str(error) else [type(error).__name__]:
+            print(terminal_text(f"emergence: error: {line}"), file=sys.stderr)
         return 2
     except KeyboardInterrupt:
         print("emergence: interrupted", file=sys.stderr)
@@ -177,8 +180,9 @@ def main(argv: list[str] | None = None) -> int:
     except Exception as error:  # a bug: say so in one line; the traceback on request
         if os.environ.get("EMERGENCE_DEBUG"):
             raise
-        print(f"emergence: internal error (a bug, please report it): {type(error).__name__}: {error}; "
-              "rerun with EMERGENCE_DEBUG=1 for the traceback", file=sys.stderr)
+        print(terminal_lines(f"emergence: internal error (a bug, please report it): "
+                             f"{type(error).__name__}: {error}; rerun with EMERGENCE_DEBUG=1 for the "
+                             "traceback"), file=sys.stderr)
         return 1
 
 
@@ -237,7 +241,7 @@ def _analyze(args) -> int:
                    "verdicts": _json_rows(result.verdicts), "curves": _json_rows(result.curves)}
         print(json.dumps(payload, indent=2, allow_nan=False))
     else:
-        print(_text_report(result, settings, verbose=args.verbose))
+        print(terminal_lines(_text_report(result, settings, verbose=args.verbose)))
     return 0
 
 
@@ -400,9 +404,9 @@ def _validate(args) -> int:
         if tables.records is not None:
             common_examples(tables.records)
     for warning in caught:
-        print(f"emergence: warning: {warning.message}", file=sys.stderr)
+        print(terminal_lines(f"emergence: warning: {warning.message}"), file=sys.stderr)
     for path in tables.files:
-        print(f"ok  {path}")
+        print(terminal_text(f"ok  {path}"))
     summary = []
     if tables.records is not None:
         summary.append(f"{len(tables.records):,} records")
