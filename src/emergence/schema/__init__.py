@@ -19,6 +19,7 @@ The package: :mod:`~emergence.schema.columns` (the columns of both tables, telli
 
 from emergence.schema.columns import (
     KINDS,
+    MAX_COLUMNS,
     MAX_PROBLEMS,
     RECORD_COLUMNS,
     SCORE_COLUMNS,
@@ -33,6 +34,7 @@ from emergence.schema.validator import validate_records, validate_scores
 
 __all__ = [
     "KINDS",
+    "MAX_COLUMNS",
     "MAX_PROBLEMS",
     "RECORD_COLUMNS",
     "SCORE_COLUMNS",

@@ -14,6 +14,10 @@ from emergence.errors import SchemaError
 #: At most this many problems are listed for one table; the rest are counted.
 MAX_PROBLEMS = 25
 
+#: A table with more columns than this is refused before any work: a tidy table has the columns of
+#: its specification and a few extra ones; thousands are a wide table, or a hostile file (issue 17).
+MAX_COLUMNS = 1000
+
 
 @dataclass(frozen=True)
 class Column:

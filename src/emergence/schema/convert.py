@@ -18,12 +18,14 @@ from emergence.schema.values import MAX_MAGNITUDE, too_large
 class Converters:
     """The ``_convert_<dtype>`` methods of :class:`~emergence.schema.validator._Validator`.
 
-    They read ``self.raw`` (the input table), write ``self.out`` (the typed copy) and report bad
-    cells with ``self.add_rows(mask, column, values, what)``.
+    They read ``self.raw`` (the input table), store each typed column in ``self.out`` (a dict from
+    which the validator builds the typed copy at once: one DataFrame insert per column is quadratic in
+    the number of columns, issue 17) and report bad cells with
+    ``self.add_rows(mask, column, values, what)``.
     """
 
     raw: pd.DataFrame
-    out: pd.DataFrame
+    out: dict
 
     def add_rows(self, mask: np.ndarray, column: str, values, what: str) -> None:
         raise NotImplementedError

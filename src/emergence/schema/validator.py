@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import difflib
 import warnings
+from collections import Counter
 from collections.abc import Callable
 
 import numpy as np
@@ -17,7 +18,14 @@ import pandas as pd
 
 from emergence.errors import EmergenceWarning, SchemaError
 from emergence.scale import SCALE_COLUMNS, add_compute, params_from_name
-from emergence.schema.columns import MAX_PROBLEMS, _did_you_mean, columns_of, model_keys, row_keys
+from emergence.schema.columns import (
+    MAX_COLUMNS,
+    MAX_PROBLEMS,
+    _did_you_mean,
+    columns_of,
+    model_keys,
+    row_keys,
+)
 from emergence.schema.convert import Converters
 from emergence.schema.tables import check_choice_counts
 from emergence.schema.values import nul_rows, out_of_range, swamped
@@ -76,7 +84,7 @@ class _Validator(Converters):
         self.locate = locate or (lambda i: f"row {i}")
         self.problems: list[str] = []
         self.n_more = 0
-        self.out = pd.DataFrame(index=self.raw.index)
+        self.out: pd.DataFrame | dict = pd.DataFrame(index=self.raw.index)
 
     # -- reporting -----------------------------------------------------------------------------
     def add(self, message: str) -> None:
@@ -102,8 +110,14 @@ class _Validator(Converters):
     def run(self) -> pd.DataFrame:
         spec = {c.name: c for c in columns_of(self.shape)}
         columns = [str(c) for c in self.raw.columns]
+        if len(columns) > MAX_COLUMNS:
+            raise SchemaError(
+                f"{self.source}: the table has {len(columns):,} columns; a tidy table has at most "
+                f"{MAX_COLUMNS:,} ({len(spec)} known ones and any extra ones kept as they are): is it a "
+                "wide table (one column per model or example)? Write it long: one row per value"
+            )
         if len(set(columns)) != len(columns):
-            dup = sorted({c for c in columns if columns.count(c) > 1})
+            dup = sorted(name for name, count in Counter(columns).items() if count > 1)
             raise SchemaError(f"{self.source}: column(s) {', '.join(dup)} appear more than once")
         unknown = set(columns) - set(spec)
         for hint in _did_you_mean(unknown, spec):
@@ -116,14 +130,17 @@ class _Validator(Converters):
             raise SchemaError(f"{self.source}: the table has no rows")
 
         self._check_nul(columns, spec)
+        converted: dict = {}
+        self.out = converted
         for name in columns:
             column = spec.get(name)
             if column is None:
-                self.out[name] = self.raw[name]
+                converted[name] = self.raw[name]
             else:
                 getattr(self, f"_convert_{column.dtype}")(name)
-        if "family" not in self.out:
-            self.out["family"] = "default"
+        if "family" not in converted:
+            converted["family"] = "default"
+        self.out = pd.DataFrame(converted, index=self.raw.index)  # at once: linear in columns
         self._check_scale()
         if self.shape == "records":
             self._check_records()
