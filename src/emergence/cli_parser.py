@@ -1,0 +1,112 @@
+"""The command line's arguments: one parser per subcommand, with runnable examples.
+
+Kept apart from :mod:`emergence.cli` (the commands) and light: nothing heavy is imported, so
+``--help`` is instant.
+"""
+
+from __future__ import annotations
+
+import argparse
+
+EXAMPLES = """\
+examples:
+  python -m emergence analyze                       # the bundled benchmarks/
+  python -m emergence analyze results/ --x compute --out my-report --force
+  python -m emergence analyze benchmarks/toy_powerlaw.csv.gz --metrics exact_match token_edit_distance
+  python -m emergence validate my_results.csv
+  python -m emergence simulate --truth sharp --out sharp.csv.gz
+  python -m emergence list
+"""
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="python -m emergence",
+        description="Is an emergent ability real, or an artefact of a discontinuous metric? "
+        "Load per-scale results, rescore them under discontinuous and smooth metrics, compare.",
+        epilog=EXAMPLES,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    parser.add_argument("--version", action="store_true", help="print the version and exit")
+    commands = parser.add_subparsers(dest="command", metavar="COMMAND")
+
+    def command(name: str, help: str) -> argparse.ArgumentParser:
+        return commands.add_parser(
+            name, help=help, description=help, epilog=EXAMPLES,
+            formatter_class=argparse.RawDescriptionHelpFormatter,
+        )
+
+    analyze = command("analyze", "rescore results and summarise each scaling curve")
+    analyze.add_argument("sources", nargs="*", metavar="SOURCE",
+                         help="benchmark files or folders (default: the bundled benchmarks/)")
+    analyze.add_argument("--out", default="emergence-report", metavar="DIR",
+                         help="report folder (default: %(default)s)")
+    analyze.add_argument("--force", action="store_true", help="replace a non-empty --out folder")
+    analyze.add_argument("--x", choices=["params", "compute", "tokens", "step"],
+                         help="scale on the x-axis (default: params when known)")
+    analyze.add_argument("--metrics", nargs="+", metavar="METRIC",
+                         help="metrics to compute (default: every one the records allow)")
+    analyze.add_argument("--pairs", nargs="+", metavar="D:S",
+                         help="discontinuous:smooth metric pairs to judge (default: exact_match with "
+                         "target_prob_per_token, target_logprob, token_edit_distance; "
+                         "multiple_choice_grade with choice_prob, brier_score)")
+    analyze.add_argument("--family", nargs="+", metavar="F", help="analyse only these families")
+    analyze.add_argument("--tasks", nargs="+", metavar="T", help="analyse only these tasks")
+    analyze.add_argument("--bootstrap", type=int, default=1000, metavar="B",
+                         help="paired-bootstrap replicates (default: 1000, at least 100)")
+    analyze.add_argument("--seed", type=int, default=0, help="seed of the bootstrap (default: 0)")
+    analyze.add_argument("--format", choices=["text", "json"], default="text",
+                         help="what to print (default: text)")
+    analyze.add_argument("--no-figures", action="store_true",
+                         help="write the CSVs and a report without figures (faster)")
+    analyze.add_argument("--verbose", "-v", action="store_true",
+                         help="also print every metric's curve per task: its ends, jump effect and "
+                         "emergence score (text format)")
+    _text_options(analyze)
+    _input_options(analyze)
+
+    validate = command("validate", "check benchmark files; exit 0 if valid, 2 if not")
+    validate.add_argument("sources", nargs="+", metavar="FILE", help="files or folders")
+    _input_options(validate)
+
+    rescore = command("rescore", "rescore records into a scores CSV")
+    rescore.add_argument("sources", nargs="+", metavar="SOURCE", help="records files or folders")
+    rescore.add_argument("--out", required=True, metavar="FILE", help="scores CSV to write")
+    rescore.add_argument("--metrics", nargs="+", metavar="METRIC")
+    rescore.add_argument("--force", action="store_true", help="replace an existing --out file")
+    _text_options(rescore)
+    _input_options(rescore)
+
+    simulate = command("simulate", "write records of a family whose truth is known")
+    simulate.add_argument("--out", required=True, metavar="FILE", help=".csv or .csv.gz to write")
+    simulate.add_argument("--truth", default="power_law",
+                          choices=["power_law", "sharp", "linear", "loglinear", "step_first", "step_last",
+                                   "saturating", "inverse", "flat"],
+                          help="the ground truth to simulate (see emergence.simulate.TRUTHS)")
+    simulate.add_argument("--family", default=None, help="family name (default: toy-TRUTH)")
+    simulate.add_argument("--n-examples", type=int, default=200, metavar="N")
+    simulate.add_argument("--seed", type=int, default=0)
+    simulate.add_argument("--force", action="store_true", help="replace an existing --out file")
+
+    command("list", "list the bundled benchmarks and the metrics")
+    return parser
+
+
+def _input_options(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--format-in", metavar="FORMAT",
+                        help="read every input as this format instead of recognising it (csv, lm_eval, ...)")
+    parser.add_argument("--filter", metavar="NAME",
+                        help="lm-evaluation-harness filter to keep when a document has several "
+                        "(default: the first)")
+    parser.add_argument("--sizes", metavar="FILE",
+                        help="model sizes: a CSV 'model,params' (1.3b or 1.3e9) or a JSON object; "
+                        "they win over the sizes lm-eval, HELM, BIG-bench and HF files state")
+
+
+def _text_options(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--ignore-case", action="store_true",
+                        help="exact match and edit distance ignore case")
+    parser.add_argument("--collapse-whitespace", action="store_true",
+                        help="runs of whitespace compare as one space")
+    parser.add_argument("--tokens", choices=["char", "word"], default="char",
+                        help="tokens of token_edit_distance (default: char)")
