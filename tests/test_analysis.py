@@ -365,9 +365,9 @@ def test_exact_match_too_noisy_to_jump_alone_is_judged_by_what_s_predicts():
 
 
 def test_what_s_predicts_does_not_decide_when_d_disagrees_with_it():
-    """The prediction stands in for D only when D looks like it jumps, its interval holds the
-    predicted J and it agrees with the prediction in level; else D's own unclear test decides
-    (`inconclusive`). First D's J interval [0.05, 0.45] lies below the predicted J 0.85."""
+    """The prediction stands in for D only when D's interval holds the predicted J and D agrees with
+    the prediction in level; else D's own unclear test decides (`inconclusive`). First D's J
+    interval [0.05, 0.45] lies below the predicted J 0.85."""
     from emergence.stats.decide import pair_verdict
 
     row = {"training": False, "n_scales": 10, "n_examples": 2000, "per_example": True, "note": "",
@@ -385,8 +385,7 @@ def test_what_s_predicts_does_not_decide_when_d_disagrees_with_it():
     assert pair_verdict(row, th)[0] == "inconclusive"
     agree = row | {"jump_discontinuous": 0.5, "jump_discontinuous_hi": 0.90}
     assert pair_verdict(agree, th)[0] == "mirage"
-    # red team: D below the threshold, or D at another level than predicted, never stands in
-    assert pair_verdict(agree | {"jump_discontinuous": 0.3}, th)[0] == "inconclusive"
+    # red team: D at another level than the prediction never lets it stand in
     assert pair_verdict(agree | {"predicted_agrees": False}, th)[0] == "inconclusive"
     jumping_s = agree | {"state_smooth": "jump", "jump_smooth": 0.7, "jump_smooth_lo": 0.6}
     assert pair_verdict(jumping_s, th)[0] == "emergent"
