@@ -422,3 +422,19 @@ def test_exact_match_that_is_not_what_s_predicts_is_never_a_mirage_by_prediction
     the prediction in level at every model."""
     tasks = analyze(_smooth_exact_match_unrelated_to_s(n, top, seed), bootstrap=300, seed=0).tasks
     assert tasks["verdict"].iloc[0] in ("inconclusive", "no emergence"), tasks["reason"].iloc[0]
+
+
+def test_more_noise_never_buys_more_confidence():
+    """Issue 17 item 4, measured: accuracies with stderr 0.3 gave ES 12.2 with a 95% interval
+    [-4.6, 8.7] (the estimate outside it) and `no emergence`. Now the estimate is inside its
+    interval and noise that large leaves the task `inconclusive`."""
+    params = np.array([1e8, 3e8, 1e9, 3e9, 1e10])
+    acc = np.array([0.1, 0.12, 0.15, 0.5, 0.55])
+    scores = _scores({"acc": (acc, 0.3), "log_ppl": (np.linspace(3.0, 2.2, 5), 0.01)}, params)
+    result = analyze(scores=scores, bootstrap=500)
+    assert result.tasks["verdict"].iloc[0] == "inconclusive"
+    _bounded(result)
+    quiet = analyze(scores=_scores({"acc": (acc, 0.01), "log_ppl": (np.linspace(3.0, 2.2, 5), 0.01)},
+                                   params), bootstrap=500)
+    noisy, calm = (r.curves.set_index("metric").loc["acc"] for r in (result, quiet))
+    assert noisy["jump_hi"] - noisy["jump_lo"] > calm["jump_hi"] - calm["jump_lo"]
