@@ -450,3 +450,43 @@ def test_control_characters_in_names_never_reach_the_terminal(tmp_path, capsys):
     assert main(["analyze", str(tmp_path / "missing\x1b[2J.csv"), "--out", str(tmp_path / "r2")]) == 2
     err = capsys.readouterr().err
     assert "\x1b" not in err and "\\x1b[2J" in err
+
+
+# -- limits on input (issue 17 item 6) ------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("command", ["analyze", "validate", "rescore"])
+def test_max_bytes_and_max_line_bytes_reach_every_reader(records_csv, tmp_path, capsys, command):
+    """issue 17 item 6, measured: a gzip bomb died with a MemoryError (exit 1) and a 1 GB cell peaked
+    at 9.5x the file; analyze, validate and rescore take --max-bytes and --max-line-bytes and refuse a
+    file over either with exit 2, naming the file, the limit and the option, before any analysis."""
+    out = {"analyze": ["--out", str(tmp_path / "rep")], "rescore": ["--out", str(tmp_path / "s.csv")]}
+    args = [command, str(records_csv), *out.get(command, [])]
+    assert main([*args, "--max-bytes", "100"]) == 2
+    assert errors_of(capsys.readouterr().err) == [
+        f"emergence: error: {records_csv}: the file holds more than 100 bytes, the limit on one input "
+        "file; if it is genuine, raise the limit with --max-bytes (e.g. --max-bytes 8G)"
+    ]
+    assert main([*args, "--max-line-bytes", "50"]) == 2
+    assert errors_of(capsys.readouterr().err) == [
+        f"emergence: error: {records_csv}: line 1 is longer than 50 bytes, the limit on one line; if it "
+        "is genuine, raise the limit with --max-line-bytes (e.g. --max-line-bytes 1G)"
+    ]
+    assert not (tmp_path / "rep").exists() and not (tmp_path / "s.csv").exists()
+
+
+def test_limit_options_refuse_what_is_not_a_size(records_csv, capsys):
+    """A limit that is not a size is a usage error (exit 2) saying what to write; the defaults in the
+    help are those of emergence.sources.limits."""
+    from emergence.sources.limits import DEFAULT_MAX_BYTES, DEFAULT_MAX_LINE_BYTES, parse_size
+
+    with pytest.raises(SystemExit) as info:
+        main(["validate", str(records_csv), "--max-bytes", "lots"])
+    assert info.value.code == 2
+    assert "argument --max-bytes: 'lots' is not a size in bytes >= 1" in capsys.readouterr().err
+    with pytest.raises(SystemExit):
+        main(["validate", "--help"])
+    usage = " ".join(capsys.readouterr().out.split())
+    assert "(default: 1G; e.g. 8G, 512M)" in usage and "(default: 64M)" in usage
+    assert (parse_size("1G"), parse_size("64M")) == (DEFAULT_MAX_BYTES, DEFAULT_MAX_LINE_BYTES)
+    assert main(["validate", str(records_csv), "--max-bytes", "1M", "--max-line-bytes", "1K"]) == 0

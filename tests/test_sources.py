@@ -402,3 +402,153 @@ def test_zero_size_from_the_name_is_refused_by_validate_and_analyze(tmp_path, ca
     err = capsys.readouterr().err
     assert "internal error" not in err
     assert err.count(f"{path}: no scale column") == 2 and "'m-0b'" in err
+
+
+# -- limits on what a reader takes in (issue 17 item 6) ----------------------------------------------
+
+
+def _peak_bytes(read) -> int:
+    """The peak of Python allocations while ``read()`` runs (it is expected to raise SchemaError)."""
+    import tracemalloc
+
+    tracemalloc.start()
+    try:
+        with pytest.raises(SchemaError):
+            read()
+        return tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+
+
+def test_a_gzip_bomb_stops_at_the_limit(tmp_path):
+    """issue 17 item 6, measured: a 12.5 MB .csv.gz inflating to 12 GiB reached 7.5 GB RSS and died
+    with a MemoryError (exit 1); here a 521 KB gzip of 256 MiB of short lines reached 1.6 GB under a
+    2 GB cap and ended in an internal error (before), and with --max-bytes 64M stops at 64 MiB in
+    0.7 s at 188 MB (after). Scaled down: 16 MiB inflated, a 1 MiB limit, held memory a few MiB (the
+limit and the chunks being read)."""
+    import gzip
+
+    from emergence.sources import Limits, ReadOptions
+
+    path = tmp_path / "bomb.csv.gz"
+    with gzip.open(path, "wb") as handle:
+        handle.write((",".join(RECORD_COLUMNS) + "\n").encode())
+        handle.write(b"m,1b,t,e,12,12,-1,1\n" * (16 * 2**20 // 20))
+    assert path.stat().st_size < 100_000
+    options = ReadOptions(limits=Limits(max_bytes=2**20))
+    with pytest.raises(SchemaError) as info:
+        load_tables(path, options=options)
+    assert info.value.problems == [
+        f"{path}: the file holds more than 1 MiB once decompressed, the limit on one input file; if it "
+        "is genuine, raise the limit with --max-bytes (e.g. --max-bytes 8G)"
+    ]
+    assert _peak_bytes(lambda: load_tables(path, options=options)) < 8 * 2**20  # 16 MiB at once before
+
+
+def test_a_long_line_stops_at_the_line_limit(tmp_path):
+    """issue 17 item 6, measured: a single 1 GB CSV cell peaked at 9.5x the file; a 100 MiB cell
+    peaked at 944 MB and passed (before), and is refused at 64 MiB in 0.6 s at 187 MB (after).
+    Scaled down: a 4 MiB cell, a 64 KiB line limit, held memory about the limit."""
+    from emergence.sources import Limits, ReadOptions
+
+    path = tmp_path / "cell.csv"
+    path.write_text(",".join(RECORD_COLUMNS) + "\nm,1b,t,e,12," + "1" * 4 * 2**20 + ",-1,1\n")
+    options = ReadOptions(limits=Limits(max_line_bytes=2**16))
+    with pytest.raises(SchemaError, match=r"cell.csv: line 2 is longer than 64 KiB, the limit on one "
+                       r"line; if it is genuine, raise the limit with --max-line-bytes"):
+        load_tables(path, options=options)
+    assert _peak_bytes(lambda: load_tables(path, options=options)) < 2**20
+
+
+def test_line_limit_counts_each_line_exactly(tmp_path):
+    """A line of exactly max_line_bytes passes, one byte more is refused with its line number, across
+    the chunks the file is read in (plain and gzip)."""
+    import gzip
+
+    from emergence.sources.limits import Limits, read_bytes
+
+    data = b"12345678\n" * 3 + b"abc\r\n" + b"12345678\n"
+    limits = Limits(max_line_bytes=8)
+    for name, write_file in (("a.csv", lambda p, d: p.write_bytes(d)),
+                             ("a.csv.gz", lambda p, d: p.write_bytes(gzip.compress(d)))):
+        path = tmp_path / name
+        write_file(path, data)
+        assert read_bytes(path, limits) == data
+        write_file(path, data + b"123456789")  # the last line, without an end of line
+        with pytest.raises(SchemaError, match="line 6 is longer than 8 bytes"):
+            read_bytes(path, limits)
+        write_file(path, b"1\n" + b"x" * 20 + b"\n")
+        with pytest.raises(SchemaError, match="line 2 is longer than 8 bytes"):
+            read_bytes(path, limits)
+    assert read_bytes(tmp_path / "a.csv", Limits(max_line_bytes=8), lines=False) == b"1\n" + b"x" * 20 + b"\n"
+
+
+@pytest.mark.parametrize("format_in, name", [
+    ("csv", "big.csv"), ("pythia", "big.csv"), ("pythia", "big.json"), ("lm_eval", "big.json"),
+    ("helm", "scenario_state.json"), ("bigbench", "big.json"), ("hf", "big.json"), ("hf", "big.jsonl"),
+])
+def test_every_reader_keeps_to_max_bytes(tmp_path, format_in, name):
+    """issue 17 item 6: every reader of whole files refuses one over --max-bytes, naming the file, the
+    limit and the option (exit 2), before parsing it."""
+    from emergence.sources import Limits, ReadOptions
+
+    path = tmp_path / name
+    if name.endswith(".csv"):
+        path.write_text(",".join(RECORD_COLUMNS) + "\n" + "m,1b,t,e,12,12,-1,1\n" * 200)
+    else:
+        path.write_text('{"results": {},\n "padding": "' + "x" * 4000 + '"}\n')
+    with pytest.raises(SchemaError) as info:
+        load_tables(path, format_in=format_in, options=ReadOptions(limits=Limits(max_bytes=1024)))
+    assert info.value.problems == [
+        f"{path}: the file holds more than 1 KiB, the limit on one input file; if it is genuine, raise "
+        "the limit with --max-bytes (e.g. --max-bytes 8G)"
+    ]
+
+
+def test_lm_eval_samples_keep_to_the_line_limit(tmp_path):
+    """issue 17 item 6: an lm-eval samples log is streamed line by line; a line over --max-line-bytes
+    is refused by its number without being read whole (the first line too)."""
+    import json
+
+    from emergence.sources import Limits, ReadOptions
+
+    sample = {"doc_id": 0, "target": "1", "resps": [[["-1.0", "True"]]], "filtered_resps": [["-1.0", "True"]]}
+    long = dict(sample, doc_id=1, doc={"text": "x" * 5000})
+    path = tmp_path / "samples_t_2024-01-01T00-00-00.jsonl"
+    options = ReadOptions(limits=Limits(max_line_bytes=1024), sizes={"m": 1e9})
+    path.write_text(json.dumps(sample) + "\n" + json.dumps(long) + "\n")
+    with pytest.raises(SchemaError, match=r"samples_t_.*jsonl: line 2 is longer than 1 KiB"):
+        load_tables(path, format_in="lm_eval", options=options)
+    path.write_text(json.dumps(long) + "\n" + json.dumps(sample) + "\n")
+    with pytest.raises(SchemaError, match=r"samples_t_.*jsonl: line 1 is longer than 1 KiB"):
+        load_tables(path, format_in="lm_eval", options=options)
+
+
+def test_running_out_of_memory_reading_a_file_is_a_user_error(tmp_path, monkeypatch):
+    """A file within the limits yet too big for the machine's memory ends in a SchemaError naming the
+    file (exit 2), not in an internal error."""
+    from emergence.sources import csv_files
+
+    path = write(tmp_path / "r.csv", RECORD_COLUMNS, record_rows())
+
+    def exhausted(path, options=None):
+        raise MemoryError
+
+    monkeypatch.setattr(csv_files, "read", exhausted)
+    with pytest.raises(SchemaError, match=r"r.csv: not enough memory to read the file \(.* on disk\)"):
+        load_tables(path)
+
+
+def test_limits_parse_and_refuse_bad_values():
+    """Sizes as the options take them; a limit below one byte is refused naming the parameter."""
+    from emergence.sources.limits import DEFAULT_MAX_BYTES, DEFAULT_MAX_LINE_BYTES, Limits, parse_size
+
+    assert parse_size("1G") == DEFAULT_MAX_BYTES == 2**30
+    assert parse_size("64M") == DEFAULT_MAX_LINE_BYTES
+    assert [parse_size(t) for t in ("512", "1k", "2KiB", "1.5m", "3 GB")] == [512, 1024, 2048, 1572864,
+                                                                               3 * 2**30]
+    for bad in ("", "0", "-1", "1x", "G", "0.1"):
+        with pytest.raises(ValueError, match="is not a size in bytes >= 1"):
+            parse_size(bad)
+    with pytest.raises(ValueError, match=r"The 'max_bytes' parameter of Limits must be an int >= 1\. Got 0"):
+        Limits(max_bytes=0)

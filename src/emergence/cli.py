@@ -21,12 +21,14 @@ __all__ = ["EXAMPLES", "default_sources", "main"]
 
 
 def _read(args, sources):
-    """Load the inputs with the --format-in and --filter settings."""
-    from emergence.sources import ReadOptions, load_tables, read_sizes
+    """Load the inputs with the --format-in, --filter, --sizes and --max-(line-)bytes settings."""
+    from emergence.sources import Limits, ReadOptions, load_tables, read_sizes
 
     sizes = read_sizes(args.sizes) if args.sizes else {}
+    given = {"max_bytes": args.max_bytes, "max_line_bytes": args.max_line_bytes}
+    limits = Limits(**{key: value for key, value in given.items() if value is not None})
     return load_tables(sources, format_in=args.format_in,
-                       options=ReadOptions(filter=args.filter, sizes=sizes))
+                       options=ReadOptions(filter=args.filter, sizes=sizes, limits=limits))
 
 
 def default_sources() -> list[Path]:

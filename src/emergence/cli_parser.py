@@ -101,6 +101,22 @@ def _input_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--sizes", metavar="FILE",
                         help="model sizes: a CSV 'model,params' (1.3b or 1.3e9) or a JSON object; "
                         "they win over the sizes lm-eval, HELM, BIG-bench and HF files state")
+    parser.add_argument("--max-bytes", type=_size, metavar="SIZE",
+                        help="refuse an input file holding more than this once decompressed "
+                        "(default: 1G; e.g. 8G, 512M)")
+    parser.add_argument("--max-line-bytes", type=_size, metavar="SIZE",
+                        help="refuse a CSV or JSON-lines file with a line longer than this "
+                        "(default: 64M)")
+
+
+def _size(text: str) -> int:
+    """A byte count for ``--max-bytes`` and ``--max-line-bytes`` (``512M``, ``8G``, ``1073741824``)."""
+    from emergence.sources.limits import parse_size
+
+    try:
+        return parse_size(text)
+    except ValueError as error:
+        raise argparse.ArgumentTypeError(str(error)) from None
 
 
 def _text_options(parser: argparse.ArgumentParser) -> None:

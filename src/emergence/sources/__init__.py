@@ -20,8 +20,9 @@ import pandas as pd
 from emergence.errors import EmergenceError, EmergenceWarning, SchemaError
 from emergence.schema import MAX_PROBLEMS, check_choice_counts, model_keys, row_keys
 from emergence.sources.csv_files import write_csv
+from emergence.sources.limits import Limits, format_size
 
-__all__ = ["ReadOptions", "Tables", "find_files", "formats", "load", "load_tables", "read_sizes",
+__all__ = ["Limits", "ReadOptions", "Tables", "find_files", "formats", "load", "load_tables", "read_sizes",
            "write_csv"]
 
 #: Format modules under emergence.sources, in the order their ``sniff`` is asked: specific formats
@@ -45,10 +46,14 @@ class ReadOptions:
         Model name -> parameter count (``--sizes``): for models whose size the files do not say, and
         winning over the size an lm-eval, HELM, BIG-bench or Hugging Face file states (e.g. to
         use non-embedding counts). Benchmark CSVs keep their ``params`` column.
+    limits : Limits, optional
+        The most bytes one file (decompressed) and one line may hold (``--max-bytes``,
+        ``--max-line-bytes``); default :class:`~emergence.sources.limits.Limits` (1 GiB, 64 MiB).
     """
 
     filter: str | None = None
     sizes: Mapping[str, float] = field(default_factory=dict)
+    limits: Limits = field(default_factory=Limits)
 
 
 def read_sizes(path: str | Path) -> dict[str, float]:
@@ -237,6 +242,8 @@ def load_tables(paths: str | Path | Iterable[str | Path], *, format_in: str | No
                 parts[shape].append(table.assign(_file=str(path)))
         except SchemaError as error:
             problems.extend(error.problems)
+        except MemoryError:  # within the limits, yet more than this machine has: a user error too
+            problems.append(_out_of_memory(path))
     if problems:
         raise SchemaError(problems)
     tables = Tables(files=[path for path, _ in files] + hub)
@@ -295,6 +302,15 @@ def load(paths: str | Path | Iterable[str | Path], *, format_in: str | None = No
     )
     table.attrs["shape"] = shape
     return table
+
+
+def _out_of_memory(path: Path) -> str:
+    try:
+        size = f"{format_size(path.stat().st_size)} on disk"
+    except OSError:
+        size = "size unknown"
+    return (f"{path}: not enough memory to read the file ({size}); split it into smaller files, or "
+            "read it on a machine with more memory")
 
 
 _STAMP = re.compile(r"(\d{4}-\d{2}-\d{2}T\d{2}[-:]\d{2}[-:]\d{2}(?:\.\d+)?)")

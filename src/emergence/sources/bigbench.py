@@ -49,6 +49,7 @@ import pandas as pd
 
 from emergence.errors import EmergenceWarning, SchemaError
 from emergence.schema import validate_scores
+from emergence.sources.limits import Limits, limits_of, read_bytes
 
 #: Name of this format for ``--format-in``.
 NAME = "bigbench"
@@ -80,14 +81,11 @@ def sniff(path: Path, head: bytes) -> bool:
 def read(path: Path, options=None) -> list[tuple[str, pd.DataFrame]]:
     """The format interface of :mod:`emergence.sources`: one validated scores table."""
     sizes = dict(getattr(options, "sizes", None) or {})
-    return [("scores", read_bigbench(path, sizes=sizes))]
+    return [("scores", read_bigbench(path, sizes=sizes, limits=limits_of(options)))]
 
 
-def _load_json(path: Path) -> object:
-    try:
-        data = path.read_bytes()
-    except OSError as error:
-        raise SchemaError(f"{path}: cannot read the file: {error}") from None
+def _load_json(path: Path, limits: Limits | None = None) -> object:
+    data = read_bytes(path, limits, lines=False)
     try:
         return orjson.loads(data)
     except orjson.JSONDecodeError:
@@ -141,7 +139,8 @@ def _shots(value: object, where: str) -> int | None:
     )
 
 
-def read_bigbench(path: str | Path, *, sizes: dict[str, float] | None = None) -> pd.DataFrame:
+def read_bigbench(path: str | Path, *, sizes: dict[str, float] | None = None,
+                  limits: Limits | None = None) -> pd.DataFrame:
     """Read and validate one BIG-bench score file.
 
     Parameters
@@ -150,6 +149,8 @@ def read_bigbench(path: str | Path, *, sizes: dict[str, float] | None = None) ->
         A ``scores_<model>.json`` file.
     sizes : dict, optional
         Model name -> parameter count, used when the file has no positive ``total_params``.
+    limits : Limits, optional
+        The most bytes the file may hold (default :class:`~emergence.sources.limits.Limits`).
 
     Returns
     -------
@@ -168,7 +169,7 @@ def read_bigbench(path: str | Path, *, sizes: dict[str, float] | None = None) ->
     from emergence.metrics import resolve_kind
 
     path = Path(path)
-    data = _load_json(path)
+    data = _load_json(path, limits)
     if not isinstance(data, dict) or not isinstance(data.get("scores"), list):
         raise SchemaError(f"{path}: not a BIG-bench score file: expected an object with a 'scores' list")
     model = data.get("model")

@@ -5,9 +5,7 @@ Lines in messages are counted as in a text editor: the header is line 1, the fir
 
 from __future__ import annotations
 
-import gzip
 import io
-import zlib
 from pathlib import Path
 
 import orjson
@@ -15,6 +13,7 @@ import pandas as pd
 
 from emergence.errors import SchemaError
 from emergence.schema import detect_shape, validate_records, validate_scores
+from emergence.sources.limits import Limits, limits_of, read_bytes
 
 #: Name of this format for ``--format-in``.
 NAME = "csv"
@@ -35,47 +34,42 @@ def sniff(path: Path, head: bytes) -> bool:
 
 def read(path: Path, options=None) -> list[tuple[str, pd.DataFrame]]:
     """The format interface of :mod:`emergence.sources`: one validated table."""
-    return [read_csv(path)]
+    return [read_csv(path, limits=limits_of(options))]
 
 
-def read_text(path: Path) -> str:
-    """The file's text, decoded as UTF-8 (a leading byte-order mark is dropped).
+def read_data(path: Path, limits: Limits | None = None) -> bytes:
+    """The file's bytes (decompressed when named .gz), checked to be UTF-8, a leading byte-order mark
+    dropped.
 
     Raises
     ------
     SchemaError
-        If the file cannot be read, is not gzip when named .gz or its gzip data is damaged, or is not
-        valid UTF-8 (naming the line and byte).
+        If the file cannot be read, is not gzip when named .gz or its gzip data is damaged, passes a
+        limit of ``limits`` (its size or a line's length), or is not valid UTF-8 (naming the line and
+        byte).
     """
+    data = read_bytes(path, limits).removeprefix(b"\xef\xbb\xbf")
     try:
-        data = path.read_bytes()
-    except OSError as error:
-        raise SchemaError(f"{path}: cannot read the file: {error}") from None
-    if path.name.lower().endswith(".gz"):
-        try:
-            data = gzip.decompress(data)
-        except (OSError, EOFError, zlib.error) as error:  # BadGzipFile is an OSError
-            raise SchemaError(
-                f"{path}: cannot read the file as gzip ({error}): it is damaged, cut short or not gzip "
-                "data; download or copy it again, or give the uncompressed .csv"
-            ) from None
-    try:
-        return data.decode("utf-8-sig")
+        data.decode("utf-8")  # checked here to name the line; pandas parses the bytes, not a copy
     except UnicodeDecodeError as error:
         line = data.count(b"\n", 0, error.start) + 1
         raise SchemaError(
             f"{path}: line {line}: byte 0x{data[error.start]:02x} is not valid UTF-8; "
             "re-save the file as UTF-8"
         ) from None
+    return data
 
 
-def read_csv(path: str | Path) -> tuple[str, pd.DataFrame]:
+def read_csv(path: str | Path, *, limits: Limits | None = None) -> tuple[str, pd.DataFrame]:
     """Read and validate one benchmark CSV.
 
     Parameters
     ----------
     path : str or Path
         A ``.csv`` or ``.csv.gz`` file holding a records or a scores table.
+    limits : Limits, optional
+        The most bytes the file (decompressed) and one line may hold; default
+        :class:`~emergence.sources.limits.Limits` (1 GiB and 64 MiB).
 
     Returns
     -------
@@ -89,17 +83,18 @@ def read_csv(path: str | Path) -> tuple[str, pd.DataFrame]:
         Listing every problem of the file with its line, column and value.
     """
     path = Path(path)
-    text = read_text(path)
-    if not text.strip():
+    data = read_data(path, limits)
+    if not data.strip():
         raise SchemaError(f"{path}: the file is empty; a benchmark CSV needs a header and rows")
     try:
         raw = pd.read_csv(
-            io.StringIO(text), dtype=str, keep_default_na=False, na_filter=False,
+            io.BytesIO(data), encoding="utf-8", dtype=str, keep_default_na=False, na_filter=False,
             skipinitialspace=False,
         )
     except (pd.errors.ParserError, ValueError) as error:
         message = " ".join(str(error).split())
         raise SchemaError(f"{path}: not a well-formed CSV: {message}") from None
+    del data
     raw.columns = [str(c).strip() for c in raw.columns]
     if raw.empty:
         raise SchemaError(f"{path}: the file has a header but no data rows")

@@ -34,6 +34,7 @@ import pandas as pd
 from emergence.errors import EmergenceWarning, SchemaError
 from emergence.scale import params_from_name
 from emergence.schema import validate_records
+from emergence.sources.limits import Limits, limits_of, read_bytes
 
 #: Name of this format for ``--format-in``.
 NAME = "helm"
@@ -54,10 +55,10 @@ def sniff(path: Path, head: bytes) -> bool:
 def read(path: Path, options=None) -> list[tuple[str, pd.DataFrame]]:
     """The format interface of :mod:`emergence.sources`: one validated records table."""
     sizes = getattr(options, "sizes", None) or {}
-    return [("records", read_helm_run(path, sizes=sizes))]
+    return [("records", read_helm_run(path, sizes=sizes, limits=limits_of(options)))]
 
 
-def _load_json(path: Path, what: str, required: bool = True):
+def _load_json(path: Path, what: str, required: bool = True, limits: Limits | None = None):
     if not path.is_file():
         if required:
             raise SchemaError(
@@ -66,9 +67,7 @@ def _load_json(path: Path, what: str, required: bool = True):
             )
         return None
     try:
-        return orjson.loads(path.read_bytes())
-    except OSError as error:
-        raise SchemaError(f"{path}: cannot read the file: {error}") from None
+        return orjson.loads(read_bytes(path, limits, lines=False))
     except orjson.JSONDecodeError as error:
         raise SchemaError(f"{path}: not valid JSON ({error}); is the file complete?") from None
 
@@ -125,7 +124,8 @@ def family_of(model: str) -> str:
     return stripped.replace("/-", "/") or model
 
 
-def read_helm_run(path: str | Path, *, sizes: dict[str, float] | None = None) -> pd.DataFrame:
+def read_helm_run(path: str | Path, *, sizes: dict[str, float] | None = None,
+                  limits: Limits | None = None) -> pd.DataFrame:
     """Read a HELM run folder into a records table.
 
     Parameters
@@ -134,6 +134,9 @@ def read_helm_run(path: str | Path, *, sizes: dict[str, float] | None = None) ->
         The run's ``scenario_state.json`` or its folder.
     sizes : mapping, optional
         Model name -> parameter count, for a model whose name holds no size.
+    limits : Limits, optional
+        The most bytes each JSON file of the run may hold (default
+        :class:`~emergence.sources.limits.Limits`).
 
     Returns
     -------
@@ -157,11 +160,11 @@ def read_helm_run(path: str | Path, *, sizes: dict[str, float] | None = None) ->
     path = Path(path)
     folder = path if path.is_dir() else path.parent
     state_path = folder / _FILE
-    state = _load_json(state_path, "scenario_state.json")
+    state = _load_json(state_path, "scenario_state.json", limits=limits)
     run_spec = _load_json(folder / "run_spec.json", "run_spec.json (the run's name and model)",
-                          required=False) or {}
+                          required=False, limits=limits) or {}
     run_spec = _typed(run_spec, dict, f"{folder / 'run_spec.json'}: the document", "an object")
-    stats = _load_json(folder / "per_instance_stats.json", "", required=False)
+    stats = _load_json(folder / "per_instance_stats.json", "", required=False, limits=limits)
     if not isinstance(state, dict) or not isinstance(state.get("request_states"), list):
         raise SchemaError(f"{state_path}: no \"request_states\" list; not a HELM scenario_state.json")
     adapter = (_typed(state.get("adapter_spec"), dict, f"{state_path}: adapter_spec", "an object")
@@ -197,7 +200,7 @@ def read_helm_run(path: str | Path, *, sizes: dict[str, float] | None = None) ->
     if run_name:
         task, subtask = task_of(run_name)
     else:
-        scenario = _typed(_load_json(folder / "scenario.json", "", required=False), dict,
+        scenario = _typed(_load_json(folder / "scenario.json", "", required=False, limits=limits), dict,
                           f"{folder / 'scenario.json'}: the document", "an object") or {}
         task = _typed(scenario.get("name"), str, f"{folder / 'scenario.json'}: name", "the scenario name")
         task, subtask = task or folder.name, None

@@ -30,7 +30,8 @@ name from ``ReadOptions.sizes`` that the file's path contains. Its size is ``par
 task is ``task``, else a ``task`` column, else read from the file name. ``family`` is a ``family``
 column when there is one, else ``"default"``.
 
-The package: :mod:`~emergence.sources.hf_datasets.files` (reading local files),
+The package: :mod:`~emergence.sources.hf_datasets.files` (reading local files within the limits of
+:mod:`emergence.sources.limits`),
 :mod:`~emergence.sources.hf_datasets.details` (rows to records, in either style),
 :mod:`~emergence.sources.hf_datasets.cells` (one response, index or id at a time) and
 :mod:`~emergence.sources.hf_datasets.identity` (the model, its size and the task).
@@ -49,6 +50,7 @@ from emergence.sources.hf_datasets.cells import _plain
 from emergence.sources.hf_datasets.details import LIGHTEVAL_COLUMNS, LM_EVAL_COLUMNS, details_to_records
 from emergence.sources.hf_datasets.files import read_frame
 from emergence.sources.hf_datasets.identity import _model_from_names, _task_from_config
+from emergence.sources.limits import limits_of
 
 __all__ = ["LIGHTEVAL_COLUMNS", "LM_EVAL_COLUMNS", "NAME", "details_to_records", "load_hf", "read",
            "read_frame", "sniff"]
@@ -81,7 +83,7 @@ def sniff(path: Path, head: bytes) -> bool:
 
 def read(path: Path, options=None) -> list[tuple[str, pd.DataFrame]]:
     """The format interface of :mod:`emergence.sources`: one validated records table."""
-    frame = read_frame(path)
+    frame = read_frame(path, limits=limits_of(options))
     table = details_to_records(
         frame,
         source=str(path),

@@ -67,6 +67,7 @@ import pandas as pd
 
 from emergence.errors import SchemaError
 from emergence.sources import ReadOptions
+from emergence.sources.limits import limits_of
 from emergence.sources.lm_eval.identity import family_of
 from emergence.sources.lm_eval.parsing import (
     _first_line,
@@ -156,10 +157,11 @@ def read(path: Path, options: ReadOptions | None = None) -> list[tuple[str, pd.D
     """
     path = Path(path)
     options = options or ReadOptions()
-    first = _first_line(path)
+    limits = limits_of(options)
+    first = _first_line(path, limits)
     if isinstance(first, dict) and "doc_id" in first:  # JSON lines: stream them, keep what is used
-        return [("records", _samples_table(path, _stream_lines(path), options))]
-    data = _read_bytes(path)
+        return [("records", _samples_table(path, _stream_lines(path, limits), options))]
+    data = _read_bytes(path, limits)
     stripped = data.lstrip()
     if stripped[:1] == b"[":
         return [("records", _samples_table(path, _parse_array(path, data), options))]

@@ -11,6 +11,7 @@ import orjson
 from emergence.errors import SchemaError
 from emergence.scale import known_params, params_from_name, parse_scale
 from emergence.sources import ReadOptions
+from emergence.sources.limits import Limits, limits_of, read_bytes
 
 # "2026-11-23T00-04-50.218338", the run timestamp lm-eval >= 0.4.3 puts at the end of file names
 _TIMESTAMP_RE = re.compile(r"_(\d{4}-\d{2}-\d{2}T\d{2}[-:]\d{2}[-:]\d{2}(?:\.\d+)?)$")
@@ -121,7 +122,7 @@ def _task_and_model(path: Path, options: ReadOptions) -> tuple[str, dict[str, An
     stem = path.name.removesuffix(".jsonl").removesuffix(".json")
     timestamp = _TIMESTAMP_RE.search(stem)
     core = stem[: timestamp.start()] if timestamp else stem
-    results = _sibling_results(path, timestamp.group(1) if timestamp else None)
+    results = _sibling_results(path, timestamp.group(1) if timestamp else None, limits_of(options))
     tasks = []
     if results is not None:
         configs = results.get("configs") if isinstance(results.get("configs"), dict) else {}
@@ -151,7 +152,7 @@ def _task_and_model(path: Path, options: ReadOptions) -> tuple[str, dict[str, An
     return task, _identity(path, name, stated, step, options)
 
 
-def _sibling_results(path: Path, timestamp: str | None) -> dict | None:
+def _sibling_results(path: Path, timestamp: str | None, limits: Limits | None = None) -> dict | None:
     """The results JSON of the same run: same timestamp, or the one results*.json of the folder."""
     if timestamp:
         candidates = [path.with_name(f"results_{timestamp}.json")]
@@ -160,8 +161,8 @@ def _sibling_results(path: Path, timestamp: str | None) -> dict | None:
     found = []
     for candidate in candidates:
         try:
-            data = orjson.loads(candidate.read_bytes())
-        except (OSError, orjson.JSONDecodeError):
+            data = orjson.loads(read_bytes(candidate, limits, lines=False))
+        except (SchemaError, orjson.JSONDecodeError):  # unreadable, damaged or over the limit
             continue
         if isinstance(data, dict) and isinstance(data.get("results"), dict):
             found.append(data)

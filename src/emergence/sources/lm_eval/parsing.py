@@ -9,15 +9,13 @@ import orjson
 
 from emergence.errors import SchemaError
 from emergence.schema import MAX_PROBLEMS
+from emergence.sources.limits import Limits, iter_lines, read_bytes, too_long
 from emergence.sources.lm_eval.responses import _pair, _responses
 
 
-def _read_bytes(path: Path) -> bytes:
-    try:
-        data = path.read_bytes()
-    except OSError as error:
-        raise SchemaError(f"{path}: cannot read the file: {error}") from None
-    data = data.removeprefix(b"\xef\xbb\xbf")
+def _read_bytes(path: Path, limits: Limits | None = None) -> bytes:
+    """The whole file within ``limits.max_bytes`` (a JSON document may be written on one line)."""
+    data = read_bytes(path, limits, lines=False).removeprefix(b"\xef\xbb\xbf")
     if not data.strip():
         raise SchemaError(f"{path}: the file is empty; expected lm-evaluation-harness output")
     return data
@@ -62,31 +60,42 @@ def _slim(item: Any) -> Any:
     return out
 
 
-def _first_line(path: Path) -> Any:
-    """The first line of a file parsed as JSON, or None (empty, unreadable, or not one JSON value)."""
+def _first_line(path: Path, limits: Limits | None = None) -> Any:
+    """The first line of a file parsed as JSON, or None (empty, unreadable, or not one JSON value).
+
+    Raises
+    ------
+    SchemaError
+        If the line is an object longer than ``limits.max_line_bytes``: a samples log's line (a results
+        JSON is small; a samples array on one line starts with ``[`` and is read whole).
+    """
+    limits = limits or Limits()
     try:
         with open(path, "rb") as handle:
-            line = handle.readline().removeprefix(b"\xef\xbb\xbf")
+            line = handle.readline(limits.max_line_bytes + 2).removeprefix(b"\xef\xbb\xbf")
+    except OSError:
+        return None
+    if len(line.rstrip(b"\r\n")) > limits.max_line_bytes and line.lstrip()[:1] == b"{":
+        raise too_long(path, 1, limits)
+    try:
         return orjson.loads(line) if line.strip() else None
-    except (OSError, orjson.JSONDecodeError):
+    except orjson.JSONDecodeError:
         return None
 
 
-def _stream_lines(path: Path) -> tuple[list, list[str]]:
-    """A JSON-lines samples log read line by line, each sample slimmed as it is parsed."""
+def _stream_lines(path: Path, limits: Limits | None = None) -> tuple[list, list[str]]:
+    """A JSON-lines samples log read line by line (each within ``limits``), each sample slimmed as it
+    is parsed."""
     items, locs, problems = [], [], []
-    with open(path, "rb") as handle:
-        for number, line in enumerate(handle, 1):
-            if number == 1:
-                line = line.removeprefix(b"\xef\xbb\xbf")
-            if not line.strip():
-                continue
-            try:
-                items.append(_slim(orjson.loads(line)))
-                locs.append(f"line {number}")
-            except orjson.JSONDecodeError as error:
-                cut = "" if line.rstrip().endswith(b"}") else " (the line looks truncated)"
-                problems.append(f"{path}: line {number}: not valid JSON: {error.msg}{cut}")
+    for number, line in iter_lines(path, limits):
+        if not line.strip():
+            continue
+        try:
+            items.append(_slim(orjson.loads(line)))
+            locs.append(f"line {number}")
+        except orjson.JSONDecodeError as error:
+            cut = "" if line.rstrip().endswith(b"}") else " (the line looks truncated)"
+            problems.append(f"{path}: line {number}: not valid JSON: {error.msg}{cut}")
     _raise(problems)
     return items, locs
 

@@ -28,6 +28,7 @@ from pathlib import Path
 
 import pandas as pd
 
+from emergence.sources.limits import limits_of
 from emergence.sources.pythia.families import (
     BASELINE_TOKENS,
     BATCH_TOKENS,
@@ -59,6 +60,7 @@ def sniff(path: Path, head: bytes) -> bool:
 def read(path: Path, options=None) -> list[tuple[str, pd.DataFrame]]:
     """The format interface of :mod:`emergence.sources`: one validated scores table."""
     path = Path(path)
+    limits = limits_of(options)
     if path.name.lower().endswith(".json"):
-        return [("scores", read_pythia_json(path))]
-    return [("scores", read_pythia_csv(path))]
+        return [("scores", read_pythia_json(path, limits=limits))]
+    return [("scores", read_pythia_csv(path, limits=limits))]

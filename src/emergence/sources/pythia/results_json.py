@@ -12,6 +12,7 @@ import pandas as pd
 from emergence.errors import SchemaError
 from emergence.scale import add_compute, params_from_name
 from emergence.schema import validate_scores
+from emergence.sources.limits import Limits, read_bytes
 from emergence.sources.pythia.families import (
     BATCH_TOKENS,
     EVAL_GROUPS,
@@ -70,7 +71,7 @@ def _model_args(config: dict) -> dict:
     return {k.strip(): v.strip() for k, v in pairs}
 
 
-def read_pythia_json(path: str | Path) -> pd.DataFrame:
+def read_pythia_json(path: str | Path, *, limits: Limits | None = None) -> pd.DataFrame:
     """Read one 0.3-era lm-eval results JSON of EleutherAI/pythia ``evals/`` into a scores table.
 
     The model comes from ``config.model_args`` (``pretrained=EleutherAI/pythia-v1.1-1.4b``), the step
@@ -79,6 +80,12 @@ def read_pythia_json(path: str | Path) -> pd.DataFrame:
     number of shots from ``config.num_fewshot`` (v0: the file name), the eval group from the parent
     folder (``zero-shot``, ``five-shot``, ``baseline``, ``intervention``). Parameters are the Pythia
     totals (:data:`PYTHIA_PARAMS`), tokens ``step`` times the batch (:data:`BATCH_TOKENS`).
+
+    Parameters
+    ----------
+    path : str or Path
+    limits : Limits, optional
+        The most bytes the file may hold (default :class:`~emergence.sources.limits.Limits`).
 
     Returns
     -------
@@ -92,9 +99,7 @@ def read_pythia_json(path: str | Path) -> pd.DataFrame:
     """
     path = Path(path)
     try:
-        document = orjson.loads(path.read_bytes())
-    except OSError as error:
-        raise SchemaError(f"{path}: cannot read the file: {error}") from None
+        document = orjson.loads(read_bytes(path, limits, lines=False))
     except orjson.JSONDecodeError as error:
         raise SchemaError(f"{path}: not valid JSON ({error}); is the file complete?") from None
     results = document.get("results") if isinstance(document, dict) else None

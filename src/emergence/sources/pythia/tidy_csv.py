@@ -3,7 +3,7 @@
 
 from __future__ import annotations
 
-import gzip
+import io
 import warnings
 import zlib
 from pathlib import Path
@@ -13,6 +13,8 @@ import pandas as pd
 
 from emergence.errors import EmergenceWarning, SchemaError
 from emergence.schema import MAX_PROBLEMS, validate_scores
+from emergence.sources.csv_files import read_data
+from emergence.sources.limits import Limits
 from emergence.sources.pythia.families import BASELINE_TOKENS, MAX_SHOTS, family_name, shots_of, size_params
 
 #: Columns whose presence in a CSV header marks a Pythia evaluation CSV.
@@ -47,7 +49,7 @@ def is_pythia_csv(path: Path, head: bytes) -> bool:
     return is_pythia_header(_first_line(path, head).split(","))
 
 
-def read_pythia_csv(path: str | Path) -> pd.DataFrame:
+def read_pythia_csv(path: str | Path, *, limits: Limits | None = None) -> pd.DataFrame:
     """Read a tidy Pythia evaluation CSV into a validated scores table.
 
     Duplicate runs of the same (model, eval group, shots, step, task, metric) (Pythia v0 has 451)
@@ -60,6 +62,9 @@ def read_pythia_csv(path: str | Path) -> pd.DataFrame:
     path : str or Path
         ``pythia_evals.csv.gz``, ``pythia_v0_evals.csv.gz``, ``opt_bloom_baselines_evals.csv`` or a
         file of the same columns.
+    limits : Limits, optional
+        The most bytes the file (decompressed) and one line may hold (default
+        :class:`~emergence.sources.limits.Limits`).
 
     Returns
     -------
@@ -76,10 +81,10 @@ def read_pythia_csv(path: str | Path) -> pd.DataFrame:
         If the file cannot be read, lacks a Pythia column, or holds bad values (with line numbers).
     """
     path = Path(path)
+    data = read_data(path, limits)
     try:
-        raw = pd.read_csv(path, dtype=str, keep_default_na=False, na_filter=False)
-    except (OSError, EOFError, gzip.BadGzipFile, zlib.error, UnicodeDecodeError) as error:
-        raise SchemaError(f"{path}: cannot read the file: {error}") from None
+        raw = pd.read_csv(io.BytesIO(data), encoding="utf-8", dtype=str, keep_default_na=False,
+                          na_filter=False)
     except (pd.errors.ParserError, pd.errors.EmptyDataError, ValueError) as error:
         message = " ".join(str(error).split())
         raise SchemaError(f"{path}: not a well-formed CSV: {message}") from None
