@@ -183,7 +183,10 @@ class Converters:
         rows = np.flatnonzero(~self._blank(name))
         parsed = np.full(len(raw), None, dtype=object)
         numbers = pd.to_numeric(pd.Series(cells[rows], dtype=object), errors="coerce").to_numpy(float)
-        simple = np.isfinite(numbers) & (numbers >= 0) & (np.mod(numbers, 1) == 0)
+        with np.errstate(invalid="ignore"):  # inf and NaN cells take the slow path, for their message
+            whole = np.mod(numbers, 1) == 0
+        # an index from 2**53 on is no choice and would wrap around as an int (1e20 became -2**63)
+        simple = np.isfinite(numbers) & (numbers >= 0) & (numbers < 2**53) & whole
         simple &= np.array([not isinstance(c, bool) for c in cells[rows]], dtype=bool)
         parsed[rows[simple]] = numbers[simple].astype(int).tolist()
         for i in rows[~simple]:  # lists of indices and bad cells
