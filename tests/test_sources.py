@@ -552,3 +552,36 @@ def test_limits_parse_and_refuse_bad_values():
             parse_size(bad)
     with pytest.raises(ValueError, match=r"The 'max_bytes' parameter of Limits must be an int >= 1\. Got 0"):
         Limits(max_bytes=0)
+
+
+# -- smaller (issue 17 item 8) --------------------------------------------------------------------------
+
+
+def test_sizes_file_with_a_byte_order_mark(tmp_path):
+    """issue 17 item 8, measured: a --sizes CSV saved with a UTF-8 byte-order mark was refused ("line 1
+    must be the header 'model,params'; got ['\\ufeffmodel,params']"), and a JSON one was "not a JSON
+    object", while inputs with one are read. Both are read now."""
+    from emergence.sources import read_sizes
+
+    csv_path, json_path = tmp_path / "sizes.csv", tmp_path / "sizes.json"
+    csv_path.write_bytes(b"\xef\xbb\xbfmodel,params\nm-a,1.3b\n")
+    json_path.write_bytes(b'\xef\xbb\xbf{"m-a": "1.3b"}')
+    assert read_sizes(csv_path) == read_sizes(json_path) == {"m-a": pytest.approx(1.3e9)}
+
+
+def test_a_file_named_twice_is_read_once(tmp_path):
+    """issue 17 item 8, measured: a file reached under two names (its folder and itself through '..',
+    or a link to it) was read twice, each bad cell reported twice (and a good file's rows clashed as
+    duplicates of themselves). It is read once, under the name first given."""
+    rows = record_rows()
+    rows[1][RECORD_COLUMNS.index("target_logprob")] = "-inf"
+    (tmp_path / "data").mkdir()
+    path = write(tmp_path / "data" / "r.csv", RECORD_COLUMNS, rows)
+    (tmp_path / "link.csv").symlink_to(path)
+    again = tmp_path / "data" / ".." / "data" / "r.csv"
+    assert [p for p, _ in find_files([tmp_path / "data", again, tmp_path / "link.csv"])] == [path]
+    problems = problems_of([path, again, tmp_path / "link.csv"])
+    assert problems == [f"{path}: line 3, column 'target_logprob': '-inf' is not a finite number"]
+    rows[1][RECORD_COLUMNS.index("target_logprob")] = "-1.5"
+    write(path, RECORD_COLUMNS, rows)
+    assert len(load([tmp_path / "data", again])) == len(rows)

@@ -72,7 +72,7 @@ def read_sizes(path: str | Path) -> dict[str, float]:
 
     path = Path(path)
     try:
-        text = path.read_text(encoding="utf-8")
+        text = path.read_text(encoding="utf-8-sig")  # a byte-order mark dropped, as in inputs
     except (OSError, UnicodeDecodeError) as error:
         raise EmergenceError(f"--sizes {path}: cannot read the file: {error}") from None
     if path.suffix.lower() == ".json":
@@ -161,7 +161,8 @@ def find_files(paths: str | Path | Iterable[str | Path], format_in: str | None =
     """Expand files and folders into the files to read, each with its format module.
 
     A folder contributes every file below it that a format recognises (sorted by path); other files
-    in it (YAML configs, READMEs) are passed over.
+    in it (YAML configs, READMEs) are passed over. A file reached twice (named and in a named folder,
+    through ``..`` or a link) is read once, under the name first given.
 
     Raises
     ------
@@ -199,7 +200,10 @@ def find_files(paths: str | Path | Iterable[str | Path], format_in: str | None =
             raise EmergenceError(f"{path}: no such file or folder")
     if not found:
         raise EmergenceError("no input given: name at least one file or folder")
-    return list(found.items())
+    once: dict[Path, tuple[Path, ModuleType]] = {}
+    for path, module in found.items():
+        once.setdefault(path.resolve(), (path, module))  # else its rows, and problems, count twice
+    return list(once.values())
 
 
 def load_tables(paths: str | Path | Iterable[str | Path], *, format_in: str | None = None,
