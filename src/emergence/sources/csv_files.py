@@ -93,6 +93,8 @@ def read_csv(path: str | Path, *, limits: Limits | None = None) -> tuple[str, pd
         )
     except (pd.errors.ParserError, ValueError) as error:
         message = " ".join(str(error).split())
+        if message.endswith("C error: out of memory"):  # the parser's MemoryError, as pandas words it
+            raise MemoryError(message) from None
         raise SchemaError(f"{path}: not a well-formed CSV: {message}") from None
     del data
     raw.columns = [str(c).strip() for c in raw.columns]

@@ -87,6 +87,8 @@ def read_pythia_csv(path: str | Path, *, limits: Limits | None = None) -> pd.Dat
                           na_filter=False)
     except (pd.errors.ParserError, pd.errors.EmptyDataError, ValueError) as error:
         message = " ".join(str(error).split())
+        if message.endswith("C error: out of memory"):  # the parser's MemoryError, as pandas words it
+            raise MemoryError(message) from None
         raise SchemaError(f"{path}: not a well-formed CSV: {message}") from None
     raw.columns = [str(c).strip() for c in raw.columns]
     missing = [c for c in PYTHIA_COLUMNS if c not in raw.columns]
