@@ -599,3 +599,16 @@ def test_a_file_named_twice_is_read_once(tmp_path):
     rows[1][RECORD_COLUMNS.index("target_logprob")] = "-1.5"
     write(path, RECORD_COLUMNS, rows)
     assert len(load([tmp_path / "data", again])) == len(rows)
+
+
+def test_rows_with_more_fields_than_the_header_are_named(tmp_path):
+    """Issue 17 fuzzing: a row with extra fields made pandas take the leading fields as an index and
+    shift every column (misleading errors in a records CSV; a TypeError, exit 1, in the Pythia
+    reader). Now the first such line is named."""
+    from emergence.sources import load_tables
+
+    path = tmp_path / "r.csv"
+    path.write_text("family,model,params,task,example,target,prediction\n"
+                    "f,m,1e9,t,e,1,1,x,y\nf,m2,2e9,t,e,1,1\n", encoding="utf-8")
+    with pytest.raises(EmergenceError, match=r"line 2 has 9 fields where the header has 7"):
+        load_tables(path)

@@ -60,6 +60,27 @@ def read_data(path: Path, limits: Limits | None = None) -> bytes:
     return data
 
 
+def check_field_counts(raw: pd.DataFrame, data: bytes, path: Path) -> None:
+    """Refuse a CSV whose rows have more fields than its header.
+
+    pandas then takes the extra leading fields as an index and shifts every column of every row,
+    which reads as wrong values in the wrong columns (or crashed the Pythia reader); the error names
+    the first such line.
+    """
+    if isinstance(raw.index, pd.RangeIndex):
+        return
+    import csv
+
+    rows = csv.reader(io.StringIO(data.decode("utf-8", errors="replace"), newline=""))
+    width = len(next(rows, []))
+    for line, row in enumerate(rows, start=2):
+        if len(row) > width:
+            raise SchemaError(f"{path}: line {line} has {len(row)} fields where the header has {width}; "
+                              "quote values that hold commas, or remove the extra fields")
+    raise SchemaError(f"{path}: some rows have more fields than the header ({width}); quote values "
+                      "that hold commas, or remove the extra fields")
+
+
 def read_csv(path: str | Path, *, limits: Limits | None = None) -> tuple[str, pd.DataFrame]:
     """Read and validate one benchmark CSV.
 
@@ -96,6 +117,7 @@ def read_csv(path: str | Path, *, limits: Limits | None = None) -> tuple[str, pd
         if message.endswith("C error: out of memory"):  # the parser's MemoryError, as pandas words it
             raise MemoryError(message) from None
         raise SchemaError(f"{path}: not a well-formed CSV: {message}") from None
+    check_field_counts(raw, data, path)
     del data
     raw.columns = [str(c).strip() for c in raw.columns]
     if raw.empty:

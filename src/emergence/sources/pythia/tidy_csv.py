@@ -13,7 +13,7 @@ import pandas as pd
 
 from emergence.errors import EmergenceWarning, SchemaError
 from emergence.schema import MAX_PROBLEMS, validate_scores
-from emergence.sources.csv_files import read_data
+from emergence.sources.csv_files import check_field_counts, read_data
 from emergence.sources.limits import Limits
 from emergence.sources.pythia.families import BASELINE_TOKENS, MAX_SHOTS, family_name, shots_of, size_params
 
@@ -90,6 +90,7 @@ def read_pythia_csv(path: str | Path, *, limits: Limits | None = None) -> pd.Dat
         if message.endswith("C error: out of memory"):  # the parser's MemoryError, as pandas words it
             raise MemoryError(message) from None
         raise SchemaError(f"{path}: not a well-formed CSV: {message}") from None
+    check_field_counts(raw, data, path)
     raw.columns = [str(c).strip() for c in raw.columns]
     missing = [c for c in PYTHIA_COLUMNS if c not in raw.columns]
     if missing:
