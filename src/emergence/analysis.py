@@ -193,6 +193,12 @@ def analyze(
     pairs = DEFAULT_PAIRS if pairs is None else parse_pairs(f"{d}:{s}" for d, ss in pairs.items() for s in ss)
     table, values = combined_table(records, scores, metrics=metrics, options=options,
                                    bootstrap=bootstrap, seed=seed)
+    if table.empty:
+        raise EmergenceError(
+            "nothing to analyse: no score of any (family, model, task, metric) could be computed from "
+            "the input (examples that not every model of a family has are left out, and metrics need "
+            "their columns); check the warnings above, or run `python -m emergence validate`"
+        )
     x = choose_x(table, x)
     table = table.assign(_row=np.arange(len(table)))
     table = final_checkpoints(positive_scale(table, x), x)

@@ -53,8 +53,13 @@ def read_frame(path: str | Path, *, limits: Limits | None = None) -> pd.DataFram
             except pa.ArrowInvalid:
                 with pa.memory_map(str(path)) as source:
                     table = pa.ipc.open_file(source).read_all()
-    except (OSError, pa.ArrowException) as error:
-        raise SchemaError(f"{path}: cannot read the file as {path.suffix[1:]}: {error}") from None
+    except SchemaError:
+        raise
+    except (OSError, ValueError, pa.ArrowException) as error:  # a damaged file's metadata can fail to
+        # decode as UTF-8 (UnicodeDecodeError) as well as fail arrow's own checks
+        message = " ".join(str(error).split())
+        raise SchemaError(f"{path}: cannot read the file as {path.suffix[1:]}: {message}; it is damaged "
+                          "or not that format: copy it again") from None
     return pd.DataFrame({column: table.column(column).to_pylist() for column in table.column_names})
 
 
