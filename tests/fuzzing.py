@@ -16,6 +16,7 @@ mutated input and says what happened.
 from __future__ import annotations
 
 import contextlib
+import copy
 import gzip
 import hashlib
 import io
@@ -167,7 +168,7 @@ def mutate_json(text: str, rng: random.Random) -> str | None:
         node = tree
         for key in where[:-1]:
             node = node[key]
-        node[where[-1]] = rng.choice(JSON_VALUES)
+        node[where[-1]] = copy.deepcopy(rng.choice(JSON_VALUES))  # never one object in two places
     return json.dumps(tree, allow_nan=True)
 
 
