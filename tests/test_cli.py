@@ -193,6 +193,54 @@ def test_analyze_json(records_csv, tmp_path, capsys):
     assert isinstance(metrics["exact_match"]["emergence_score"], float)
 
 
+def test_analyze_json_without_out_writes_only_to_stdout(records_csv, tmp_path, monkeypatch, capsys):
+    """Issue 15, measured: --format json still wrote the report folder and figures. Without --out it
+    writes nothing (no emergence-report/ in the working folder), prints only the JSON, and says
+    "out": null; with --out it writes the folder as before (test_analyze_json)."""
+    work = tmp_path / "work"
+    work.mkdir()
+    monkeypatch.chdir(work)
+    assert main(["analyze", str(records_csv), "--format", "json"]) == 0
+    captured = capsys.readouterr()
+    payload = json.loads(captured.out, parse_constant=_no_constant)
+    assert list(payload) == ["settings", "tasks", "verdicts", "curves"]
+    assert payload["settings"]["out"] is None and len(payload["tasks"]) == 1
+    assert list(work.iterdir()) == []
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["records.csv", "work"]
+    # the text format still writes the default folder
+    assert main(["analyze", str(records_csv), "--no-figures"]) == 0
+    assert (work / "emergence-report" / "report.html").is_file()
+
+
+def test_json_numbers_are_numbers_or_null():
+    """Issue 15, measured: "inf" was written as a string where the same field is otherwise a number.
+    Every non-finite number, in the rows and in the settings, is null; numpy scalars are plain JSON
+    numbers and booleans; text stays text."""
+    import numpy as np
+
+    from emergence.analysis import Analysis
+    from emergence.cli_output import json_payload, json_rows
+
+    table = pd.DataFrame({"metric": ["a", "b", "c"], "emergence_score": [np.inf, 2.5, np.nan],
+                          "jump": [-np.inf, np.float32(0.5), 1.0], "n_scales": [4, 5, 6],
+                          "es_floored": [True, False, None]})
+    rows = json_rows(table)
+    assert rows == [
+        {"metric": "a", "emergence_score": None, "jump": None, "n_scales": 4, "es_floored": True},
+        {"metric": "b", "emergence_score": 2.5, "jump": 0.5, "n_scales": 5, "es_floored": False},
+        {"metric": "c", "emergence_score": None, "jump": 1.0, "n_scales": 6, "es_floored": None},
+    ]
+    assert [type(v) for v in rows[1].values()] == [str, float, float, int, bool]
+    empty = pd.DataFrame()
+    result = Analysis(empty, table, empty, empty)
+    payload = json_payload(result, {"jump_threshold": np.float64(np.inf), "bootstrap": np.int64(100),
+                                    "metrics": [np.nan, "acc"]})
+    assert payload["settings"] == {"jump_threshold": None, "bootstrap": 100, "metrics": [None, "acc"]}
+    assert payload["curves"] == rows and payload["tasks"] == []
+    text = json.dumps(payload, allow_nan=False)
+    assert "inf" not in text.lower() and "nan" not in text.lower()
+
+
 def test_analyze_unknown_metric_did_you_mean(records_csv, tmp_path, capsys):
     """An unknown --metrics name exits 2 with 'Did you mean' and writes nothing."""
     out = tmp_path / "rep"
@@ -336,6 +384,27 @@ def test_analyze_verbose_prints_the_curves(records_csv, tmp_path, capsys):
         assert jump in row
     assert any(t.split()[:3] == ["toy", "add", "inconclusive"] for t in lines)
     assert "tasks: 0 emergent, 0 mirage, 0 no emergence, 1 inconclusive" in lines
+
+
+def test_analyze_verbose_explains_every_state(tmp_path, capsys):
+    """Issue 15, measured: "untested" in the state column was never explained. A scores file without
+    standard errors has a curve with no interval (state untested); the legend under the curve tables
+    says what each of the four states means, with the run's threshold and alpha."""
+    values = (("70m", "0.25"), ("160m", "0.26"), ("410m", "0.27"), ("1b", "0.60"), ("2b", "0.62"))
+    path = write(tmp_path / "s.csv", SCORE_COLUMNS[:-1], [[f"p-{size}", size, "arc", "acc", value]
+                                                          for size, value in values])
+    assert main(["analyze", str(path), "--out", str(tmp_path / "rep"), "--no-figures", "--verbose"]) == 0
+    lines = capsys.readouterr().out.splitlines()
+    (row,) = [line for line in lines if line.strip().startswith("acc ")]
+    assert row.split(";")[1].split()[0] == "untested"
+    start = [i for i, line in enumerate(lines) if line.startswith("J: the curve's largest jump")]
+    legend = " ".join(lines[start[0]:lines.index("", start[0])])
+    assert "jump (interval above 0.4, significant at alpha 0.05 after Benjamini-Hochberg)" in legend
+    assert "smooth (interval below 0.4)" in legend
+    assert "unclear (in between: the interval straddles 0.4, or is above it without being significant)" \
+        in legend
+    assert "untested (no interval: the input gives no per-example data, standard errors or seeds for " \
+        "this curve, so its J is not tested and cannot decide a verdict)" in legend
 
 
 def test_analyze_leaves_input_unchanged(records_csv, tmp_path, capsys):

@@ -14,7 +14,8 @@ import sys
 import warnings
 from pathlib import Path
 
-from emergence.cli_parser import EXAMPLES, _parser
+from emergence.cli_output import json_payload, text_report
+from emergence.cli_parser import DEFAULT_OUT, EXAMPLES, _parser
 from emergence.report.safe import terminal_lines, terminal_text
 
 __all__ = ["EXAMPLES", "default_sources", "main"]
@@ -108,7 +109,11 @@ def _analyze(args) -> int:
     _check_metrics(args.metrics)
     pairs = parse_pairs(args.pairs) if args.pairs else None
     sources = args.sources or default_sources()
-    check_out_dir(args.out, force=args.force, inputs=sources)
+    # --format json is for pipes: it writes a report folder only when --out names one
+    report = args.format != "json" or args.out is not None
+    out_dir = DEFAULT_OUT if args.out is None else args.out
+    if report:
+        check_out_dir(out_dir, force=args.force, inputs=sources)
     tables = _read(args, sources)
     records, scores = (_only(t, args) for t in (tables.records, tables.scores))
     if scores is not None and args.metrics:
@@ -133,16 +138,16 @@ def _analyze(args) -> int:
         **result.settings,
     }
     shown = {k: v for k, v in settings.items() if k not in ("sources", "files")}
-    out = write_report(result, args.out, files=tables.files, settings=shown, force=args.force,
-                       figures=not args.no_figures, progress=_progress("drawing figures"))
-    settings["out"] = str(out)
+    settings["out"] = None
+    if report:
+        out = write_report(result, out_dir, files=tables.files, settings=shown, force=args.force,
+                           figures=not args.no_figures, progress=_progress("drawing figures"))
+        settings["out"] = str(out)
     settings["no_figures"] = bool(args.no_figures)
     if args.format == "json":
-        payload = {"settings": settings, "tasks": _json_rows(result.tasks),
-                   "verdicts": _json_rows(result.verdicts), "curves": _json_rows(result.curves)}
-        print(json.dumps(payload, indent=2, allow_nan=False))
+        print(json.dumps(json_payload(result, settings), indent=2, allow_nan=False))
     else:
-        print(terminal_lines(_text_report(result, settings, verbose=args.verbose)))
+        print(terminal_lines(text_report(result, settings, verbose=args.verbose)))
     return 0
 
 
@@ -176,124 +181,6 @@ def _names(tables, column: str) -> str:
             found |= set(table[column].astype(str))
     names = sorted(found)
     return ", ".join(names[:8]) + (f" and {len(names) - 8} more" if len(names) > 8 else "")
-
-
-def _json_rows(table) -> list[dict]:
-    """Rows as JSON objects: numbers as JSON numbers, NaN (and any non-finite number) as null.
-
-    The analysis has no infinite values (the emergence score's denominator is floored); a non-finite
-    number would not be valid JSON, so it is written as null rather than as a string.
-    """
-    import math
-
-    import numpy as np
-
-    rows = table.astype(object).where(table.notna(), None).to_dict(orient="records")
-    for row in rows:
-        for key, value in row.items():
-            if isinstance(value, np.generic):
-                value = row[key] = value.item()
-            if isinstance(value, float) and not math.isfinite(value):
-                row[key] = None
-    return rows
-
-
-def _text_report(result, settings, *, verbose: bool = False) -> str:
-    """What ``analyze`` prints: a header, one line per task grouped by verdict, the totals, where the
-    report is. ``verbose`` adds every metric's curve per task before the task lines."""
-    import textwrap
-
-    from emergence import __version__
-    from emergence.analysis import task_lines
-    from emergence.plots import VERDICT_ORDER
-    from emergence.report import jump_note
-
-    curves, tasks = result.curves, result.tasks
-    read = ", ".join(f"{settings[key]:,} {label}" for key, label in
-                     (("records", "records"), ("score_rows", "score rows")) if settings.get(key) is not None)
-    n_tasks = curves.groupby(["family", "task"]).ngroups if len(curves) else 0
-    lines = [
-        f"emergence {__version__}: {len(settings['files'])} file(s), {read}, "
-        f"{curves['family'].nunique() if len(curves) else 0} families, {n_tasks} (family, task) pairs; "
-        f"x = {settings['x']}; {settings['bootstrap']} bootstrap replicates, seed {settings['seed']}",
-        *textwrap.wrap(jump_note(result, settings) + " D: the discontinuous metric; S: its primary smooth "
-                       "partner, its J measured where D jumps.", 100),
-        "",
-    ]
-    if verbose:
-        lines += _curve_lines(result, settings["x"])
-    if tasks.empty:
-        lines.append(result.summary())
-    else:
-        lines.append(task_lines(tasks))
-    lines.append("")
-    if len(tasks):
-        counts = tasks["verdict"].value_counts()
-        lines.append("tasks: " + ", ".join(f"{int(counts.get(v, 0))} {v}" for v in VERDICT_ORDER))
-    else:
-        lines.append("tasks: none judged")
-    unjudged = n_tasks - len(tasks)
-    if unjudged:
-        lines.append(f"({unjudged} (family, task) pair(s) without a discontinuous/smooth metric pair are "
-                     "not judged; their curves are in curves.csv"
-                     + (")" if verbose else " and --verbose prints them)"))
-    figures = "" if settings.get("no_figures") else "figures/, "
-    lines.append(f"wrote {settings['out']}/report.html (open it in a browser), report.md, {figures}"
-                 "tasks.csv, verdicts.csv, curves.csv and scores.csv")
-    lines.append(f"intervals: {result.settings.get('uncertainty', 'unknown')}")
-    return "\n".join(lines)
-
-
-def _curve_lines(result, x: str) -> list[str]:
-    """``--verbose``: per (family, task), every metric's ends, jump effect J and emergence score."""
-    from emergence.plots import jump_text
-    from emergence.scale import format_scale
-
-    curves, scores, tasks = result.curves, result.scores, result.tasks
-    level = float(result.settings.get("level", 0.95))
-    verdict = {(r.family, r.task): r.verdict for r in tasks.itertuples()} if len(tasks) else {}
-    header = (f"{'metric':<26} {'kind':<13} {'smallest':>10} {'largest':>10}  "
-              f"{f'J [{level:.0%} CI]; state':<34} ES [{level:.0%} CI]")
-    lines = []
-    for (family, task), group in curves.groupby(["family", "task"], sort=True):
-        first = group.iloc[0]
-        part = scores[(scores["family"] == family) & (scores["task"] == task)]
-        low, high = part[x].min(), part[x].max()
-        examples = "" if first["n_examples"] is None or first["n_examples"] != first["n_examples"] \
-            else f", {int(first['n_examples'])} examples"
-        judged = f"; {verdict[(family, task)]}" if (family, task) in verdict else "; not judged"
-        lines.append(f"{family} / {task}  ({first['n_scales']} scales, {x} {format_scale(low)} -> "
-                     f"{format_scale(high)}{examples}; straight line ES = "
-                     f"{_num(first['straight_line_es'], 1)}{judged})")
-        lines.append("  " + header)
-        order = group.assign(_k=group["kind"].map({"discontinuous": 0, "nonlinear": 1}).fillna(2))
-        for _, row in order.sort_values(["_k", "metric"]).iterrows():
-            values = part[part["metric"] == row["metric"]].sort_values(x)["value"]
-            kind = row["kind"] if isinstance(row["kind"], str) else "?"
-            jump = jump_text(row["jump"], row["jump_lo"], row["jump_hi"], row["sharp"])[4:]
-            es = (f"{_num(row['emergence_score'], 1)} [{_num(row['emergence_score_lo'], 1)}, "
-                  f"{_num(row['emergence_score_hi'], 1)}]" + ("*" if row.get("es_floored") is True
-                                                               or row.get("es_floored") == 1 else ""))
-            lines.append(f"  {row['metric']:<26} {kind:<13} {_num(values.iloc[0]):>10} "
-                         f"{_num(values.iloc[-1]):>10}  {jump:<34} {es}")
-        lines.append("")
-    if len(curves):
-        lines.append("J: the curve's largest jump effect over all its windows, with its state (jump, smooth, "
-                     "unclear, untested);")
-        lines.append("ES: BIG-bench emergence score, reported for comparison; * its denominator was floored "
-                     "at the noise of a step.")
-        lines.append("")
-    return lines
-
-
-def _num(value, digits: int = 3) -> str:
-    if value != value:  # NaN
-        return "nan"
-    if value in (float("inf"), float("-inf")):
-        return "inf" if value > 0 else "-inf"
-    if digits == 1:
-        return f"{value:.1f}"
-    return f"{value:.4g}"
 
 
 def _validate(args) -> int:

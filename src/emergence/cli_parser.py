@@ -8,6 +8,9 @@ from __future__ import annotations
 
 import argparse
 
+#: The report folder of ``analyze`` when no ``--out`` is given (and the format is text).
+DEFAULT_OUT = "emergence-report"
+
 EXAMPLES = """\
 examples:
   python -m emergence analyze                       # the bundled benchmarks/
@@ -39,8 +42,9 @@ def _parser() -> argparse.ArgumentParser:
     analyze = command("analyze", "rescore results and summarise each scaling curve")
     analyze.add_argument("sources", nargs="*", metavar="SOURCE",
                          help="benchmark files or folders (default: the bundled benchmarks/)")
-    analyze.add_argument("--out", default="emergence-report", metavar="DIR",
-                         help="report folder (default: %(default)s)")
+    analyze.add_argument("--out", metavar="DIR",
+                         help=f"report folder (default: {DEFAULT_OUT}; with --format json no folder is "
+                         "written unless --out is given)")
     analyze.add_argument("--force", action="store_true", help="replace a non-empty --out folder")
     analyze.add_argument("--x", choices=["params", "compute", "tokens", "step"],
                          help="scale on the x-axis (default: params when known)")
