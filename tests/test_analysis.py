@@ -1,6 +1,8 @@
 """Tests of emergence.analysis: one verdict per task on ground truth, the integrity guards, and every
 case measured in issue 12 ("Verdicts v2"), each named after what was measured."""
 
+from html import escape
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -438,3 +440,68 @@ def test_more_noise_never_buys_more_confidence():
                                    params), bootstrap=500)
     noisy, calm = (r.curves.set_index("metric").loc["acc"] for r in (result, quiet))
     assert noisy["jump_hi"] - noisy["jump_lo"] > calm["jump_hi"] - calm["jump_lo"]
+
+
+# -- notebook display (issue 15): a short repr, an HTML table, summary() and to_frame() ---------------
+
+@pytest.fixture(scope="module")
+def shown():
+    """Nine tasks of two families, one of them named like markup (HTML must show it as text)."""
+    records = emergence.simulate(n_examples=60, seed=1, target_lengths=(1, 2, 3, 4, 6, 8, 10))
+    other = records[records["task"] == "toy_length_2"].assign(family="<b>fam</b>",
+                                                              task="<script>alert(1)</script>")
+    return analyze(pd.concat([records, other], ignore_index=True), bootstrap=100)
+
+
+def test_repr_is_short_and_says_how_to_see_more(shown):
+    """Issue 15: repr(result) dumped whole DataFrames; now < 20 lines: tasks per verdict, families,
+    settings, and where the tables are."""
+    text = repr(shown)
+    lines = text.splitlines()
+    assert len(lines) < 20 and max(map(len, lines)) < 250
+    assert lines[0].startswith(f"Analysis: {len(shown.tasks)} task(s) judged in 2 families")
+    counts = shown.tasks["verdict"].value_counts()
+    for verdict in ("emergent", "mirage", "no emergence", "inconclusive"):
+        (line,) = [x for x in lines if x.strip().startswith(verdict + ":")]
+        assert int(line.split(":")[1].split()[0]) == counts.get(verdict, 0)
+    assert "x = params, 100 bootstrap replicates, seed 0" in text
+    assert ".summary()" in text and ".to_frame(" in text
+    assert "DataFrame" not in text and "jump_discontinuous_lo" not in text
+
+
+def test_repr_html_lists_every_task_with_a_badge_and_escapes_names(shown):
+    """The notebook table has one row per task, each with its verdict badge; names are text, never
+    markup (a task named <script> cannot run in the notebook)."""
+    page = shown._repr_html_()
+    assert "<script" not in page and "<b>fam" not in page
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in page and "&lt;b&gt;fam&lt;/b&gt;" in page
+    assert page.count("<tr><td") == len(shown.tasks)
+    for row in shown.tasks.itertuples():
+        assert f">{escape(row.task)}</td>" in page
+    assert page.count('<span style="background:') == len(shown.tasks)
+
+
+def test_summary_returns_the_task_and_pair_tables_and_prints_the_task_lines(shown):
+    """summary() used to return only the text table; it now holds the per-task and per-pair tables,
+    and str() of it is still that text table (print(result.summary()) in the README is unchanged)."""
+    summary = shown.summary()
+    pd.testing.assert_frame_equal(summary.tasks, shown.tasks)
+    pd.testing.assert_frame_equal(summary.pairs, shown.verdicts)
+    assert str(summary) == emergence.analysis.task_lines(shown.tasks)
+    assert len(str(summary).splitlines()) == len(shown.tasks) + 1
+    assert "&lt;script&gt;" in summary._repr_html_()
+
+
+def test_to_frame_gives_each_level_as_a_copy(shown):
+    """to_frame('task' | 'pair' | 'curve' | 'score') returns that table; changing it leaves the result
+    as it was; another level is refused naming the parameter, the value and what is allowed."""
+    for level, table in (("task", shown.tasks), ("pair", shown.verdicts), ("curve", shown.curves),
+                         ("score", shown.scores)):
+        frame = shown.to_frame(level)
+        pd.testing.assert_frame_equal(frame, table)
+        frame.iloc[:, 0] = "changed"
+        assert not (table.iloc[:, 0] == "changed").any()
+    pd.testing.assert_frame_equal(shown.to_frame(), shown.tasks)
+    with pytest.raises(EmergenceError, match=r"The 'level' parameter of to_frame must be one of 'task', "
+                       r"'pair', 'curve', 'score'\. Got 'tasks' instead\."):
+        shown.to_frame("tasks")

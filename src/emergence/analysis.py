@@ -29,8 +29,8 @@ from emergence.stats.points import (
     positive_scale,
 )
 
-__all__ = ["DEFAULT_PAIRS", "PREDICTORS", "TASK_COLUMNS", "VERDICT_COLUMNS", "Analysis", "Thresholds",
-           "analyze", "parse_pairs", "task_lines", "with_log_perplexity"]
+__all__ = ["DEFAULT_PAIRS", "PREDICTORS", "TASK_COLUMNS", "VERDICTS", "VERDICT_COLUMNS", "Analysis",
+           "Summary", "Thresholds", "analyze", "parse_pairs", "task_lines", "with_log_perplexity"]
 
 #: Discontinuous metric -> its smooth partners, the primary one first (DESIGN.md, "Metrics"). The
 #: per-token probability is primary for exact match: exact match on an L-token answer is about its
@@ -84,23 +84,145 @@ class Analysis:
         return Analysis(self.scores, self.curves, verdicts, tasks, settings, self.pairs)
 
     def to_frame(self, level: str = "task") -> pd.DataFrame:
-        """The results at one level: ``"task"`` (default), ``"pair"``, ``"curve"`` or ``"score"``."""
-        tables = {"task": self.tasks, "pair": self.verdicts, "curve": self.curves, "score": self.scores}
-        if level not in tables:
-            raise EmergenceError(f"level must be one of {', '.join(tables)}. Got {level!r} instead.")
-        return tables[level]
+        """The results at one level, as a tidy table (a copy: changing it leaves the analysis as it is).
 
-    def summary(self) -> str:
-        """A plain-text table: one line per task, its verdict and the numbers that decided it."""
+        Parameters
+        ----------
+        level : {"task", "pair", "curve", "score"}
+            ``"task"``: one row per (family, task), its verdict (:attr:`tasks`); ``"pair"``: one row
+            per (family, task, discontinuous, smooth) pair (:attr:`verdicts`); ``"curve"``: one row
+            per (family, task, metric) (:attr:`curves`); ``"score"``: one row per (family, model,
+            task, metric) (:attr:`scores`).
+
+        Returns
+        -------
+        DataFrame
+        """
+        tables = {"task": self.tasks, "pair": self.verdicts, "curve": self.curves, "score": self.scores}
+        if not isinstance(level, str) or level not in tables:
+            raise EmergenceError(
+                f"The 'level' parameter of to_frame must be one of {', '.join(map(repr, tables))}. "
+                f"Got {level!r} instead.")
+        return tables[level].copy()
+
+    def summary(self) -> Summary:
+        """The per-task and per-pair tables, which print as one line per task.
+
+        Returns
+        -------
+        Summary
+            ``tasks`` (columns :data:`TASK_COLUMNS`) and ``pairs`` (columns :data:`PAIR_COLUMNS`
+            first); ``str()`` of it is the text table of :func:`task_lines` (what it returned before
+            it had the tables), so ``print(result.summary())`` prints the tasks.
+        """
+        return Summary(self.tasks, self.verdicts)
+
+    def __repr__(self) -> str:
+        """A few lines: the tasks per verdict, the families, the settings, and how to see more."""
+        families = sorted(set(self.curves["family"].astype(str))) if len(self.curves) else []
+        s = self.settings
+        lines = [f"Analysis: {len(self.tasks)} task(s) judged in {len(families)} "
+                 f"famil{'y' if len(families) == 1 else 'ies'} ({_few(families, 6)})"]
+        for verdict in VERDICTS:
+            names = (self.tasks.loc[self.tasks["verdict"] == verdict, ["family", "task"]].astype(str)
+                     if len(self.tasks) else pd.DataFrame(columns=["family", "task"]))
+            shown = [f"{f}/{t}" for f, t in names.itertuples(index=False)]
+            lines.append(f"  {verdict + ':':<14} {len(names):>3}  {_few(shown, 4)}".rstrip())
+        if s:
+            lines.append(f"settings: x = {s.get('x')}, {s.get('bootstrap')} bootstrap replicates, "
+                         f"seed {s.get('seed')}, jump threshold {s.get('jump_threshold')}, "
+                         f"alpha {s.get('alpha')}, level {s.get('level')}")
+        lines.append("more: .summary() (per-task and per-pair tables), "
+                     ".to_frame('task' | 'pair' | 'curve' | 'score')")
+        return "\n".join(_repr_safe(line) for line in lines)
+
+    def _repr_html_(self) -> str:
+        """The per-task table with a verdict badge per row, for Jupyter."""
+        return _tasks_html(self.tasks, self.settings)
+
+
+#: The verdicts, in the order they are listed.
+VERDICTS = ("emergent", "mirage", "no emergence", "inconclusive")
+
+#: The background of each verdict's badge (those of report.html).
+_BADGE = {"emergent": "#fde0c5", "mirage": "#cfe3f6", "no emergence": "#dff0d8", "inconclusive": "#eee"}
+
+
+@dataclass(frozen=True)
+class Summary:
+    """What :meth:`Analysis.summary` returns: the per-task and the per-pair tables.
+
+    Attributes
+    ----------
+    tasks : DataFrame
+        One row per (family, task): its verdict; columns :data:`TASK_COLUMNS`.
+    pairs : DataFrame
+        One row per (family, task, discontinuous, smooth) pair; columns :data:`PAIR_COLUMNS` first.
+    """
+
+    tasks: pd.DataFrame
+    pairs: pd.DataFrame
+
+    def __str__(self) -> str:
         if self.tasks.empty:
             return "no discontinuous/smooth metric pair to judge"
         return task_lines(self.tasks)
 
     def __repr__(self) -> str:
-        counts = self.tasks["verdict"].value_counts().to_dict() if len(self.tasks) else {}
-        return (f"Analysis({len(self.tasks)} tasks: "
-                + ", ".join(f"{v} {counts[v]}" for v in ("emergent", "mirage", "no emergence",
-                                                         "inconclusive") if v in counts) + ")")
+        return _repr_safe(str(self))
+
+    def _repr_html_(self) -> str:
+        return _tasks_html(self.tasks, {})
+
+
+def _few(names: list[str], n: int) -> str:
+    """The first ``n`` names, then how many more."""
+    return ", ".join(names[:n]) + (f" and {len(names) - n} more" if len(names) > n else "")
+
+
+def _repr_safe(text: str) -> str:
+    """``text`` with control characters of names shown as escapes (``repr`` is printed raw)."""
+    from emergence.report.safe import terminal_lines
+
+    return terminal_lines(text)
+
+
+def _tasks_html(tasks: pd.DataFrame, settings: dict) -> str:
+    """The per-task table as an HTML fragment: a verdict badge, family, task, pair, J of D and S, reason.
+
+    Every name is escaped (and its control characters shown), so a task named ``<script>`` is text.
+    """
+    from html import escape
+
+    from emergence.report.safe import terminal_text
+
+    def e(value) -> str:
+        return escape(terminal_text(str(value)))
+
+    if tasks.empty:
+        return "<p>Analysis: no discontinuous/smooth metric pair to judge.</p>"
+    counts = tasks["verdict"].value_counts()
+    cell = 'style="padding:2px 8px;text-align:left;vertical-align:top"'
+    head = ["verdict", "family", "task", "pair (D → S)", "J of D [CI]", "J of S [CI]", "reason"]
+    parts = ["<div><p><b>Analysis</b>: " + ", ".join(
+        f"{int(counts.get(v, 0))} {e(v)}" for v in VERDICTS) + " task(s)"
+        + (f"; x = {e(settings['x'])}" if settings.get("x") else "") + "</p>",
+        "<table><thead><tr>" + "".join(f"<th {cell}>{e(h)}</th>" for h in head) + "</tr></thead><tbody>"]
+    order = tasks.assign(_o=tasks["verdict"].map({v: i for i, v in enumerate(VERDICTS)}))
+    for row in order.sort_values(["_o", "family", "task"], kind="stable").itertuples():
+        colour = _BADGE.get(str(row.verdict), "#eee")
+        badge = (f'<span style="background:{colour};padding:0 6px;border-radius:8px;white-space:nowrap">'
+                 f"{e(row.verdict)}</span>")
+        jd = interval_text(row.jump_discontinuous, row.jump_discontinuous_lo, row.jump_discontinuous_hi)
+        js = interval_text(row.jump_smooth, row.jump_smooth_lo, row.jump_smooth_hi)
+        values = [e(row.family), e(row.task), f"{e(row.discontinuous)} → {e(row.smooth)}", e(jd), e(js),
+                  e(row.reason)]
+        parts.append(f"<tr><td {cell}>{badge}</td>" + "".join(f"<td {cell}>{v}</td>" for v in values)
+                     + "</tr>")
+    parts.append("</tbody></table>"
+                 "<p>More: <code>.summary()</code>, <code>.to_frame('task' | 'pair' | 'curve' | 'score')"
+                 "</code></p></div>")
+    return "\n".join(parts)
 
 
 def task_lines(tasks: pd.DataFrame) -> str:
