@@ -467,6 +467,10 @@ def test_repr_is_short_and_says_how_to_see_more(shown):
     assert "x = params, 100 bootstrap replicates, seed 0" in text
     assert ".summary()" in text and ".to_frame(" in text
     assert "DataFrame" not in text and "jump_discontinuous_lo" not in text
+    empty = emergence.analysis.Analysis(*[pd.DataFrame()] * 4)
+    assert repr(empty).splitlines()[0] == "Analysis: 0 task(s) judged in 0 families"
+    assert "no discontinuous/smooth metric pair to judge" in empty._repr_html_()
+    assert str(empty.summary()) == "no discontinuous/smooth metric pair to judge"
 
 
 def test_repr_html_lists_every_task_with_a_badge_and_escapes_names(shown):

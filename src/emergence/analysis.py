@@ -122,7 +122,8 @@ class Analysis:
         families = sorted(set(self.curves["family"].astype(str))) if len(self.curves) else []
         s = self.settings
         lines = [f"Analysis: {len(self.tasks)} task(s) judged in {len(families)} "
-                 f"famil{'y' if len(families) == 1 else 'ies'} ({_few(families, 6)})"]
+                 f"famil{'y' if len(families) == 1 else 'ies'}"
+                 + (f" ({_few(families, 6)})" if families else "")]
         for verdict in VERDICTS:
             names = (self.tasks.loc[self.tasks["verdict"] == verdict, ["family", "task"]].astype(str)
                      if len(self.tasks) else pd.DataFrame(columns=["family", "task"]))
