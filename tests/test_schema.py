@@ -117,9 +117,12 @@ def test_detect_shape():
 
 
 def test_detect_shape_suggests_close_column():
-    """A table with neither shape names the source and suggests the misspelt column."""
-    with pytest.raises(SchemaError, match=r"bench.csv: cannot tell.*did you mean 'example'"):
-        detect_shape(["model", "params", "task", "exmaple"], source="bench.csv")
+    """A close misspelling of a key column still tells the shape (the validator names it, with every
+    other problem); a table with neither shape names the source and suggests what is close."""
+    assert detect_shape(["model", "params", "task", "exmaple"], source="bench.csv") == "records"
+    assert detect_shape(["model", "task", "metrc", "value"], source="bench.csv") == "scores"
+    with pytest.raises(SchemaError, match=r"bench.csv: cannot tell.*did you mean 'value'"):
+        detect_shape(["model", "params", "task", "valu"], source="bench.csv")
 
 
 # -- bad records, one problem per test ----------------------------------------------------------------------
@@ -419,3 +422,18 @@ def test_a_non_finite_record_cell_is_reported_once(column):
     error = check(table)
     only(error, "bench.csv", "line 3", repr(column), "is not a finite number")
     assert len(error.problems) == 1
+
+
+def test_a_misspelled_column_is_reported_with_every_bad_value(tmp_path):
+    """Issue 15, measured: `validate` stopped at the misspelled column and reported the bad values
+    only after that was fixed, though the README promises every problem at once."""
+    from emergence.sources import load_tables
+
+    path = tmp_path / "typo.csv"
+    path.write_text("family,model,params,task,exmaple,target,prediction\n"
+                    "f,m,abc,t,e1,1,1\nf,m2,-3,t,e1,1,1\n", encoding="utf-8")
+    with pytest.raises(SchemaError) as caught:
+        load_tables(path)
+    text = str(caught.value)
+    assert "did you mean 'example'" in text and "missing required column 'example'" in text
+    assert "line 2, column 'params': 'abc'" in text and "line 3, column 'params': '-3'" in text

@@ -92,7 +92,8 @@ def detect_shape(columns: Iterable[str], source: str = "table") -> str:
     """Tell a records table from a scores table by its columns.
 
     Returns ``"scores"`` when both ``metric`` and ``value`` are present, ``"records"`` when
-    ``example`` is present; raises :class:`SchemaError` otherwise.
+    ``example`` is present, the same when a column is a close misspelling of one of them
+    (``exmaple``: the validator then names it); raises :class:`SchemaError` otherwise.
     """
     columns = set(columns)
     if {"metric", "value"} <= columns:
@@ -100,6 +101,13 @@ def detect_shape(columns: Iterable[str], source: str = "table") -> str:
     if "example" in columns:
         return "records"
     known = {c.name for shape in _SHAPE_COLUMNS.values() for c in shape}
+    meant = {_closest(name, ("example", "metric", "value")) for name in columns - known} - {None}
+    # a misspelled key column still tells the shape: validate then reports the misspelling with
+    # every other problem of the file at once, instead of this one alone
+    if {"metric", "value"} <= columns | meant:
+        return "scores"
+    if "example" in meant:
+        return "records"
     hints = _did_you_mean(columns - known, ("example", "metric", "value"))
     raise SchemaError(
         f"{source}: cannot tell what table this is: a records table needs an 'example' column, a "
@@ -108,12 +116,13 @@ def detect_shape(columns: Iterable[str], source: str = "table") -> str:
     )
 
 
+def _closest(name: str, known: Iterable[str]) -> str | None:
+    close = difflib.get_close_matches(name.lower(), list(known), n=1, cutoff=0.75)
+    return close[0] if close else None
+
+
 def _did_you_mean(unknown: Iterable[str], known: Iterable[str]) -> list[str]:
     known = list(known)
-    hints = []
-    for name in sorted(unknown):
-        close = difflib.get_close_matches(name.lower(), known, n=1, cutoff=0.75)
-        if close:
-            hints.append(f"unknown column {name!r}: did you mean {close[0]!r}?")
-    return hints
+    return [f"unknown column {name!r}: did you mean {_closest(name, known)!r}?"
+            for name in sorted(unknown) if _closest(name, known)]
 

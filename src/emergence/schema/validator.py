@@ -125,8 +125,9 @@ class _Validator(Converters):
         for name in (c.name for c in spec.values() if c.required):
             if name not in columns:
                 self.add(f"missing required column {name!r} ({spec[name].meaning})")
-        self.fail_if_any()
+        column_problems = bool(self.problems)  # reported with the bad cells below, all at once
         if len(self.raw) == 0:
+            self.fail_if_any()
             raise SchemaError(f"{self.source}: the table has no rows")
 
         self._check_nul(columns, spec)
@@ -141,6 +142,8 @@ class _Validator(Converters):
         if "family" not in converted:
             converted["family"] = "default"
         self.out = pd.DataFrame(converted, index=self.raw.index)  # at once: linear in columns
+        if column_problems:  # the cross-column checks need the columns
+            self.fail_if_any()
         self._check_scale()
         if self.shape == "records":
             self._check_records()
