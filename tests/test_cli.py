@@ -574,3 +574,19 @@ def test_numpy_warnings_never_reach_the_terminal(tmp_path, capsys):
         assert "emergence: warning" not in err
         assert errors_of(err) == [f"emergence: error: {path}: line 2, column 'gold': 'inf' is not a choice "
                                   "index >= 0 (or a JSON list of them)"]
+
+
+def test_unknown_metric_warnings_only_for_the_tasks_analysed(tmp_path, capsys):
+    """Issue 15, measured: the crows_pairs "not in registry" warning appeared with --tasks
+    lambada_openai. Warnings about unknown metrics now name only metrics of the rows analysed."""
+    path = tmp_path / "s.csv"
+    lines = ["family,model,params,task,metric,value,stderr"]
+    for i, size in enumerate(("70m", "160m", "410m", "1b", "2.8b")):
+        lines.append(f"p,p-{size},{size},lambada,acc,{0.2 + 0.1 * i},0.01")
+        lines.append(f"p,p-{size},{size},crows_pairs,pct_stereotype,{0.5 + 0.01 * i},0.01")
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    assert main(["analyze", str(path), "--tasks", "lambada", "--out", str(tmp_path / "a"),
+                 "--no-figures"]) == 0
+    assert "pct_stereotype" not in capsys.readouterr().err
+    assert main(["analyze", str(path), "--out", str(tmp_path / "b"), "--no-figures"]) == 0
+    assert "'pct_stereotype' are not in the registry" in capsys.readouterr().err

@@ -102,6 +102,26 @@ def _check_metrics(names):
         get_metric(name)
 
 
+def _warn_about_analysed(caught, scores) -> None:
+    """Repeat the loaders' warnings, those about unknown metrics only for the metrics of the rows
+    analysed (a warning about crows_pairs' metrics under --tasks lambada_openai is noise)."""
+    from emergence.errors import UnknownMetricWarning
+
+    analysed = set() if scores is None else set(scores["metric"].astype(str))
+    for warning in caught:
+        message = warning.message
+        if isinstance(message, UnknownMetricWarning):
+            left = [m for m in message.metrics if m in analysed]
+            if not left:
+                continue
+            if len(left) < len(message.metrics):
+                message = UnknownMetricWarning(
+                    f"{message.source}: metric(s) {', '.join(map(repr, left))} are not in the registry; "
+                    "give 'kind' and 'higher_is_better' columns to use them in verdicts",
+                    source=message.source, metrics=left)
+        warnings.warn(message, stacklevel=2)
+
+
 def _analyze(args) -> int:
     from emergence.analysis import Thresholds, analyze, parse_pairs
     from emergence.report import check_out_dir, write_report
@@ -114,11 +134,14 @@ def _analyze(args) -> int:
     out_dir = DEFAULT_OUT if args.out is None else args.out
     if report:
         check_out_dir(out_dir, force=args.force, inputs=sources)
-    tables = _read(args, sources)
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        tables = _read(args, sources)
     records, scores = (_only(t, args) for t in (tables.records, tables.scores))
     if scores is not None and args.metrics:
         scores = scores[scores["metric"].isin(args.metrics)]
         scores = None if scores.empty else scores
+    _warn_about_analysed(caught, scores)
     if records is None and scores is None:
         from emergence.errors import EmergenceError
 

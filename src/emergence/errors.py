@@ -31,3 +31,13 @@ class SchemaError(EmergenceError, ValueError):
 
 class EmergenceWarning(UserWarning):
     """An ill-defined but legal computation, or input that was repaired (e.g. dropped examples)."""
+
+
+class UnknownMetricWarning(EmergenceWarning):
+    """Metrics of a file that the registry does not know (no kind, so no verdict), named in
+    ``metrics``: the command line repeats it only for the metrics of the rows it analyses."""
+
+    def __init__(self, message: str, *, source: str = "", metrics: Sequence[str] = ()):
+        super().__init__(message)
+        self.source = source
+        self.metrics = tuple(metrics)

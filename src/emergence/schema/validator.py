@@ -16,7 +16,7 @@ from collections.abc import Callable
 import numpy as np
 import pandas as pd
 
-from emergence.errors import EmergenceWarning, SchemaError
+from emergence.errors import EmergenceWarning, SchemaError, UnknownMetricWarning
 from emergence.scale import SCALE_COLUMNS, add_compute, params_from_name
 from emergence.schema.columns import (
     MAX_COLUMNS,
@@ -291,12 +291,10 @@ class _Validator(Converters):
         if unknown:
             close = {m: difflib.get_close_matches(m, list(REGISTRY), n=1) for m in unknown}
             hints = [f"{m!r} (did you mean {c[0]!r}?)" if c else repr(m) for m, c in close.items()]
-            warnings.warn(
+            warnings.warn(UnknownMetricWarning(
                 f"{self.source}: metric(s) {', '.join(hints[:8])} are not in the registry; give "
                 "'kind' and 'higher_is_better' columns to use them in verdicts",
-                EmergenceWarning,
-                stacklevel=4,
-            )
+                source=self.source, metrics=unknown), stacklevel=4)
         self.out = out
         self._check_values()
 

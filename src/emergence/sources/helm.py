@@ -193,7 +193,7 @@ def read_helm_run(path: str | Path, *, sizes: dict[str, float] | None = None,
     if params is None:
         raise SchemaError(
             f"{state_path}: the model name {model!r} holds no size; give it with "
-            "--sizes FILE or ReadOptions(sizes={...}) (or a benchmark CSV with a params column)"
+            "--sizes FILE (in Python, ReadOptions(sizes={...})), or a benchmark CSV with a params column"
         )
     run_name = _typed(run_spec.get("name"), str, f"{folder / 'run_spec.json'}: name",
                       "the run name as text") or ""

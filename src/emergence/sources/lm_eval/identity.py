@@ -104,7 +104,7 @@ def _params(name: str, stated: float | None, options: ReadOptions, path: Path) -
     raise SchemaError(
         f"{path}: the size of model {name!r} is not known: the file has no model_num_parameters, the "
         f"name holds no size like '1.4b' and it is not a known model; give it with --sizes FILE (a CSV "
-        f"'model,params') or ReadOptions(sizes={{{name!r}: 1.3e9}})"
+        f"'model,params') or, in Python, ReadOptions(sizes={{{name!r}: 1.3e9}})"
     )
 
 
@@ -147,7 +147,7 @@ def _task_and_model(path: Path, options: ReadOptions) -> tuple[str, dict[str, An
             f"{path}: cannot tell which model wrote this samples log: there is no results JSON of the same "
             "run beside it (results_<timestamp>.json) and the file name does not say; keep the results "
             "file next to it, or name the model and its size with --sizes FILE (a CSV 'model,params') "
-            "or ReadOptions(sizes=...)"
+            "or, in Python, ReadOptions(sizes=...)"
         )
     return task, _identity(path, name, stated, step, options)
 

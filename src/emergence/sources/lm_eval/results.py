@@ -38,7 +38,7 @@ def _results_table(path: Path, data: dict, options: ReadOptions) -> pd.DataFrame
             raise SchemaError(
                 f"{path}: the results JSON does not name its model (no config.model_args pretrained= "
                 "nor model_name); give the model and its size with --sizes FILE (a CSV 'model,params') "
-                "or ReadOptions(sizes={'<model>': 1.3e9})"
+                "or, in Python, ReadOptions(sizes={'<model>': 1.3e9})"
             )
         name = str(given[0])
     identity = _identity(path, name, stated, step, options)

@@ -149,7 +149,7 @@ def _keep_filter(path: Path, items: list[dict], locs: list[str], options: ReadOp
         chosen = filters[0]
         warnings.warn(
             f"{path}: the documents are logged under several filters ({', '.join(filters)}); kept "
-            f"{chosen!r}, the first; choose another with --filter (ReadOptions(filter=...))",
+            f"{chosen!r}, the first; choose another with --filter (in Python: ReadOptions(filter=...))",
             EmergenceWarning, stacklevel=4,
         )
     return [(item, loc) for item, loc in zip(items, locs, strict=True)
