@@ -590,3 +590,19 @@ def test_unknown_metric_warnings_only_for_the_tasks_analysed(tmp_path, capsys):
     assert "pct_stereotype" not in capsys.readouterr().err
     assert main(["analyze", str(path), "--out", str(tmp_path / "b"), "--no-figures"]) == 0
     assert "'pct_stereotype' are not in the registry" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize(("kind", "verdicts"), [("records", {"mirage"}), ("scores", {"no emergence"})])
+def test_template_is_valid_and_judged(kind, verdicts, tmp_path, capsys):
+    """Issue 15: `template [--kind records|scores]` prints a valid example CSV (the columns explained
+    on stderr) that `validate` accepts and `analyze` judges: the simulated power law reads mirage."""
+    assert main(["template", "--kind", kind]) == 0
+    printed = capsys.readouterr()
+    assert "required" in printed.err and "example" in printed.err
+    path = tmp_path / f"{kind}.csv"
+    path.write_text(printed.out, encoding="utf-8")
+    assert main(["validate", str(path)]) == 0
+    capsys.readouterr()
+    assert main(["analyze", str(path), "--out", str(tmp_path / "rep"), "--no-figures"]) == 0
+    tasks = pd.read_csv(tmp_path / "rep" / "tasks.csv")
+    assert set(tasks["verdict"]) == verdicts

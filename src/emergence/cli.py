@@ -292,10 +292,20 @@ def _list(args) -> int:
     return 0
 
 
+def _template(args) -> int:
+    from emergence.template import explain, template
+
+    table = template(args.kind)
+    print(explain(args.kind), file=sys.stderr)
+    table.to_csv(sys.stdout, index=False, lineterminator="\n")
+    return 0
+
+
 _COMMANDS = {
     "analyze": _analyze,
     "validate": _validate,
     "rescore": _rescore,
     "simulate": _simulate,
     "list": _list,
+    "template": _template,
 }

@@ -92,6 +92,12 @@ def _parser() -> argparse.ArgumentParser:
     simulate.add_argument("--seed", type=int, default=0)
     simulate.add_argument("--force", action="store_true", help="replace an existing --out file")
 
+    template = command("template", "print an example benchmark CSV to start from (the columns "
+                                   "explained on stderr)")
+    template.add_argument("--kind", choices=["records", "scores"], default="records",
+                          help="records: one row per model and example (rescored); scores: one row per "
+                          "model, task and metric (default: records)")
+
     command("list", "list the bundled benchmarks and the metrics")
     return parser
 
