@@ -1,5 +1,6 @@
 """Tests of emergence.cli, run in-process through main([...]): exit codes, messages, report folders."""
 
+import argparse
 import json
 from pathlib import Path
 
@@ -606,3 +607,16 @@ def test_template_is_valid_and_judged(kind, verdicts, tmp_path, capsys):
     assert main(["analyze", str(path), "--out", str(tmp_path / "rep"), "--no-figures"]) == 0
     tasks = pd.read_csv(tmp_path / "rep" / "tasks.csv")
     assert set(tasks["verdict"]) == verdicts
+
+
+def test_every_option_has_help_and_each_subcommand_its_own_examples():
+    """Issue 15, measured: subcommand help repeated one examples block; some options had no help."""
+    from emergence.cli_parser import _parser
+
+    parser = _parser()
+    (subcommands,) = [a for a in parser._actions if isinstance(a, argparse._SubParsersAction)]
+    for name, sub in subcommands.choices.items():
+        for action in sub._actions:
+            assert action.help, f"{name} {action.option_strings or action.dest} has no help text"
+        example_lines = [line for line in sub.epilog.splitlines() if "python -m emergence" in line]
+        assert example_lines and all(f"python -m emergence {name}" in line for line in example_lines)

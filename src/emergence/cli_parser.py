@@ -19,7 +19,37 @@ examples:
   python -m emergence validate my_results.csv
   python -m emergence simulate --truth sharp --out sharp.csv.gz
   python -m emergence list
+  python -m emergence template > mine.csv
 """
+
+#: Each subcommand's own examples (its --help shows these, not the whole list).
+COMMAND_EXAMPLES = {
+    "analyze": """examples:
+  python -m emergence analyze                       # the bundled benchmarks/
+  python -m emergence analyze results/ --x compute --out my-report --force
+  python -m emergence analyze lm_eval_logs/ --sizes sizes.csv --tasks lambada_openai --verbose
+  python -m emergence analyze mine.csv --pairs exact_match:target_logprob --format json | jq '.tasks'
+""",
+    "validate": """examples:
+  python -m emergence validate my_results.csv       # exit 0 if valid; every problem at once if not
+  python -m emergence validate lm_eval_logs/ --sizes sizes.csv
+""",
+    "rescore": """examples:
+  python -m emergence rescore records.csv --out scores.csv
+  python -m emergence rescore records.csv --out scores.csv --metrics exact_match token_edit_distance
+""",
+    "simulate": """examples:
+  python -m emergence simulate --truth sharp --out sharp.csv.gz
+  python -m emergence simulate --truth power_law --n-examples 500 --seed 3 --out toy.csv
+""",
+    "list": """examples:
+  python -m emergence list
+""",
+    "template": """examples:
+  python -m emergence template > mine.csv           # records: one row per model and example
+  python -m emergence template --kind scores > scores.csv
+""",
+}
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -35,7 +65,7 @@ def _parser() -> argparse.ArgumentParser:
 
     def command(name: str, help: str) -> argparse.ArgumentParser:
         return commands.add_parser(
-            name, help=help, description=help, epilog=EXAMPLES,
+            name, help=help, description=help, epilog=COMMAND_EXAMPLES[name],
             formatter_class=argparse.RawDescriptionHelpFormatter,
         )
 
@@ -76,7 +106,8 @@ def _parser() -> argparse.ArgumentParser:
     rescore = command("rescore", "rescore records into a scores CSV")
     rescore.add_argument("sources", nargs="+", metavar="SOURCE", help="records files or folders")
     rescore.add_argument("--out", required=True, metavar="FILE", help="scores CSV to write")
-    rescore.add_argument("--metrics", nargs="+", metavar="METRIC")
+    rescore.add_argument("--metrics", nargs="+", metavar="METRIC",
+                         help="metrics to compute (default: every one the records allow; see `list`)")
     rescore.add_argument("--force", action="store_true", help="replace an existing --out file")
     _text_options(rescore)
     _input_options(rescore)
@@ -88,8 +119,9 @@ def _parser() -> argparse.ArgumentParser:
                                    "saturating", "inverse", "flat"],
                           help="the ground truth to simulate (see emergence.simulate.TRUTHS)")
     simulate.add_argument("--family", default=None, help="family name (default: toy-TRUTH)")
-    simulate.add_argument("--n-examples", type=int, default=200, metavar="N")
-    simulate.add_argument("--seed", type=int, default=0)
+    simulate.add_argument("--n-examples", type=int, default=200, metavar="N",
+                          help="examples per task (default: 200)")
+    simulate.add_argument("--seed", type=int, default=0, help="seed of every draw (default: 0)")
     simulate.add_argument("--force", action="store_true", help="replace an existing --out file")
 
     template = command("template", "print an example benchmark CSV to start from (the columns "
