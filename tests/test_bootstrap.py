@@ -5,7 +5,14 @@ import pandas as pd
 import pytest
 
 import emergence
-from emergence.bootstrap import example_keys, poisson_weights, replicate_means
+from emergence.bootstrap import (
+    _POISSON1_CDF,
+    _THRESHOLDS,
+    _splitmix64,
+    example_keys,
+    poisson_weights,
+    replicate_means,
+)
 from emergence.errors import EmergenceError
 
 
@@ -63,3 +70,121 @@ def test_same_seed_same_intervals_whatever_the_order_or_split():
     pd.testing.assert_frame_equal(a, b)
     c = emergence.rescore(records, bootstrap=200, seed=10)
     assert not np.allclose(a["ci_lo"], c["ci_lo"])
+
+
+# The kernel as it was before issue 13 (searchsorted on the float CDF, np.add.at, float32 weights
+# converted to float64): the reference the faster kernel must equal bit for bit.
+
+
+def _reference_poisson_weights(keys, replicates):
+    counters = keys[:, None] ^ _splitmix64(np.asarray(replicates, dtype=np.uint64) + np.uint64(1))[None, :]
+    bits = _splitmix64(counters) >> np.uint64(11)
+    uniform = bits.astype(np.float64) * (1.0 / 2**53)
+    return np.searchsorted(_POISSON1_CDF, uniform, side="right").astype(np.float32)
+
+
+def _reference_replicate_means(values, group, n_groups, example, example_task, keys, n_replicates, *,
+                               chunk=500):
+    out = np.full((len(values) * n_groups, n_replicates), np.nan)
+    task = example_task[example]
+    order = np.argsort(task, kind="stable")
+    bounds = np.flatnonzero(np.diff(task[order])) + 1
+    for records in np.split(order, bounds):
+        if not len(records):
+            continue
+        groups, g_local = np.unique(group[records], return_inverse=True)
+        examples, e_local = np.unique(example[records], return_inverse=True)
+        shape = (len(values) * len(groups), len(examples))
+        sums, counts = np.zeros(shape), np.zeros(shape)
+        for m, per_record in enumerate(values):
+            v = per_record[records]
+            ok = ~np.isnan(v)
+            rows = m * len(groups) + g_local[ok]
+            np.add.at(sums, (rows, e_local[ok]), v[ok])
+            np.add.at(counts, (rows, e_local[ok]), 1.0)
+        target = (np.arange(len(values))[:, None] * n_groups + groups[None, :]).ravel()
+        for start in range(0, n_replicates, chunk):
+            stop = min(start + chunk, n_replicates)
+            weights = _reference_poisson_weights(keys[examples], np.arange(start, stop)).astype(np.float64)
+            with np.errstate(invalid="ignore", divide="ignore"):
+                out[target, start:stop] = (sums @ weights) / (counts @ weights)
+    return out
+
+
+def _inverse_splitmix64(h: int) -> int:
+    """The counter x with _splitmix64(x) == h (each step of the finaliser is a bijection)."""
+    def unshift(y, s):
+        x = y
+        for _ in range(64 // s + 1):
+            x = y ^ (x >> s)
+        return x
+
+    mask = 2**64 - 1
+    x = unshift(h, 31)
+    x = unshift(x * pow(0x94D049BB133111EB, -1, 2**64) & mask, 27)
+    x = unshift(x * pow(0xBF58476D1CE4E5B9, -1, 2**64) & mask, 30)
+    return (x - 0x9E3779B97F4A7C15) & mask
+
+
+def test_weights_equal_the_search_in_the_float_cdf_on_four_million_counters():
+    """The table lookup gives the weights of searchsorted on the float CDF, bit for bit."""
+    keys = example_keys(7, ["t"] * 4000 + ["u"] * 4000, [str(i) for i in range(8000)])
+    replicates = np.arange(250, 750)
+    expected = _reference_poisson_weights(keys, replicates)
+    got = poisson_weights(keys, replicates)
+    assert got.dtype == np.float32
+    np.testing.assert_array_equal(got, expected)
+    np.testing.assert_array_equal(poisson_weights(keys[:3], replicates, dtype=np.float64), expected[:3])
+    assert poisson_weights(keys[:3], replicates, dtype=np.float64).dtype == np.float64
+    with pytest.raises(EmergenceError, match="'dtype' parameter of poisson_weights must be a float"):
+        poisson_weights(keys[:3], replicates, dtype=np.uint8)
+
+
+def test_weights_are_exact_on_either_side_of_every_cdf_value():
+    """53-bit uniforms at each CDF value, one below, one above, and at table bucket edges."""
+    targets = {0, 2**53 - 1}
+    for threshold in _THRESHOLDS.tolist():
+        targets |= {b for b in (threshold - 1, threshold, threshold + 1) if 0 <= b < 2**53}
+    for bucket in range(1, 2**12):
+        targets |= {(bucket << 41) - 1, bucket << 41}
+    bits = sorted(targets)
+    hashes = [(b << 11) | low for b in bits for low in (0, 2**11 - 1)]
+    mixed = int(_splitmix64(np.array([1], dtype=np.uint64))[0])  # replicate 0
+    keys = np.array([_inverse_splitmix64(h) ^ mixed for h in hashes], dtype=np.uint64)
+    assert (_splitmix64(keys ^ np.uint64(mixed)) == np.array(hashes, dtype=np.uint64)).all()
+    got = poisson_weights(keys, np.array([0]))
+    np.testing.assert_array_equal(got, _reference_poisson_weights(keys, np.array([0])))
+    # every count the float CDF can give: 0..18 (its values from k = 18 on round to 1.0)
+    assert np.unique(got).tolist() == list(range(19))
+
+
+def _table(seed: int):
+    """Records of 5 tasks: 3 metrics, one on 2 tasks only, missing values, a group absent from a
+    task, a repeated (group, example) record, tasks of 1 to 300 examples."""
+    rng = np.random.default_rng(seed)
+    sizes = [300, 1, 57, 120, 2]
+    example_task = np.repeat(np.arange(len(sizes)), sizes)
+    rows = [(g, e) for g in range(6) for e in range(len(example_task))
+            if not (g == 5 and example_task[e] == 2)]
+    rows.append(rows[10])
+    group = np.array([g for g, _ in rows])
+    example = np.array([e for _, e in rows])
+    task = example_task[example]
+    correct = (rng.random(len(rows)) < 0.4).astype(float)
+    logprob = np.where(rng.random(len(rows)) < 0.05, np.nan, rng.normal(-3, 2, len(rows)))
+    choice = np.where(np.isin(task, [1, 3]), rng.random(len(rows)), np.nan)
+    keys = example_keys(seed, [f"task{t}" for t in example_task], [str(e) for e in range(len(example_task))])
+    return [correct, logprob, choice], group, 6, example, example_task, keys
+
+
+@pytest.mark.parametrize(("seed", "n_replicates", "chunk"), [(0, 1000, 500), (1, 333, 100), (2, 50, 500)])
+def test_replicate_means_equal_the_reference_kernel_bit_for_bit(seed, n_replicates, chunk):
+    """Same values, NaNs and NaN signs as the np.add.at + float CDF kernel."""
+    values, group, n_groups, example, example_task, keys = _table(seed)
+    expected = _reference_replicate_means(values, group, n_groups, example, example_task, keys, n_replicates,
+                                          chunk=chunk)
+    got = replicate_means(values, group, n_groups, example, example_task, keys, n_replicates, chunk=chunk)
+    assert np.isfinite(got).any() and np.isnan(got).any()
+    np.testing.assert_array_equal(got.view(np.uint64), expected.view(np.uint64))
+    empty = replicate_means([], group, n_groups, example, example_task, keys, n_replicates)
+    assert empty.shape == (0, n_replicates)

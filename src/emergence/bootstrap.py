@@ -18,10 +18,12 @@ mean asymptotically the same as the multinomial one (Hanley & MacGibbon 2006; Ch
 
 from __future__ import annotations
 
+import math
 import warnings
 from dataclasses import dataclass
 
 import numpy as np
+import numpy.typing as npt
 import pandas as pd
 
 from emergence.errors import EmergenceError
@@ -29,6 +31,22 @@ from emergence.errors import EmergenceError
 _GOLDEN = np.uint64(0x9E3779B97F4A7C15)
 # inverse CDF of Poisson(1): P(K <= k) for k = 0..19 (the tail beyond 19 is < 1e-18)
 _POISSON1_CDF = np.cumsum([np.exp(-1.0) / float(np.prod(np.arange(1, k + 1))) for k in range(20)])
+# The weight of a 53-bit integer b is the number of k with _POISSON1_CDF[k] <= b / 2**53, the
+# float comparison searchsorted(side="right") made on the uniform b / 2**53 (exact: b < 2**53 and
+# the scaling is by a power of two). So it is also the number of integer thresholds
+# ceil(_POISSON1_CDF[k] * 2**53) <= b, an exact integer comparison.
+_THRESHOLDS = np.array([math.ceil(float(c) * 2.0**53) for c in _POISSON1_CDF], dtype=np.uint64)
+# A lookup table on the top _TOP_BITS of b: the weight of every b in the bucket where no threshold
+# falls strictly inside it, -1 (look the weight up exactly) in the few buckets where one does.
+_TOP_BITS = 12
+_SHIFT = 53 - _TOP_BITS
+_first = np.searchsorted(_THRESHOLDS, np.arange(2**_TOP_BITS, dtype=np.uint64) << np.uint64(_SHIFT),
+                         side="right")
+_last = np.searchsorted(_THRESHOLDS, (np.arange(1, 2**_TOP_BITS + 1, dtype=np.uint64) << np.uint64(_SHIFT))
+                        - np.uint64(1), side="right")
+_TABLE = np.where(_first == _last, _first, -1)
+del _first, _last
+_BLOCK = 1 << 16  # weights made per pass: the temporaries of one block stay in the CPU cache
 
 
 def _splitmix64(x: np.ndarray) -> np.ndarray:
@@ -38,6 +56,18 @@ def _splitmix64(x: np.ndarray) -> np.ndarray:
         x = (x ^ (x >> np.uint64(30))) * np.uint64(0xBF58476D1CE4E5B9)
         x = (x ^ (x >> np.uint64(27))) * np.uint64(0x94D049BB133111EB)
         return x ^ (x >> np.uint64(31))
+
+
+def _splitmix64_inplace(x: np.ndarray, scratch: np.ndarray) -> None:
+    """:func:`_splitmix64` of ``x`` written over ``x``; ``scratch`` is a buffer of x's size."""
+    with np.errstate(over="ignore"):
+        x += _GOLDEN
+        for shift, factor in ((30, 0xBF58476D1CE4E5B9), (27, 0x94D049BB133111EB)):
+            np.right_shift(x, np.uint64(shift), out=scratch)
+            x ^= scratch
+            x *= np.uint64(factor)
+        np.right_shift(x, np.uint64(31), out=scratch)
+        x ^= scratch
 
 
 def example_keys(seed: int, task, example) -> np.ndarray:
@@ -61,8 +91,15 @@ def example_keys(seed: int, task, example) -> np.ndarray:
     return _splitmix64(hashed ^ _splitmix64(np.array([seed], dtype=np.uint64)))
 
 
-def poisson_weights(keys: np.ndarray, replicates: np.ndarray) -> np.ndarray:
+def poisson_weights(
+    keys: np.ndarray, replicates: np.ndarray, dtype: npt.DTypeLike = np.float32
+) -> np.ndarray:
     """Poisson(1) weights of each example (rows) in each replicate (columns).
+
+    The weight is the inverse CDF of Poisson(1) at the uniform made of the top 53 bits of
+    SplitMix64(key ^ SplitMix64(replicate + 1)). It is read from a table on the top 12 of those bits,
+    exactly: the few buckets that a CDF value cuts are resolved by comparing all 53 bits with integer
+    thresholds, so the weights are those of a search of the uniform in the float CDF, bit for bit.
 
     Parameters
     ----------
@@ -70,15 +107,37 @@ def poisson_weights(keys: np.ndarray, replicates: np.ndarray) -> np.ndarray:
         From :func:`example_keys`.
     replicates : ndarray of int
         Replicate numbers (0-based); the same number gives the same column in any call.
+    dtype : float or signed integer dtype, default float32
+        Of the result; float64 for a product with float64 sums, without a copy.
 
     Returns
     -------
-    ndarray of float32, shape (len(keys), len(replicates))
+    ndarray of dtype, shape (len(keys), len(replicates))
     """
-    counters = keys[:, None] ^ _splitmix64(np.asarray(replicates, dtype=np.uint64) + np.uint64(1))[None, :]
-    bits = _splitmix64(counters) >> np.uint64(11)
-    uniform = bits.astype(np.float64) * (1.0 / 2**53)
-    return np.searchsorted(_POISSON1_CDF, uniform, side="right").astype(np.float32)
+    if np.dtype(dtype).kind not in "fi":
+        raise EmergenceError(f"The 'dtype' parameter of poisson_weights must be a float or signed integer "
+                             f"dtype. Got {dtype!r} instead.")
+    keys = np.asarray(keys, dtype=np.uint64)
+    mixed = _splitmix64(np.asarray(replicates, dtype=np.uint64).ravel() + np.uint64(1))
+    table = _TABLE.astype(dtype)
+    out = np.empty((len(keys), len(mixed)), dtype=dtype)
+    flat = out.reshape(-1)
+    rows = max(1, _BLOCK // max(1, len(mixed)))
+    counters = np.empty((rows, len(mixed)), dtype=np.uint64)
+    scratch = np.empty_like(counters)
+    for start in range(0, len(keys), rows):
+        stop = min(start + rows, len(keys))
+        x, tmp = counters[: stop - start], scratch[: stop - start]
+        np.bitwise_xor(keys[start:stop, None], mixed[None, :], out=x)
+        _splitmix64_inplace(x, tmp)
+        np.right_shift(x, np.uint64(64 - _TOP_BITS), out=tmp)  # the top _TOP_BITS of the 53 bits kept
+        block = flat[start * len(mixed): stop * len(mixed)]
+        np.take(table, tmp.reshape(-1).view(np.int64), out=block, mode="clip")  # all < 2**12
+        cut = np.flatnonzero(block < 0)
+        if len(cut):
+            bits = x.reshape(-1)[cut] >> np.uint64(11)
+            block[cut] = np.searchsorted(_THRESHOLDS, bits, side="right")
+    return out
 
 
 @dataclass(frozen=True)
@@ -149,7 +208,10 @@ def replicate_means(
     ndarray, shape (len(values) * n_groups, n_replicates)
         Row ``m * n_groups + g`` holds metric m of group g; NaN where the group has no value.
     """
-    out = np.full((len(values) * n_groups, n_replicates), np.nan)
+    n_metrics = len(values)
+    out = np.full((n_metrics * n_groups, n_replicates), np.nan)
+    if not n_metrics:
+        return out
     task = example_task[example]
     order = np.argsort(task, kind="stable")
     bounds = np.flatnonzero(np.diff(task[order])) + 1
@@ -158,18 +220,26 @@ def replicate_means(
             continue
         groups, g_local = np.unique(group[records], return_inverse=True)
         examples, e_local = np.unique(example[records], return_inverse=True)
-        shape = (len(values) * len(groups), len(examples))
-        sums, counts = np.zeros(shape), np.zeros(shape)
-        for m, per_record in enumerate(values):
-            v = per_record[records]
-            ok = ~np.isnan(v)
-            rows = m * len(groups) + g_local[ok]
-            np.add.at(sums, (rows, e_local[ok]), v[ok])
-            np.add.at(counts, (rows, e_local[ok]), 1.0)
-        target = (np.arange(len(values))[:, None] * n_groups + groups[None, :]).ravel()
+        n_rows, n_examples = n_metrics * len(groups), len(examples)
+        v = np.stack([per_record[records] for per_record in values])
+        ok = ~np.isnan(v)
+        # cell (row, example) of each (metric, record), row = metric * groups + group; bincount adds
+        # the values of a cell in record order, as np.add.at did, so the sums are the same bits
+        cell = ((np.arange(n_metrics)[:, None] * len(groups) + g_local) * n_examples + e_local)[ok]
+        sums = np.bincount(cell, weights=v[ok], minlength=n_rows * n_examples).reshape(n_rows, n_examples)
+        counts = np.bincount(cell, minlength=n_rows * n_examples).reshape(n_rows, n_examples)
+        # every row of the sums, those without values too (a metric that does not apply to the
+        # task): OpenBLAS sums an element of a product in an order that depends on the number of
+        # rows (and threads), so leaving rows out would change the last bits of the others. The
+        # counts are small integers, as are the weights, so their products are exact in any order:
+        # one product per distinct row of counts (most rows are all examples or none) is the same.
+        seen: dict[bytes, int] = {}
+        which = np.array([seen.setdefault(row.tobytes(), len(seen)) for row in counts])
+        patterns = counts[np.unique(which, return_index=True)[1]].astype(np.float64)
+        target = (np.arange(n_metrics)[:, None] * n_groups + groups[None, :]).ravel()
         for start in range(0, n_replicates, chunk):
             stop = min(start + chunk, n_replicates)
-            weights = poisson_weights(keys[examples], np.arange(start, stop)).astype(np.float64)
+            weights = poisson_weights(keys[examples], np.arange(start, stop), dtype=np.float64)
             with np.errstate(invalid="ignore", divide="ignore"):
-                out[target, start:stop] = (sums @ weights) / (counts @ weights)
+                out[target, start:stop] = (sums @ weights) / (patterns @ weights)[which]
     return out
