@@ -456,11 +456,15 @@ def test_write_folder_refuses_a_file(tmp_path):
 
 @pytest.mark.parametrize("argv", [["--help"], ["analyze", "--help"], ["validate", "--help"]])
 def test_help_ends_with_examples(argv, capsys):
-    """--help exits 0 and ends with the runnable examples."""
+    """--help exits 0 and ends with the runnable examples: all of them at the top, a subcommand's
+    own under it."""
+    from emergence.cli_parser import COMMAND_EXAMPLES
+
     with pytest.raises(SystemExit) as info:
         main(argv)
     assert info.value.code == 0
-    assert capsys.readouterr().out.rstrip().endswith(EXAMPLES.rstrip())
+    expected = EXAMPLES if argv == ["--help"] else COMMAND_EXAMPLES[argv[0]]
+    assert capsys.readouterr().out.rstrip().endswith(expected.rstrip())
 
 
 def test_no_command_is_usage_error(capsys):
@@ -620,3 +624,52 @@ def test_every_option_has_help_and_each_subcommand_its_own_examples():
             assert action.help, f"{name} {action.option_strings or action.dest} has no help text"
         example_lines = [line for line in sub.epilog.splitlines() if "python -m emergence" in line]
         assert example_lines and all(f"python -m emergence {name}" in line for line in example_lines)
+
+
+def test_a_new_user_sees_progress_at_once_and_the_answer_on_the_first_screen(tmp_path):
+    """Issue 15, measured: the README's first command printed ~400 lines of per-curve tables before
+    the verdicts and showed no sign of life for minutes. Run on a pseudo-terminal as a new user
+    would: a progress bar on stderr within 2 s of start, and the whole answer (one line per task,
+    the totals) within 40 lines of stdout."""
+    import fcntl
+    import os
+    import pty
+    import select
+    import struct
+    import subprocess
+    import sys
+    import termios
+    import time
+
+    root = Path(__file__).resolve().parents[1]
+    leader, follower = pty.openpty()
+    fcntl.ioctl(follower, termios.TIOCSWINSZ, struct.pack("HHHH", 40, 120, 0, 0))  # a 40-line screen
+    out_path = tmp_path / "stdout.txt"
+    with open(out_path, "w") as stdout:
+        start = time.monotonic()
+        run = subprocess.Popen([sys.executable, "-m", "emergence", "analyze", "--no-figures",
+                                "--bootstrap", "200", "--out", str(tmp_path / "rep")],
+                               cwd=root, stdout=stdout, stderr=follower, stdin=subprocess.DEVNULL)
+        os.close(follower)
+        first = None
+        seen = b""
+        while True:
+            ready, _, _ = select.select([leader], [], [], 0.1)
+            if ready:
+                try:
+                    chunk = os.read(leader, 4096)
+                except OSError:
+                    break
+                if not chunk:
+                    break
+                seen += chunk
+                if first is None and b"reading files" in seen:
+                    first = time.monotonic() - start
+            elif run.poll() is not None:
+                break
+        assert run.wait(timeout=120) == 0
+    os.close(leader)
+    assert first is not None and first < 2.0, f"no progress within 2 s ({first})"
+    lines = out_path.read_text().splitlines()
+    assert len(lines) <= 40
+    assert any(line.startswith("tasks: ") for line in lines)

@@ -279,6 +279,7 @@ def analyze(
     seed: int = 0,
     options: MetricOptions | None = None,
     thresholds: Thresholds | None = None,
+    progress=None,
 ) -> Analysis:
     """Rescore, bootstrap, measure and judge every (family, task).
 
@@ -301,11 +302,18 @@ def analyze(
     seed : int
     options : MetricOptions, optional
     thresholds : Thresholds, optional
+    progress : callable, optional
+        ``progress(stage, done, total)`` as the work goes: ``"scoring"`` (rescoring and the
+        bootstrap, 0 then 1 of 1) and ``"judging"`` (curves measured and judged, 0 then 1 of 1).
 
     Returns
     -------
     Analysis
     """
+    def say(stage: str, done: int) -> None:
+        if progress is not None:
+            progress(stage, done, 1)
+
     if records is None and scores is None:
         raise EmergenceError("analyze needs records, scores or both")
     if not isinstance(bootstrap, int | np.integer) or bootstrap < 100:
@@ -314,8 +322,10 @@ def analyze(
         )
     thresholds = thresholds or Thresholds()
     pairs = DEFAULT_PAIRS if pairs is None else parse_pairs(f"{d}:{s}" for d, ss in pairs.items() for s in ss)
+    say("scoring", 0)
     table, values = combined_table(records, scores, metrics=metrics, options=options,
                                    bootstrap=bootstrap, seed=seed)
+    say("scoring", 1)
     if table.empty:
         raise EmergenceError(
             "nothing to analyse: no score of any (family, model, task, metric) could be computed from "
@@ -331,8 +341,10 @@ def analyze(
     tail = (1 - thresholds.level) / 2 * 100
     with np.errstate(all="ignore"), warnings.catch_warnings(action="ignore", category=RuntimeWarning):
         table["ci_lo"], table["ci_hi"] = np.nanpercentile(values, [tail, 100 - tail], axis=1)
+    say("judging", 0)
     curves = build_curves(table, values, x, seed=seed)
     curve_table, verdicts, tasks = judge(curves, pairs, x, thresholds)
+    say("judging", 1)
     seeds = int(curve_table["seeds_per_scale"].max()) if len(curve_table) else 1
     paired = bool(len(curve_table)) and bool(curve_table["per_example"].any())
     settings = {"x": x, "bootstrap": bootstrap, "seed": seed, "jump_threshold": thresholds.jump,

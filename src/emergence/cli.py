@@ -21,7 +21,7 @@ from emergence.report.safe import terminal_lines, terminal_text
 __all__ = ["EXAMPLES", "default_sources", "main"]
 
 
-def _read(args, sources):
+def _read(args, sources, progress=None):
     """Load the inputs with the --format-in, --filter, --sizes and --max-(line-)bytes settings."""
     from emergence.sources import Limits, ReadOptions, load_tables, read_sizes
 
@@ -29,7 +29,8 @@ def _read(args, sources):
     given = {"max_bytes": args.max_bytes, "max_line_bytes": args.max_line_bytes}
     limits = Limits(**{key: value for key, value in given.items() if value is not None})
     return load_tables(sources, format_in=args.format_in,
-                       options=ReadOptions(filter=args.filter, sizes=sizes, limits=limits))
+                       options=ReadOptions(filter=args.filter, sizes=sizes, limits=limits),
+                       progress=progress)
 
 
 def default_sources() -> list[Path]:
@@ -134,9 +135,12 @@ def _analyze(args) -> int:
     out_dir = DEFAULT_OUT if args.out is None else args.out
     if report:
         check_out_dir(out_dir, force=args.force, inputs=sources)
+    from emergence.cli_progress import Progress
+
+    progress = Progress(enabled=sys.stderr.isatty() and not args.quiet)
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
-        tables = _read(args, sources)
+        tables = _read(args, sources, progress=progress.reading)
     records, scores = (_only(t, args) for t in (tables.records, tables.scores))
     if scores is not None and args.metrics:
         scores = scores[scores["metric"].isin(args.metrics)]
@@ -149,7 +153,7 @@ def _analyze(args) -> int:
                              f"(families: {_names(tables, 'family')}; tasks: {_names(tables, 'task')})")
     result = analyze(records, scores, x=args.x, metrics=args.metrics, pairs=pairs,
                      bootstrap=args.bootstrap, seed=args.seed, options=_options(args),
-                     thresholds=Thresholds())
+                     thresholds=Thresholds(), progress=progress.update)
     settings = {
         "sources": [str(s) for s in sources],
         "files": [str(f) for f in tables.files],
@@ -164,7 +168,7 @@ def _analyze(args) -> int:
     settings["out"] = None
     if report:
         out = write_report(result, out_dir, files=tables.files, settings=shown, force=args.force,
-                           figures=not args.no_figures, progress=_progress("drawing figures"))
+                           figures=not args.no_figures, progress=progress.figures)
         settings["out"] = str(out)
     settings["no_figures"] = bool(args.no_figures)
     if args.format == "json":
@@ -172,18 +176,6 @@ def _analyze(args) -> int:
     else:
         print(terminal_lines(text_report(result, settings, verbose=args.verbose)))
     return 0
-
-
-def _progress(what: str):
-    """A progress callback printing ``what: done/total`` on stderr, or None when stderr is no terminal."""
-    if not sys.stderr.isatty():
-        return None
-
-    def show(done: int, total: int) -> None:
-        end = "\n" if done >= total else ""
-        print(f"\r{what}: {done}/{total}", end=end, file=sys.stderr, flush=True)
-
-    return show
 
 
 def _only(table, args):

@@ -72,7 +72,7 @@ def text_report(result, settings: dict, *, verbose: bool = False) -> str:
         f"{curves['family'].nunique() if len(curves) else 0} families, {n_tasks} (family, task) pairs; "
         f"x = {settings['x']}; {settings['bootstrap']} bootstrap replicates, seed {settings['seed']}",
         *textwrap.wrap(jump_note(result, settings) + " D: the discontinuous metric; S: its primary smooth "
-                       "partner, its J measured where D jumps.", 100),
+                       "partner (its J where D jumps).", 120),
         "",
     ]
     if verbose:

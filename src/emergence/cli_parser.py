@@ -93,6 +93,8 @@ def _parser() -> argparse.ArgumentParser:
                          help="what to print (default: text)")
     analyze.add_argument("--no-figures", action="store_true",
                          help="write the CSVs and a report without figures (faster)")
+    analyze.add_argument("--quiet", "-q", action="store_true",
+                         help="no progress bars (they are shown on stderr only when it is a terminal)")
     analyze.add_argument("--verbose", "-v", action="store_true",
                          help="also print every metric's curve per task: its ends, jump effect and "
                          "emergence score (text format)")

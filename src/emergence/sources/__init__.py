@@ -207,7 +207,7 @@ def find_files(paths: str | Path | Iterable[str | Path], format_in: str | None =
 
 
 def load_tables(paths: str | Path | Iterable[str | Path], *, format_in: str | None = None,
-                options: ReadOptions | None = None) -> Tables:
+                options: ReadOptions | None = None, progress=None) -> Tables:
     """Read and validate every file, combining records and scores separately.
 
     Problems of all files are reported together. The same (model, task, example) in two files is an
@@ -221,6 +221,8 @@ def load_tables(paths: str | Path | Iterable[str | Path], *, format_in: str | No
     format_in : str, optional
         Read every file with this format instead of sniffing (a NAME from :func:`formats`).
     options : ReadOptions, optional
+    progress : callable, optional
+        ``progress(done, total)`` before each file and once all are read.
 
     Returns
     -------
@@ -240,7 +242,9 @@ def load_tables(paths: str | Path | Iterable[str | Path], *, format_in: str | No
             parts["records"].append(load_hf(spec).assign(_file=spec))
         except SchemaError as error:
             problems.extend(error.problems)
-    for path, module in files:
+    for done, (path, module) in enumerate(files):
+        if progress is not None:
+            progress(done, len(files))
         try:
             for shape, table in module.read(path, options):
                 parts[shape].append(table.assign(_file=str(path)))
@@ -248,6 +252,8 @@ def load_tables(paths: str | Path | Iterable[str | Path], *, format_in: str | No
             problems.extend(error.problems)
         except MemoryError:  # within the limits, yet more than this machine has: a user error too
             problems.append(_out_of_memory(path))
+    if progress is not None:
+        progress(len(files), len(files))
     if problems:
         raise SchemaError(problems)
     tables = Tables(files=[path for path, _ in files] + hub)
