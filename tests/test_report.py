@@ -48,7 +48,8 @@ def test_report_folder_contents(report, analysis):
     tasks = analysis.verdicts.groupby(["family", "task"]).ngroups
     assert tasks == 6  # 2 families x (lengths 1 and 5, multiple choice)
     figures = sorted(p.name for p in (out / "figures").iterdir())
-    assert len(figures) == 2 + tasks
+    assert len(figures) == 3 + tasks  # summary, overview, emergence scores, one per task
+    assert "summary.png" in figures
     assert figure_name("toy-sharp", "toy_length_5") in figures
     assert len(pd.read_csv(out / "verdicts.csv")) == len(analysis.verdicts)
 
@@ -107,9 +108,9 @@ def test_html_header_has_version_settings_and_checksums(report, analysis):
     assert f"BH level α</th><td>{th.alpha}<" in html
     assert f"intervals</th><td>{analysis.settings['uncertainty']}<" in html
     assert "sharp ratio" not in html
-    # the answer first: tasks, then the pairs, then settings, inputs and figures
-    assert (html.index("<h2>Tasks") < html.index("<h2>Metric pairs") < html.index("<h2>Settings")
-            < html.index("<h2>Inputs") < html.index("<figure"))
+    # the answer first: the summary figure, tasks, then the pairs, settings, inputs and figures
+    assert (html.index('<figure id="fig-summary"') < html.index("<h2>Tasks") < html.index("<h2>Metric pairs")
+            < html.index("<h2>Settings") < html.index("<h2>Inputs") < html.index('<figure id="fig-overview"'))
 
 
 def test_html_first_table_is_the_task_table(report, analysis):
@@ -325,3 +326,30 @@ def test_interval_source_names_each_kind_of_input():
     assert source([False]) == "normal draws from the reported standard errors"
     assert source([True, False]) == ("a paired bootstrap over examples (records) and normal draws from "
                                      "the reported standard errors (aggregate scores)")
+
+
+def test_figures_are_compact_pngs(report):
+    """Issue 15, measured: report.html was 11 MB for the bundled benchmarks. Figures are 96-dpi PNGs
+    quantized to a 128-colour palette (that report: 2.8 MB); each one here stays under 120 KB."""
+    from PIL import Image
+
+    for path in (report[0] / "figures").iterdir():
+        assert path.stat().st_size < 120_000, path.name
+        assert Image.open(path).mode == "P"
+
+
+def test_summary_figure_places_each_task_by_its_two_jumps(analysis):
+    """The summary figure draws one point per judged task at (J of D, J of S), coloured by verdict."""
+    import matplotlib.pyplot as plt
+
+    from emergence.summary_plot import VERDICT_COLORS, plot_summary
+
+    tasks = analysis.tasks.dropna(subset=["jump_discontinuous"])
+    ax = plot_summary(tasks)
+    points = [line for line in ax.get_lines() if line.get_marker() == "o"]
+    xs = sorted(x for line in points for x in line.get_xdata())
+    assert xs == pytest.approx(sorted(tasks["jump_discontinuous"]))
+    legend = [t.get_text() for t in ax.get_legend().get_texts()]
+    for verdict, count in tasks["verdict"].value_counts().items():
+        assert f"{verdict} ({count})" in legend and verdict in VERDICT_COLORS
+    plt.close(ax.figure)

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import base64
 
-from emergence.report.figures import Figures, tasks_of
+from emergence.report.figures import SUMMARY, Figures, tasks_of
 from emergence.report.safe import terminal_text
 from emergence.report.text import (
     TASK_RULE,
@@ -117,8 +117,13 @@ def render_html(analysis, *, settings: dict, inputs: list[InputFile], figures: F
         "<h1>emergence report</h1>",
         f'<p class="meta">emergence {e(__version__)}'
         + (f", written {e(str(settings['written']))}" if settings.get("written") else "") + "</p>",
-        "<h2>Tasks</h2>",
     ]
+    if SUMMARY in figures.images:  # the answer at a glance, first
+        caption, png = figures.images[SUMMARY]
+        data = base64.b64encode(png).decode("ascii")
+        parts.append(f'<figure id="fig-summary"><img alt="{e(caption)}" src="data:image/png;base64,{data}">'
+                     f"<figcaption>{e(caption)} (<code>figures/{SUMMARY}</code>)</figcaption></figure>")
+    parts.append("<h2>Tasks</h2>")
     if tasks.empty:
         parts.append("<p>No discontinuous/smooth metric pair to judge: see curves.csv.</p>")
     else:
@@ -177,6 +182,8 @@ def render_html(analysis, *, settings: dict, inputs: list[InputFile], figures: F
     parts.append("</tbody></table>")
     parts.append("<h2>Figures</h2>")
     for name, (caption, png) in figures.images.items():
+        if name == SUMMARY:
+            continue  # shown at the top
         data = base64.b64encode(png).decode("ascii")
         parts.append(f'<figure id="fig-{e(name[:-4])}"><img alt="{e(caption)}" '
                      f'src="data:image/png;base64,{data}"><figcaption>{e(caption)} '

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from emergence.report.figures import Figures, tasks_of
+from emergence.report.figures import SUMMARY, Figures, tasks_of
 from emergence.report.safe import terminal_text
 
 #: What each verdict means, for the reader of a report (the rules of :mod:`emergence.stats.decide`).
@@ -206,7 +206,10 @@ def render_markdown(analysis, *, settings: dict, inputs: list[InputFile], figure
 
     v, tasks = analysis.verdicts, tasks_of(analysis)
     written = f", written {settings['written']}" if settings.get("written") else ""
-    out = ["# emergence report", "", f"emergence {__version__}{written}", "", "## Tasks", ""]
+    out = ["# emergence report", "", f"emergence {__version__}{written}", ""]
+    if SUMMARY in figures.images:  # the answer at a glance, first
+        out += [f"![{_md(figures.images[SUMMARY][0])}](figures/{SUMMARY})", ""]
+    out += ["## Tasks", ""]
     if tasks.empty:
         out.append("No discontinuous/smooth metric pair to judge: see curves.csv.")
     else:
