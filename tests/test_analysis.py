@@ -509,3 +509,21 @@ def test_to_frame_gives_each_level_as_a_copy(shown):
     with pytest.raises(EmergenceError, match=r"The 'level' parameter of to_frame must be one of 'task', "
                        r"'pair', 'curve', 'score'\. Got 'tasks' instead\."):
         shown.to_frame("tasks")
+
+
+def test_a_notebook_shows_the_task_table(tmp_path):
+    """Issue 15: in Jupyter (nbclient, headless) `result` renders the per-task HTML table, and its
+    plain repr stays under 20 lines."""
+    nbformat = pytest.importorskip("nbformat")
+    nbclient = pytest.importorskip("nbclient")
+    pytest.importorskip("ipykernel")
+    code = ("import emergence\n"
+            "result = emergence.analyze(emergence.simulate(n_examples=80, target_lengths=(1, 5)), "
+            "bootstrap=100)\nresult")
+    notebook = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell(code)])
+    nbclient.NotebookClient(notebook, timeout=120, kernel_name="python3",
+                            resources={"metadata": {"path": str(tmp_path)}}).execute()
+    (output,) = [o for o in notebook.cells[0].outputs if o["output_type"] == "execute_result"]
+    html = output["data"]["text/html"]
+    assert "<table" in html and "toy_length_5" in html
+    assert len(output["data"]["text/plain"].splitlines()) < 20
