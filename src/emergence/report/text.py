@@ -20,7 +20,10 @@ VERDICT_MEANINGS = {
                 "too: the jump survives the change of metric",
     "mirage": "D jumps, but S is shown smooth where D jumps and everywhere else (the high ends of its "
               "intervals are below the threshold), and for exact match the exact match predicted from "
-              "the sequence probability does not clearly lack D's jump: D's nonlinearity explains it",
+              "the sequence probability does not clearly lack D's jump: D's nonlinearity explains it. "
+              "For an exact match too noisy to test alone, the predicted exact match may stand in for "
+              "it where it jumps and D agrees with it at every model (the reason then says \"is what "
+              "sequence_prob predicts\")",
     "no emergence": "D does not jump (the high end of its interval is below the threshold)",
     "inconclusive": "too few scales or examples, a training curve rather than a family of sizes, no "
                     "uncertainty, an interval straddling the threshold, S jumping or possibly jumping "
