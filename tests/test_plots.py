@@ -325,3 +325,11 @@ def test_dollar_in_names_is_text():
     assert ax.get_ylabel() == r"price_\$"
     assert ax.lines[0].get_label() == r"cost \$5"
     ax.figure.savefig(io.BytesIO(), format="png")  # would raise on unescaped '$'
+
+
+def test_log_perplexity_is_not_labelled_per_token():
+    """Issue 15, measured: LAMBADA's log ppl was labelled "nats per token"; lm-eval averages it per
+    target word there. The label no longer claims a unit the source may not use."""
+    from emergence.plots import metric_label
+
+    assert "per token" not in metric_label("log_ppl") and "nats" in metric_label("log_ppl")

@@ -342,7 +342,7 @@ def test_summary_figure_places_each_task_by_its_two_jumps(analysis):
     """The summary figure draws one point per judged task at (J of D, J of S), coloured by verdict."""
     import matplotlib.pyplot as plt
 
-    from emergence.summary_plot import VERDICT_COLORS, plot_summary
+    from emergence.plots.summary import VERDICT_COLORS, plot_summary
 
     tasks = analysis.tasks.dropna(subset=["jump_discontinuous"])
     ax = plot_summary(tasks)

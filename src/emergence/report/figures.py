@@ -131,7 +131,7 @@ def draw_figures(analysis, *, max_task_figures: int = 60, progress=None) -> Figu
         return True
 
     if judged:
-        from emergence.summary_plot import plot_summary
+        from emergence.plots.summary import plot_summary
 
         threshold = float(analysis.settings.get("jump_threshold", 0.4))
         attempt(SUMMARY,

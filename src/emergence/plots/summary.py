@@ -12,7 +12,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from emergence.plots import VERDICT_ORDER, plain
+from emergence.plots.common import VERDICT_ORDER, plain
 
 #: Colour of each verdict (colour-blind-safe: seaborn's "colorblind" palette; grey abstains).
 VERDICT_COLORS = {"emergent": "#D55E00", "mirage": "#0072B2", "no emergence": "#009E73",

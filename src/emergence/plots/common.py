@@ -1,0 +1,132 @@
+"""What every figure shares: axis labels with units, colours, the verdict order, the scale axis,
+and picking a curve's rows."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from emergence.errors import EmergenceError
+from emergence.scale import format_scale
+
+#: Axis label of each scale column, with its unit.
+SCALE_LABELS = {
+    "params": "parameters (log scale)",
+    "compute": "training compute, FLOPs (log scale)",
+    "tokens": "training tokens (log scale)",
+    "step": "training step (log scale)",
+    "loss": "loss (nats)",
+}
+
+#: Axis label of each metric, with its unit or range.
+METRIC_LABELS = {
+    "exact_match": "exact match (share of examples)",
+    "multiple_choice_grade": "multiple-choice grade (accuracy)",
+    "acc": "accuracy (share of examples)",
+    "acc_norm": "length-normalised accuracy",
+    "target_logprob": "log p(target), nats",
+    "target_logprob_per_token": "log p per target token, nats",
+    "target_prob_per_token": "per-token probability of the target",
+    "sequence_prob": "probability of the whole target",
+    "choice_prob": "probability on the right choice",
+    "brier_score": "Brier score (lower is better)",
+    "token_edit_distance": "token edit distance, tokens (lower is better)",
+    # per what the source averaged over: a target word for LAMBADA, a token or byte elsewhere
+    "log_ppl": "log perplexity, nats (lower is better)",
+    "ppl": "perplexity (lower is better)",
+    "bits_per_byte": "bits per byte (lower is better)",
+}
+
+#: Colour-blind-safe colours (seaborn's "colorblind" palette): discontinuous, smooth, predicted.
+COLORS = {"discontinuous": "#D55E00", "smooth": "#0072B2", "predicted": "#009E73", "other": "#555555"}
+
+#: Verdicts in the order tables and figures group them: the answers first, the abstention last (the
+#: order of :data:`emergence.stats.decide.VERDICTS` and of :func:`emergence.analysis.task_lines`).
+VERDICT_ORDER = ("emergent", "mirage", "no emergence", "inconclusive")
+
+
+def plain(text) -> str:
+    """Text from the data, shown as written: ``$`` escaped so matplotlib does not read it as math.
+
+    A task or model name with one ``$`` would otherwise stop the drawing with a mathtext parse error,
+    and one with two would be typeset as a formula.
+    """
+    return str(text).replace("$", r"\$")
+
+
+def metric_label(metric: str) -> str:
+    """Axis label of a metric (its name when unknown)."""
+    return METRIC_LABELS.get(str(metric), plain(metric))
+
+
+def scale_label(x: str) -> str:
+    """Axis label of a scale column."""
+    return SCALE_LABELS.get(x, x)
+
+
+def format_scale_axis(ax, x: str = "params", *, axis: str = "x"):
+    """Log scale with human tick labels (70M, 1.4B; FLOPs as powers of ten).
+
+    Parameters
+    ----------
+    ax : Axes
+    x : str
+        The scale column drawn on that axis (chooses the label and tick format).
+    axis : {"x", "y"}
+    """
+    from matplotlib.ticker import FuncFormatter, LogFormatterSciNotation, LogLocator, NullFormatter
+
+    target = ax.xaxis if axis == "x" else ax.yaxis
+    (ax.set_xscale if axis == "x" else ax.set_yscale)("log")
+    (ax.set_xlabel if axis == "x" else ax.set_ylabel)(scale_label(x))
+    if x == "compute":
+        target.set_major_formatter(LogFormatterSciNotation())
+        return ax
+    target.set_major_locator(LogLocator(base=10))
+    target.set_major_formatter(FuncFormatter(lambda v, _: format_scale(v)))
+    low, high = (ax.get_xlim() if axis == "x" else ax.get_ylim())
+    if low > 0 and np.log10(high / low) < 2.2:
+        # less than ~2 decades: label 2x and 5x too, so the axis has more than one tick label
+        target.set_minor_locator(LogLocator(base=10, subs=(2.0, 5.0)))
+        target.set_minor_formatter(FuncFormatter(lambda v, _: format_scale(v)))
+    else:
+        target.set_minor_formatter(NullFormatter())
+    return ax
+
+
+def _curve_points(data: pd.DataFrame, x: str) -> pd.DataFrame:
+    """Mean value and interval per distinct scale (checkpoints at the same x are averaged)."""
+    cols = [c for c in ("value", "ci_lo", "ci_hi", "chance") if c in data]
+    points = data.groupby(x, sort=True)[cols].mean(numeric_only=True).reset_index()
+    return points[np.isfinite(points[x].to_numpy(dtype=float)) & (points[x] > 0)]
+
+
+def _select(data: pd.DataFrame, **where) -> pd.DataFrame:
+    mask = np.ones(len(data), dtype=bool)
+    for column, value in where.items():
+        if value is None:
+            continue
+        if column not in data:
+            raise EmergenceError(f"the data has no '{column}' column; got columns {list(data.columns)}")
+        mask &= (data[column] == value).to_numpy()
+    return data[mask]
+
+
+def _choose_x(data: pd.DataFrame, x: str | None) -> str:
+    if x is not None:
+        if x not in data:
+            raise EmergenceError(f"The 'x' parameter must name a column of the data. Got {x!r}; "
+                                 f"columns are {list(data.columns)}.")
+        return x
+    for name in ("params", "compute", "tokens", "step"):
+        if name in data and data[name].notna().any():
+            return name
+    raise EmergenceError("the data has no scale column (params, compute, tokens or step)")
+
+
+
+
+def save(fig, path, *, dpi: int = 110) -> None:
+    """Write a figure (or the figure of an Axes) as PNG."""
+    figure = getattr(fig, "figure", fig) if not hasattr(fig, "savefig") else fig
+    figure.savefig(path, dpi=dpi)

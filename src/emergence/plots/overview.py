@@ -1,0 +1,166 @@
+"""The overview: a grid of many tasks, each task's primary pair on a common relative scale."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from emergence.plots.common import (
+    COLORS,
+    VERDICT_ORDER,
+    _choose_x,
+    _curve_points,
+    _select,
+    format_scale_axis,
+    plain,
+    scale_label,
+)
+from emergence.plots.curve import _missing, _several_points_per_model, _wrap
+from emergence.plots.task import jump_text
+
+
+def relative(values, *, higher_is_better: bool = True) -> np.ndarray:
+    """Values rescaled to 0 (worst of the curve) .. 1 (best), oriented so that higher is better."""
+    y = np.asarray(values, dtype=float)
+    y = y if higher_is_better else -y
+    low, high = np.nanmin(y), np.nanmax(y)
+    if not np.isfinite(high - low) or high == low:
+        return np.zeros_like(y)
+    return (y - low) / (high - low)
+
+
+def _first_pairs(verdicts: pd.DataFrame) -> list[tuple[str, str, pd.Series, str]]:
+    """(family, task, the row of the pair drawn, verdict text) per task, in the table's order.
+
+    One row per (family, task) (``Analysis.tasks``): that row and its verdict. Several
+    (``Analysis.verdicts``): the first pair of the task and the count of each pair verdict.
+    """
+    out = []
+    for (family, task), mine in verdicts.groupby(["family", "task"], sort=False):
+        if len(mine) == 1:
+            text = str(mine["verdict"].iloc[0])
+        else:
+            text = ", ".join(f"{(mine['verdict'] == v).sum()} {v}" for v in VERDICT_ORDER
+                             if (mine["verdict"] == v).any())
+        out.append((family, task, mine.iloc[0], text))
+    return out
+
+
+def overview_data(data: pd.DataFrame, verdicts: pd.DataFrame, *, x: str | None = None) -> pd.DataFrame:
+    """The lines of :func:`plot_overview`, tidy: one row per (family, task, role, scale).
+
+    For each (family, task) of ``verdicts``: its discontinuous metric and its smooth partner (the
+    primary pair of ``Analysis.tasks``, or the first pair of ``Analysis.verdicts``), each on its
+    reported scale, oriented so higher is better and rescaled to 0..1 by :func:`relative` (column
+    ``relative``; ``value`` keeps the metric's own value). ``verdict`` is the task's verdict (with a
+    pair table: the count of each pair verdict).
+    """
+    x = _choose_x(data, x)
+    rows = []
+    for family, task, first, verdict in _first_pairs(verdicts):
+        for role, metric in (("discontinuous", first["discontinuous"]), ("smooth", first["smooth"])):
+            part = _select(data, family=family, task=task, metric=metric)
+            per_model = _several_points_per_model(part, x)
+            points = (part.groupby(["model", x], sort=True)["value"].mean().reset_index() if per_model
+                      else _curve_points(part, x).assign(model=None))
+            points = points[np.isfinite(points[x].to_numpy(dtype=float)) & (points[x] > 0)]
+            if points.empty:
+                continue
+            higher = part["higher_is_better"].iloc[0] if "higher_is_better" in part else True
+            higher = True if higher is None or higher != higher else bool(higher)
+            y = points["value"].to_numpy(dtype=float)
+            rows.append(pd.DataFrame({
+                "family": family, "task": task, "verdict": verdict, "role": role, "metric": metric,
+                "model": points["model"].to_numpy(dtype=object), x: points[x].to_numpy(dtype=float),
+                "value": y, "relative": relative(y, higher_is_better=higher),
+            }))
+    if not rows:
+        return pd.DataFrame(columns=["family", "task", "verdict", "role", "metric", "model", x, "value",
+                                     "relative"])
+    return pd.concat(rows, ignore_index=True)
+
+
+def plot_overview(
+    data: pd.DataFrame,
+    *,
+    verdicts: pd.DataFrame,
+    x: str | None = None,
+    ncols: int = 4,
+    max_panels: int = 48,
+):
+    """A grid of many (family, task) panels, each pair on a common relative scale.
+
+    Each panel shows the task's discontinuous metric and its smooth partner on their reported scales,
+    rescaled to 0..1 (see :func:`overview_data`), so sharp and gradual rises can be told apart at a
+    glance; the title gives the verdict and the discontinuous metric's jump effect J with its
+    interval.
+
+    Parameters
+    ----------
+    data : DataFrame
+        A scores table (``Analysis.scores``).
+    verdicts : DataFrame
+        ``Analysis.tasks`` (one panel per task, its primary pair and verdict) or
+        ``Analysis.verdicts`` (the first pair of each task, and the count of pair verdicts).
+    x : str, optional
+    ncols : int
+    max_panels : int
+        At most this many panels (the interesting verdicts first); the figure says how many were left
+        out.
+
+    Returns
+    -------
+    Figure
+    """
+    from matplotlib.figure import Figure
+
+    x = _choose_x(data, x)
+    lines = overview_data(data, verdicts, x=x)
+    rank = {v: i for i, v in enumerate(VERDICT_ORDER)}
+    best = {(f, t): min(rank.get(v, 9) for v in mine["verdict"])
+            for (f, t), mine in verdicts.groupby(["family", "task"], sort=False)} if len(verdicts) else {}
+    evidence = {(f, t): row for f, t, row, _ in _first_pairs(verdicts)} if len(verdicts) else {}
+    keys = list(dict.fromkeys(zip(lines["family"], lines["task"], strict=True)))
+    keys.sort(key=lambda k: best.get(k, 9))
+    shown, left_out = keys[:max_panels], max(0, len(keys) - max_panels)
+    n = max(1, len(shown))
+    ncols = max(1, min(ncols, n))
+    nrows = -(-n // ncols)
+    fig = Figure(figsize=(max(3.3 * ncols, 6.5), 2.7 * nrows + 0.9), layout="constrained")
+    axes = np.atleast_1d(fig.subplots(nrows, ncols, squeeze=False, sharey=True)).ravel()
+    for ax, (family, task) in zip(axes, shown, strict=False):
+        mine = lines[(lines["family"] == family) & (lines["task"] == task)]
+        for role, line in mine.groupby("role", sort=False):
+            # the metric's own range, smallest -> largest scale: a 0..1 panel may span 0 -> 0.003
+            ends = line.sort_values(x)["value"].to_numpy()
+            label = f"{plain(line['metric'].iloc[0])} ({ends[0]:.3g} \N{RIGHTWARDS ARROW} {ends[-1]:.3g})"
+            models = line["model"].dropna().unique() if "model" in line else ()
+            if len(models):  # checkpoints: one thin line per model
+                for i, model in enumerate(models):
+                    own = line[line["model"] == model]
+                    ax.plot(own[x], own["relative"], marker=".", markersize=2, linewidth=0.8,
+                            color=COLORS[role], alpha=0.7, label=label if i == 0 else None)
+            else:
+                ax.plot(line[x], line["relative"], marker="o", markersize=3, color=COLORS[role],
+                        label=label)
+        format_scale_axis(ax, x)
+        ax.set_xlabel("")
+        verdict = mine["verdict"].iloc[0]
+        row = evidence.get((family, task))
+        if row is not None and "jump_discontinuous" in row and not _missing(row["jump_discontinuous"]):
+            verdict += "; " + jump_text(row["jump_discontinuous"], row.get("jump_discontinuous_lo"),
+                                        row.get("jump_discontinuous_hi"))
+        ax.set_title(_wrap(f"{plain(family)} / {plain(task)}", 34) + "\n" + verdict, fontsize="small")
+        ax.tick_params(labelsize="x-small")
+        ax.legend(fontsize="xx-small", loc="upper left")
+        ax.grid(True, alpha=0.3)
+    for ax in axes[len(shown):]:
+        ax.set_visible(False)
+    if not shown:
+        axes[0].text(0.5, 0.5, "no discontinuous/smooth pair to show", ha="center", va="center")
+    fig.supxlabel(scale_label(x))
+    fig.supylabel("relative score on the reported scale\n(0 = worst, 1 = best)", fontsize="medium")
+    note = f" ({left_out} more not shown)" if left_out else ""
+    fig.suptitle(_wrap(f"Overview: discontinuous (orange) vs smooth (blue) metric per task{note}",
+                       int(12 * max(3.3 * ncols, 6.5))))
+    return fig

@@ -1,0 +1,222 @@
+"""One (family, task): each discontinuous metric and its smooth partners side by side, and the
+mirage-consistency panel."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import numpy as np
+import pandas as pd
+
+from emergence.errors import EmergenceError
+from emergence.plots.common import COLORS, VERDICT_ORDER, _choose_x, _select, metric_label, plain
+from emergence.plots.curve import _missing, _several_points_per_model, plot_curve
+
+
+def jump_text(effect, lo=None, hi=None, state: str | None = None) -> str:
+    """``"J = 0.68 [0.61, 0.74]; jump"``: a jump effect with its interval and its state.
+
+    Parameters
+    ----------
+    effect, lo, hi : float
+        The jump effect and the ends of its interval (None or NaN where there is none).
+    state : str, optional
+        ``jump``, ``smooth``, ``unclear`` or ``untested`` (the ``sharp`` column of ``Analysis.curves``).
+
+    Examples
+    --------
+    >>> jump_text(0.6812, 0.6101, 0.7433, "jump")
+    'J = 0.68 [0.61, 0.74]; jump'
+    """
+    text = "J = " + ("nan" if _missing(effect) else f"{effect:.2f}")
+    if not _missing(lo) and not _missing(hi):
+        text += f" [{lo:.2f}, {hi:.2f}]"
+    elif not _missing(effect):
+        text += " (no interval)"
+    return f"{text}; {state}" if isinstance(state, str) and state else text
+
+
+def _curve_text(row) -> str:
+    """A curve's jump effect for a panel title (a row of ``Analysis.curves``), or why it has none."""
+    if row is None:
+        return ""
+    if _missing(row.get("jump")):  # fewer than 3 scales, or no values
+        scales = row.get("n_scales")
+        return "no jump effect" if _missing(scales) else f"{scales} scale(s): no jump effect"
+    return jump_text(row["jump"], row.get("jump_lo"), row.get("jump_hi"), row.get("sharp"))
+
+
+def _lookup(table: pd.DataFrame | None, **where) -> pd.Series | None:
+    if table is None or table.empty:
+        return None
+    part = _select(table, **{k: v for k, v in where.items() if k in table})
+    return None if part.empty else part.iloc[0]
+
+
+def task_panels(data: pd.DataFrame, *, family: str, task: str, pairs=None) -> list[tuple[str, str | None]]:
+    """The panels of :func:`plot_task`: (metric, discontinuous partner or None), in drawing order.
+
+    Each discontinuous metric of ``pairs`` present for the task, then its smooth partners; metrics not
+    in any pair are left out (their curves are in the scores table).
+    """
+    from emergence.analysis import DEFAULT_PAIRS
+
+    pairs = DEFAULT_PAIRS if pairs is None else pairs
+    have = set(_select(data, family=family, task=task)["metric"].astype(str))
+    panels: list[tuple[str, str | None]] = []
+    for d, smooth in pairs.items():
+        if d in have and any(s in have for s in smooth):
+            panels.append((d, None))
+            panels += [(s, d) for s in smooth if s in have]
+    return panels
+
+
+def plot_task(
+    data: pd.DataFrame,
+    *,
+    family: str,
+    task: str,
+    x: str | None = None,
+    curves: pd.DataFrame | None = None,
+    verdicts: pd.DataFrame | None = None,
+    tasks: pd.DataFrame | None = None,
+    pairs: dict[str, Sequence[str]] | None = None,
+    mirage_check: bool = True,
+    ncols: int = 3,
+    level: float = 0.95,
+):
+    """One (family, task): discontinuous and smooth curves side by side against scale.
+
+    Parameters
+    ----------
+    data : DataFrame
+        A scores table (``Analysis.scores``).
+    family, task : str
+    x : str, optional
+        Scale column (default: the analysis's, or the first present).
+    curves, verdicts : DataFrame, optional
+        ``Analysis.curves`` and ``Analysis.verdicts``: add each curve's jump effect J with its
+        interval and state (jump, smooth, unclear, untested) to its panel title, and each pair's
+        verdict and the smooth metric's J where the discontinuous one jumps to the smooth panel's
+        title.
+    tasks : DataFrame, optional
+        ``Analysis.tasks``: the task's verdict in the figure title (else the count of pair verdicts).
+    pairs : dict, optional
+        Discontinuous metric -> smooth partners (default :data:`emergence.analysis.DEFAULT_PAIRS`).
+    mirage_check : bool
+        Add the panel of :func:`plot_mirage_check` for exact match when the data has its predictor
+        (multiple choice has none: the mean probability on the right choice is not a predicted
+        accuracy).
+    ncols : int
+        Panels per row.
+    level : float
+        Coverage of the bootstrap bands (``Analysis.settings["level"]``), for the legend.
+
+    Returns
+    -------
+    Figure
+    """
+    from matplotlib.figure import Figure
+
+    from emergence.analysis import PREDICTORS
+
+    part = _select(data, family=family, task=task)
+    if part.empty:
+        raise EmergenceError(f"no rows for family={family!r}, task={task!r}")
+    x = _choose_x(part, x)
+    panels: list[tuple[str, str | None]] = task_panels(part, family=family, task=task, pairs=pairs)
+    if not panels:  # no pair: every metric of the task
+        panels = [(m, None) for m in sorted(set(part["metric"].astype(str)))]
+    have = set(part["metric"].astype(str))
+    checks = [d for d, partner in panels if partner is None and PREDICTORS.get(d) in have] \
+        if mirage_check else []
+    n = len(panels) + len(checks)
+    nrows = -(-n // max(1, ncols))
+    ncols = -(-n // nrows)  # balanced rows: 4 panels as 2 x 2, not 3 + 1
+    fig = Figure(figsize=(4.3 * ncols, 3.5 * nrows + 0.5), layout="constrained")
+    axes = np.atleast_1d(fig.subplots(nrows, ncols, squeeze=False)).ravel()
+    # checkpoints of several sizes on a compute/tokens axis: drawn one line per model, while the
+    # jump effect is that of all checkpoints pooled into one curve ordered by x
+    pooled = _several_points_per_model(part, x)
+    for ax, (metric, partner) in zip(axes, panels, strict=False):
+        curve = _lookup(curves, family=family, task=task, metric=metric)
+        lines = [plain(metric), _curve_text(curve)]
+        if curve is not None and pooled:
+            lines[1] += " (checkpoints pooled)"
+        if partner is not None:
+            verdict = _lookup(verdicts, family=family, task=task, discontinuous=partner, smooth=metric)
+            if verdict is not None:
+                lines.append(f"vs {plain(partner)}: {verdict['verdict'].upper()}")
+                if "jump_smooth" in verdict and verdict["jump_smooth"] == verdict["jump_smooth"]:
+                    lines.append(f"where {plain(partner)} jumps: " + jump_text(
+                        verdict["jump_smooth"], verdict["jump_smooth_lo"], verdict["jump_smooth_hi"]))
+        plot_curve(part, metric=metric, x=x, ax=ax, title="\n".join(t for t in lines if t),
+                   band_label=f"{level:.0%}")
+        ax.legend(fontsize="x-small", loc="best")
+    for ax, d in zip(axes[len(panels):], checks, strict=False):
+        plot_mirage_check(part, discontinuous=d, x=x, ax=ax, band_label=f"{level:.0%}")
+    for ax in axes[n:]:
+        ax.set_visible(False)
+    verdict_text = ""
+    decided = _lookup(tasks, family=family, task=task)
+    if decided is not None:
+        verdict_text = f": {str(decided['verdict']).upper()}"
+    elif verdicts is not None and not verdicts.empty:
+        mine = _select(verdicts, family=family, task=task)
+        if not mine.empty:
+            counts = mine["verdict"].value_counts()
+            verdict_text = " — verdicts: " + ", ".join(
+                f"{counts[v]} {v}" for v in VERDICT_ORDER if v in counts)
+    fig.suptitle(f"{plain(family)} / {plain(task)}{verdict_text}", fontsize="large")
+    return fig
+
+
+def plot_mirage_check(
+    data: pd.DataFrame,
+    *,
+    discontinuous: str = "exact_match",
+    x: str | None = None,
+    family: str | None = None,
+    task: str | None = None,
+    ax=None,
+    band_label: str = "95%",
+):
+    """Observed exact match against the exact match its smooth per-example quantity implies.
+
+    The predictor is the mean sequence probability exp(target_logprob): the exact match a model would
+    score if it sampled its answer (:data:`emergence.analysis.PREDICTORS`). When the prediction tracks
+    the observed curve, the jump is what the smooth quantity implies on a nonlinear scale (the mirage
+    argument); when the observed curve jumps and the prediction does not, something else changed.
+    Multiple choice has no such predictor: the mean probability on the right choice is not a
+    predicted accuracy, so it is not drawn as one.
+
+    Parameters
+    ----------
+    data : DataFrame
+        A scores table holding both the discontinuous metric and its predictor.
+    discontinuous : str
+        A discontinuous metric with a predictor in :data:`emergence.analysis.PREDICTORS`
+        (``"exact_match"``).
+    x, family, task, ax, band_label
+        As in :func:`plot_curve`.
+
+    Returns
+    -------
+    Axes
+    """
+    from emergence.analysis import PREDICTORS
+
+    predictor = PREDICTORS.get(discontinuous)
+    if predictor is None:
+        raise EmergenceError(f"The 'discontinuous' parameter must be one of {sorted(PREDICTORS)}. "
+                             f"Got {discontinuous!r} instead.")
+    part = _select(data, family=family, task=task)
+    ax = plot_curve(part, metric=discontinuous, x=x, ax=ax, color=COLORS["discontinuous"],
+                    label=f"{discontinuous} (observed)", band_label=band_label)
+    plot_curve(part, metric=predictor, x=x, ax=ax, color=COLORS["predicted"], chance=False,
+               band_label=band_label,
+               label=f"mean {predictor} (predicted)")
+    ax.set_ylabel(metric_label(discontinuous))
+    ax.set_title("mirage check: observed vs\npredicted from the smooth metric", fontsize="medium")
+    ax.legend(fontsize="x-small", loc="best")
+    return ax
