@@ -190,13 +190,16 @@ def test_plot_overview_panels(analysis):
     assert panel.get_title().split("\n")[-1] == (
         f"{row['verdict']}; J = {row['jump_discontinuous']:.2f} [{row['jump_discontinuous_lo']:.2f}, "
         f"{row['jump_discontinuous_hi']:.2f}]")
-    # each legend entry gives the metric's own values at the smallest and largest scale
+    # under each panel (issue 15: legends inside covered curves), each metric with its own values at
+    # the smallest and largest scale; no legend over the data
     lines = plots.overview_data(analysis.scores, analysis.tasks)
     em = lines[(lines["family"] == "toy-powerlaw") & (lines["task"] == "toy_length_5")
                & (lines["role"] == "discontinuous")].sort_values("params")["value"]
     panel = next(ax for ax in shown if ax.get_title().startswith("toy-powerlaw / toy_length_5"))
-    labels = [text.get_text() for text in panel.get_legend().get_texts()]
-    assert labels[0] == f"exact_match ({em.iloc[0]:.3g} \N{RIGHTWARDS ARROW} {em.iloc[-1]:.3g})"
+    assert panel.get_legend() is None
+    labels = panel.get_xlabel().split("\n")
+    assert labels[0] == f"D: exact_match ({em.iloc[0]:.3g} \N{RIGHTWARDS ARROW} {em.iloc[-1]:.3g})"
+    assert labels[1].startswith("S: target_prob_per_token")
 
 
 def test_plot_overview_limits_panels(analysis):

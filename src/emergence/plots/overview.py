@@ -126,14 +126,16 @@ def plot_overview(
     n = max(1, len(shown))
     ncols = max(1, min(ncols, n))
     nrows = -(-n // ncols)
-    fig = Figure(figsize=(max(3.3 * ncols, 6.5), 2.7 * nrows + 0.9), layout="constrained")
+    fig = Figure(figsize=(max(3.3 * ncols, 6.5), 3.0 * nrows + 0.9), layout="constrained")
     axes = np.atleast_1d(fig.subplots(nrows, ncols, squeeze=False, sharey=True)).ravel()
     for ax, (family, task) in zip(axes, shown, strict=False):
         mine = lines[(lines["family"] == family) & (lines["task"] == task)]
+        names = []  # "D: metric (from -> to)" per role, under the panel: a legend inside covered curves
         for role, line in mine.groupby("role", sort=False):
             # the metric's own range, smallest -> largest scale: a 0..1 panel may span 0 -> 0.003
             ends = line.sort_values(x)["value"].to_numpy()
             label = f"{plain(line['metric'].iloc[0])} ({ends[0]:.3g} \N{RIGHTWARDS ARROW} {ends[-1]:.3g})"
+            names.append(f"{'D' if role == 'discontinuous' else 'S'}: {label}")
             models = line["model"].dropna().unique() if "model" in line else ()
             if len(models):  # checkpoints: one thin line per model
                 for i, model in enumerate(models):
@@ -144,7 +146,7 @@ def plot_overview(
                 ax.plot(line[x], line["relative"], marker="o", markersize=3, color=COLORS[role],
                         label=label)
         format_scale_axis(ax, x)
-        ax.set_xlabel("")
+        ax.set_xlabel("\n".join(names), fontsize="x-small", loc="left")
         verdict = mine["verdict"].iloc[0]
         row = evidence.get((family, task))
         if row is not None and "jump_discontinuous" in row and not _missing(row["jump_discontinuous"]):
@@ -152,7 +154,6 @@ def plot_overview(
                                         row.get("jump_discontinuous_hi"))
         ax.set_title(_wrap(f"{plain(family)} / {plain(task)}", 34) + "\n" + verdict, fontsize="small")
         ax.tick_params(labelsize="x-small")
-        ax.legend(fontsize="xx-small", loc="upper left")
         ax.grid(True, alpha=0.3)
     for ax in axes[len(shown):]:
         ax.set_visible(False)
@@ -161,6 +162,6 @@ def plot_overview(
     fig.supxlabel(scale_label(x))
     fig.supylabel("relative score on the reported scale\n(0 = worst, 1 = best)", fontsize="medium")
     note = f" ({left_out} more not shown)" if left_out else ""
-    fig.suptitle(_wrap(f"Overview: discontinuous (orange) vs smooth (blue) metric per task{note}",
+    fig.suptitle(_wrap(f"Overview: discontinuous D (orange) vs smooth S (blue) metric per task{note}",
                        int(12 * max(3.3 * ncols, 6.5))))
     return fig
