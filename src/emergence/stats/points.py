@@ -162,8 +162,7 @@ def seed_draws(seed: int, family: str, scale: float, n_seeds: int, n_replicates:
     Counter-based on (run seed, family, scale), so every task and metric of the family resamples
     the same models in replicate r (the bootstrap stays paired across metrics).
     """
-    key = pd.util.hash_array(np.array([f"{family}\x1f{scale!r}"], dtype=object))[0]
-    rng = np.random.default_rng([seed, int(key) & 0xFFFFFFFF, int(key) >> 32, 104729])
+    rng = _keyed_rng(seed, f"{family}\x1f{scale!r}", 104729)
     return rng.integers(0, n_seeds, size=(n_replicates, n_seeds))
 
 
@@ -203,11 +202,11 @@ def all_or_none_draws(value: np.ndarray, reps: np.ndarray, n: np.ndarray, *, see
         return reps  # not a rate in [0, 1] (a score in percent, say): no binomial to draw from
     reps = reps.copy()
     for p in np.flatnonzero(_still(reps) & np.isin(value, (0.0, 1.0)) & (n >= 1)):
-        rate = _rng(seed, key, f"point {p}").beta(0.5, n[p] + 0.5, size=reps.shape[1])
+        rate = _keyed_rng(seed, f"{key}\x1fpoint {p}", 7).beta(0.5, n[p] + 0.5, size=reps.shape[1])
         reps[p] = rate if value[p] == 0.0 else 1.0 - rate
     pair_n = np.fmin(n[:-1], n[1:])
     for g in np.flatnonzero(_still(np.diff(reps, axis=0)) & (pair_n >= 1)):
-        rng = _rng(seed, key, f"gap {g}")
+        rng = _keyed_rng(seed, f"{key}\x1fgap {g}", 7)
         gained, lost = rng.beta(0.5, pair_n[g] + 0.5, size=(2, reps.shape[1]))
         reps[g + 1:] += gained - lost  # the later points move together: their own gaps stay
     return np.clip(reps, 0.0, 1.0)
@@ -220,9 +219,11 @@ def _still(rows: np.ndarray) -> np.ndarray:
         return np.nanmax(rows, axis=1) == np.nanmin(rows, axis=1)
 
 
-def _rng(seed: int, key: str, what: str) -> np.random.Generator:
-    digest = pd.util.hash_array(np.array([f"{key}\x1f{what}"], dtype=object))[0]
-    return np.random.default_rng([seed, int(digest) & 0xFFFFFFFF, int(digest) >> 32, 7])
+def _keyed_rng(seed: int, text: str, stream: int) -> np.random.Generator:
+    """A generator keyed by (run seed, a 64-bit hash of ``text``, ``stream``): counter-based, so the
+    same key gives the same draws whatever else the run holds."""
+    digest = int(pd.util.hash_array(np.array([text], dtype=object))[0])
+    return np.random.default_rng([seed, digest & 0xFFFFFFFF, digest >> 32, stream])
 
 
 def build_curves(table: pd.DataFrame, values: np.ndarray, x: str, *, seed: int = 0) -> list[Curve]:
