@@ -112,14 +112,9 @@ def _warn_about_analysed(caught, scores) -> None:
     for warning in caught:
         message = warning.message
         if isinstance(message, UnknownMetricWarning):
-            left = [m for m in message.metrics if m in analysed]
-            if not left:
+            message = message.only(analysed)
+            if not message.metrics:
                 continue
-            if len(left) < len(message.metrics):
-                message = UnknownMetricWarning(
-                    f"{message.source}: metric(s) {', '.join(map(repr, left))} are not in the registry; "
-                    "give 'kind' and 'higher_is_better' columns to use them in verdicts",
-                    source=message.source, metrics=left)
         warnings.warn(message, stacklevel=2)
 
 

@@ -35,9 +35,27 @@ class EmergenceWarning(UserWarning):
 
 class UnknownMetricWarning(EmergenceWarning):
     """Metrics of a file that the registry does not know (no kind, so no verdict), named in
-    ``metrics``: the command line repeats it only for the metrics of the rows it analyses."""
+    ``metrics``: the command line repeats it only for the metrics of the rows it analyses
+    (:meth:`only`).
 
-    def __init__(self, message: str, *, source: str = "", metrics: Sequence[str] = ()):
-        super().__init__(message)
-        self.source = source
-        self.metrics = tuple(metrics)
+    Parameters
+    ----------
+    source : str
+        The file.
+    metrics : sequence of str
+        The unknown metrics.
+    hints : dict, optional
+        Metric -> the registry name it is close to (shown as "did you mean").
+    """
+
+    def __init__(self, source: str, metrics: Sequence[str], hints: dict[str, str] | None = None):
+        self.source, self.metrics, self.hints = source, tuple(metrics), dict(hints or {})
+        named = [f"{m!r} (did you mean {self.hints[m]!r}?)" if m in self.hints else repr(m)
+                 for m in self.metrics]
+        super().__init__(f"{source}: metric(s) {', '.join(named[:8])} are not in the registry; give "
+                         "'kind' and 'higher_is_better' columns to use them in verdicts")
+
+    def only(self, metrics) -> UnknownMetricWarning:
+        """The same warning about those of its metrics that are in ``metrics``."""
+        return UnknownMetricWarning(self.source, [m for m in self.metrics if m in set(metrics)],
+                                    self.hints)

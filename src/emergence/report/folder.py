@@ -112,10 +112,12 @@ def _probe_lock(lock: Path, out: Path) -> None:
         with FileLock(lock, timeout=0):
             pass
     except Timeout:
-        raise EmergenceError(
-            f"--out {out}: another run is writing this report now (lock {lock}); wait for it to "
-            "finish or choose another --out"
-        ) from None
+        raise _busy(out, lock) from None
+
+
+def _busy(out: Path, lock: Path) -> EmergenceError:
+    return EmergenceError(f"--out {out}: another run is writing this report now (lock {lock}); wait "
+                          "for it to finish or choose another --out")
 
 
 def _umask() -> int:
@@ -170,10 +172,7 @@ def write_folder(out: str | Path, writers: dict[str, Callable[[Path], None]], *,
             check_out_dir(out, force=force, inputs=inputs, _locked=True)
             return _swap_in(out, writers, force=force)
     except Timeout:
-        raise EmergenceError(
-            f"--out {out}: another run is writing this report now (lock {lock}); wait for it to "
-            "finish or choose another --out"
-        ) from None
+        raise _busy(out, lock) from None
 
 
 def _swap_in(out: Path, writers: dict[str, Callable[[Path], None]], *, force: bool) -> Path:

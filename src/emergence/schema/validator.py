@@ -290,11 +290,8 @@ class _Validator(Converters):
         unknown = sorted(set(out.loc[out["kind"].isna(), "metric"]))
         if unknown:
             close = {m: difflib.get_close_matches(m, list(REGISTRY), n=1) for m in unknown}
-            hints = [f"{m!r} (did you mean {c[0]!r}?)" if c else repr(m) for m, c in close.items()]
-            warnings.warn(UnknownMetricWarning(
-                f"{self.source}: metric(s) {', '.join(hints[:8])} are not in the registry; give "
-                "'kind' and 'higher_is_better' columns to use them in verdicts",
-                source=self.source, metrics=unknown), stacklevel=4)
+            hints = {m: c[0] for m, c in close.items() if c}
+            warnings.warn(UnknownMetricWarning(self.source, unknown, hints), stacklevel=4)
         self.out = out
         self._check_values()
 
