@@ -283,7 +283,7 @@ def _template(args) -> int:
     from emergence.template import explain, template
 
     table = template(args.kind)
-    print(explain(args.kind), file=sys.stderr)
+    print(explain(args.kind, shown=table.columns), file=sys.stderr)
     table.to_csv(sys.stdout, index=False, lineterminator="\n")
     return 0
 

@@ -71,12 +71,12 @@ def template(kind: str = "records", *, seed: int = 0) -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
-def explain(kind: str = "records") -> str:
+def explain(kind: str = "records", *, shown=None) -> str:
     """Every column of the shape: required or optional, what it holds, and whether the template
-    shows it."""
+    shows it (``shown``: the template's columns, when it is already made)."""
     if kind not in KINDS:
         raise EmergenceError(f"The 'kind' parameter must be one of {', '.join(KINDS)}. Got {kind!r} instead.")
-    shown = set(template(kind).columns)
+    shown = set(template(kind).columns if shown is None else shown)
     lines = [f"A {kind} table ("
              + ("one row per model and example; rescored under every metric the columns allow"
                 if kind == "records" else "one row per model, task and metric; reported scores")

@@ -12,11 +12,11 @@ from emergence.report.text import (
     VERDICT_MEANINGS,
     InputFile,
     _counts,
-    _es,
     _es_note,
     _figure_notes,
     _floored,
     _jump,
+    _pair_es,
     _q,
     _settings_lines,
     _task_rows,
@@ -156,10 +156,7 @@ def render_html(analysis, *, settings: dict, inputs: list[InputFile], figures: F
                                     "J D [CI]", "q D", "J S [CI]", "q S", "ES D [CI]", "ES S [CI]",
                                     "reason"])]
         for row in _verdict_rows(v).itertuples():
-            es_d = _es(row.es_discontinuous, row.es_discontinuous_lo, row.es_discontinuous_hi,
-                       (row.family, row.task, row.discontinuous, row.n_scales) in floored)
-            es_s = _es(row.es_smooth, row.es_smooth_lo, row.es_smooth_hi,
-                       (row.family, row.task, row.smooth, row.n_scales) in floored)
+            es_d, es_s = _pair_es(row, floored)
             parts.append(
                 f"<tr><td>{badge(row.verdict)}</td><td>{e(str(row.family))}</td>"
                 f"<td>{task_cell(row.family, row.task)}</td>"

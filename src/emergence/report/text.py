@@ -154,6 +154,14 @@ def jump_note(analysis, settings: dict) -> str:
             f"{level:.0%} interval from {interval_source(analysis)}.{rule}")
 
 
+def _pair_es(row, floored: set) -> tuple[str, str]:
+    """The emergence scores of a pair row's D and S as table cells, ``*`` where floored."""
+    return (_es(row.es_discontinuous, row.es_discontinuous_lo, row.es_discontinuous_hi,
+                (row.family, row.task, row.discontinuous, row.n_scales) in floored),
+            _es(row.es_smooth, row.es_smooth_lo, row.es_smooth_hi,
+                (row.family, row.task, row.smooth, row.n_scales) in floored))
+
+
 def _es_note(analysis, settings: dict) -> str:
     """How to read the tables: the jump effect, the intervals, q and the emergence score."""
     uncertainty = settings.get("uncertainty")
@@ -235,10 +243,7 @@ def render_markdown(analysis, *, settings: dict, inputs: list[InputFile], figure
                 "q S | ES D [CI] | ES S [CI] | reason |",
                 "|---|---|---|---|---|---|---:|---:|---:|---:|---:|---:|---|"]
         for row in _verdict_rows(v).itertuples():
-            es_d = _es(row.es_discontinuous, row.es_discontinuous_lo, row.es_discontinuous_hi,
-                       (row.family, row.task, row.discontinuous, row.n_scales) in floored)
-            es_s = _es(row.es_smooth, row.es_smooth_lo, row.es_smooth_hi,
-                       (row.family, row.task, row.smooth, row.n_scales) in floored)
+            es_d, es_s = _pair_es(row, floored)
             out.append(
                 f"| {_md(row.verdict)} | {_md(row.family)} | {_md(row.task)} | {_md(row.discontinuous)} | "
                 f"{_md(row.smooth)} | {_md(row.role)} | "
