@@ -125,18 +125,17 @@ def pair_verdict(row: dict, th: Thresholds) -> tuple[str, str]:
         noise = (f" (it changes by {_f(row['range_discontinuous'])}, within its noise)"
                  if row["discontinuous_within_noise"] else "")
         return "no emergence", prefix + f"{row['discontinuous']} does not jump: J = {jd} < {j:g}{noise}"
-    if d == "unclear" and row["jump_discontinuous_lo"] > j:
-        unclear = (f"{row['discontinuous']}'s jump J = {jd} is above {j:g} but not significant after "
-                   f"Benjamini-Hochberg (q = {row['q_discontinuous']:.3f})")
-    elif d == "unclear":
-        unclear = (f"{row['discontinuous']}'s jump J = {jd} straddles {j:g}"
-                   + (f" (q = {row['q_discontinuous']:.3f})"
-                      if row["q_discontinuous"] == row["q_discontinuous"] else ""))
     where = f"between {row['jump_from']} and {row['jump_to']}"
-    if d == "unclear":
-        if not _predicted_jump(row, th):
-            return "inconclusive", prefix + unclear
+    if d == "unclear" and _predicted_jump(row):
         return _as_predicted(row, th, prefix, where)
+    if d == "unclear" and row["jump_discontinuous_lo"] > j:
+        return "inconclusive", prefix + (f"{row['discontinuous']}'s jump J = {jd} is above {j:g} but not "
+                                         f"significant after Benjamini-Hochberg "
+                                         f"(q = {row['q_discontinuous']:.3f})")
+    if d == "unclear":
+        return "inconclusive", prefix + (f"{row['discontinuous']}'s jump J = {jd} straddles {j:g}"
+                                         + (f" (q = {row['q_discontinuous']:.3f})"
+                                            if row["q_discontinuous"] == row["q_discontinuous"] else ""))
     s = row["state_smooth"]
     js = _effect(row, "jump_smooth")
     if s == "untested":
@@ -164,7 +163,7 @@ def pair_verdict(row: dict, th: Thresholds) -> tuple[str, str]:
                                f"does not (J = {js} < {j:g})")
 
 
-def _predicted_jump(row: dict, th: Thresholds) -> bool:
+def _predicted_jump(row: dict) -> bool:
     """D is what S predicts, and the prediction jumps: the expected D established by S.
 
     The predicted exact match (the mean sequence probability, E[exact match] when the answer's
