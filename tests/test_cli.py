@@ -120,7 +120,7 @@ def test_analyze_writes_report_atomically(records_csv, tmp_path, capsys):
     assert sorted(p.name for p in out.iterdir()) == ["curves.csv", "figures", "report.html", "report.md",
                                                      "scores.csv", "tasks.csv", "verdicts.csv"]
     assert sorted(p.name for p in (out / "figures").iterdir()) == [
-        "emergence_scores.png", "overview.png", "summary.png", figure_name("toy", "add")]
+        "emergence_scores.png", "overview-inconclusive.png", "summary.png", figure_name("toy", "add")]
     # no staging folder left; the empty lock file stays (deleting it would race with another run)
     assert sorted(p.name for p in tmp_path.iterdir()) == [".rep.lock", "records.csv", "rep"]
     curves = pd.read_csv(out / "curves.csv")

@@ -202,6 +202,28 @@ def test_plot_overview_panels(analysis):
     assert labels[1].startswith("S: target_prob_per_token")
 
 
+def test_overview_pages_group_by_verdict_and_paginate():
+    """Pages follow VERDICT_ORDER, keep the table's order within a verdict, and hold <= per_page panels."""
+    verdicts = pd.DataFrame({"family": "f", "task": [f"t{i}" for i in range(7)],
+                             "verdict": ["no emergence", "emergent", "no emergence", "mirage",
+                                         "no emergence", "inconclusive", "no emergence"]})
+    pages = plots.overview_pages(verdicts, per_page=3)
+    assert [(v, p, [t for _, t in keys]) for v, p, keys in pages] == [
+        ("emergent", 1, ["t1"]), ("mirage", 1, ["t3"]), ("no emergence", 1, ["t0", "t2", "t4"]),
+        ("no emergence", 2, ["t6"]), ("inconclusive", 1, ["t5"])]
+    with pytest.raises(ValueError, match="per_page must be at least 1"):
+        plots.overview_pages(verdicts, per_page=0)
+
+
+def test_plot_overview_draws_the_panels_asked_for(analysis):
+    keys = [tuple(k) for k in analysis.tasks[["family", "task"]].to_numpy()[:2]]
+    fig = plots.plot_overview(analysis.scores, verdicts=analysis.tasks, panels=keys, title="page")
+    titles = [ax.get_title() for ax in fig.axes if ax.get_visible()]
+    assert len(titles) == 2
+    assert all(t.startswith(f"{f} / {k}") for t, (f, k) in zip(titles, keys, strict=True))
+    assert fig._suptitle.get_text() == "page"
+
+
 def test_plot_overview_limits_panels(analysis):
     fig = plots.plot_overview(analysis.scores, verdicts=analysis.verdicts, max_panels=3)
     assert len([ax for ax in fig.axes if ax.get_visible()]) == 3

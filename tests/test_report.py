@@ -17,6 +17,7 @@ import pytest
 import emergence
 from emergence.analysis import Thresholds
 from emergence.report import draw_figures, figure_name, input_files, write_report
+from emergence.report.figures import overview_name
 from tests.conftest import ROOT
 
 
@@ -48,7 +49,9 @@ def test_report_folder_contents(report, analysis):
     tasks = analysis.verdicts.groupby(["family", "task"]).ngroups
     assert tasks == 6  # 2 families x (lengths 1 and 5, multiple choice)
     figures = sorted(p.name for p in (out / "figures").iterdir())
-    assert len(figures) == 3 + tasks  # summary, overview, emergence scores, one per task
+    pages = {overview_name(v) for v in analysis.tasks["verdict"]}  # one overview page per verdict
+    assert len(figures) == 2 + len(pages) + tasks  # summary, overview pages, emergence scores, one per task
+    assert pages <= set(figures)
     assert "summary.png" in figures
     assert figure_name("toy-sharp", "toy_length_5") in figures
     assert len(pd.read_csv(out / "verdicts.csv")) == len(analysis.verdicts)
@@ -110,7 +113,7 @@ def test_html_header_has_version_settings_and_checksums(report, analysis):
     assert "sharp ratio" not in html
     # the answer first: the summary figure, tasks, then the pairs, settings, inputs and figures
     assert (html.index('<figure id="fig-summary"') < html.index("<h2>Tasks") < html.index("<h2>Metric pairs")
-            < html.index("<h2>Settings") < html.index("<h2>Inputs") < html.index('<figure id="fig-overview"'))
+            < html.index("<h2>Settings") < html.index("<h2>Inputs") < html.index('<figure id="fig-overview-'))
 
 
 def test_html_first_table_is_the_task_table(report, analysis):
@@ -256,10 +259,12 @@ def test_a_figure_that_fails_is_left_out_with_a_warning(analysis, tmp_path, monk
         raise ValueError("boom")
 
     monkeypatch.setattr(plots, "plot_overview", broken)
-    with pytest.warns(emergence.EmergenceWarning, match="overview.png could not be drawn"):
+    with pytest.warns(emergence.EmergenceWarning, match="overview-emergent.png could not be drawn"):
         out = write_report(analysis, tmp_path / "r")
-    assert not (out / "figures" / "overview.png").exists()
-    assert "Figure overview.png could not be drawn: ValueError: boom" in (out / "report.md").read_text()
+    assert not list((out / "figures").glob("overview*.png"))
+    text = (out / "report.md").read_text()
+    assert "Figure overview-emergent.png could not be drawn: ValueError: boom" in text
+    assert (out / "figures" / "summary.png").exists()  # the rest of the report is still written
 
 
 def test_tasks_without_a_pair_get_figures(tmp_path):

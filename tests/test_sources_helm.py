@@ -47,7 +47,7 @@ def test_records_of_the_run(run_folder):
     assert len(table) == 10  # max_eval_instances = 10 in run_spec.json
     assert set(table["model"]) == {"eleutherai/pythia-1b-v0"}
     assert set(table["params"]) == {1e9}  # "1b" in the name
-    assert set(table["family"]) == {"eleutherai/pythia-v0"}
+    assert set(table["family"]) == {"pythia-v0"}  # as lm-eval names it (sources.family)
     assert set(table["task"]) == {"hellaswag"}
     assert set(table["chance"]) == {0.25}  # four endings per instance
     assert table["example"].iloc[0] == "id44874"
@@ -112,8 +112,9 @@ def test_task_and_family_names():
     """Run names give task and subtask; the size is taken out of a model name for its family."""
     assert task_of("mmlu:subject=anatomy,method=multiple_choice_joint,model=openai_gpt2") == (
         "mmlu", "subject=anatomy")
-    assert family_of("eleutherai/pythia-1.4b-deduped") == "eleutherai/pythia-deduped"
-    assert family_of("meta/llama-2-7b") == "meta/llama-2"
+    # the one rule of emergence.sources.family: organisation and size out, as for lm-eval logs
+    assert family_of("eleutherai/pythia-1.4b-deduped") == "pythia-deduped"
+    assert family_of("meta/llama-2-7b") == "llama-2"
 
 
 def first_state(change):

@@ -238,6 +238,18 @@ def test_json_five_shot_deduped_family(tmp_path):
     assert set(table["model"]) == {"pythia-1.4b-deduped"}
 
 
+def test_json_bf16_1b_joins_the_pythia_family_and_says_so(tmp_path):
+    """v1's only non-deduped 1B is its bf16 run (../shared/data/pythia/README.md): it shares the
+    'pythia' curve with the other sizes, with a warning naming the file, not a family of its own."""
+    path = tmp_path / "zero-shot" / "1b-bf16_step3000.json"
+    path.parent.mkdir()
+    path.write_bytes(results_json(3000, "EleutherAI/pythia-v1.1-1b-bf16"))
+    with pytest.warns(emergence.EmergenceWarning, match=r"1b-bf16_step3000.json: pythia-1b .* bf16 run"):
+        table = read_pythia_json(path)
+    assert set(table["family"]) == {"pythia"}
+    assert family_name("pythia-v1", True, "bf16") == "pythia-deduped-bf16"  # a deduped bf16 stays apart
+
+
 def test_json_v0_from_file_name(tmp_path):
     """v0 files (gpt-neox evaluate.py) name model, shots and step in the file name only."""
     path = tmp_path / "pythia-410m-deduped-0shot-global_step3000_eval_results_12-30-2022-21-50-46.json"
@@ -324,7 +336,8 @@ def test_real_csv_sanity_values(lambada):
     assert value["pythia-12b", "acc"] == pytest.approx(0.705, abs=5e-4)
     assert value["pythia-70m", "ppl"] == pytest.approx(142.4, abs=0.05)
     assert value["pythia-12b", "ppl"] == pytest.approx(3.92, abs=5e-3)
-    assert final["model"].nunique() == 7  # v1 has no plain (non-deduped, fp16) 1b: it is in pythia-bf16
+    # v1's only non-deduped 1b is its bf16 run: it joins the other 7 sizes (BF16_NOTE)
+    assert final["model"].nunique() == 8 and "pythia-1b" in set(final["model"])
     # the 27 zero-shot checkpoints of the README, 0..143000
     assert lambada.loc[lambada["family"] == "pythia-deduped", "step"].nunique() == 27
 

@@ -22,14 +22,18 @@ __all__ = ["EXAMPLES", "default_sources", "main"]
 
 
 def _read(args, sources, progress=None):
-    """Load the inputs with the --format-in, --filter, --sizes and --max-(line-)bytes settings."""
+    """Load the inputs with the --format-in, --filter, --sizes, --family-from and --max-(line-)bytes
+    settings."""
     from emergence.sources import Limits, ReadOptions, load_tables, read_sizes
+    from emergence.sources.family import FAMILY_FROM, read_family_map
 
     sizes = read_sizes(args.sizes) if args.sizes else {}
     given = {"max_bytes": args.max_bytes, "max_line_bytes": args.max_line_bytes}
     limits = Limits(**{key: value for key, value in given.items() if value is not None})
+    family_from = args.family_from if args.family_from in FAMILY_FROM else read_family_map(args.family_from)
     return load_tables(sources, format_in=args.format_in,
-                       options=ReadOptions(filter=args.filter, sizes=sizes, limits=limits),
+                       options=ReadOptions(filter=args.filter, sizes=sizes, limits=limits,
+                                           family_from=family_from),
                        progress=progress)
 
 

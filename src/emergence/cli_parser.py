@@ -145,6 +145,11 @@ def _input_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--sizes", metavar="FILE",
                         help="model sizes: a CSV 'model,params' (1.3b or 1.3e9) or a JSON object; "
                         "they win over the sizes lm-eval, HELM, BIG-bench and HF files state")
+    parser.add_argument("--family-from", default="file", metavar="HOW",
+                        help="where each model's family comes from: 'file' (what the file says, else the "
+                        "model name without organisation and size; the default), 'name' (that rule for "
+                        "every model), 'path' (one family per SOURCE, named after it) or a CSV "
+                        "'model,family'")
     parser.add_argument("--max-bytes", type=_size, metavar="SIZE",
                         help="refuse an input file holding more than this once decompressed "
                         "(default: 1G; e.g. 8G, 512M)")

@@ -12,7 +12,8 @@ in a notebook they display like any figure.
 - :func:`plot_curve`: one metric's curve on an Axes (the building block);
 - :func:`plot_mirage_check`: observed exact match against the exact match its smooth per-example
   quantity implies (the mean sequence probability);
-- :func:`plot_overview`: a grid of many tasks, each task's primary pair on a common relative scale;
+- :func:`plot_overview`: a grid of many tasks, each task's primary pair on a common relative scale
+  (:func:`overview_pages` groups the tasks by verdict, 16 to a page);
 - :func:`plot_emergence_scores`: the distribution of emergence scores per metric across curves (the
   form of Schaeffer, Miranda & Koyejo 2023, Fig. 5);
 - :func:`plot_summary`: one point per task, the jump of D against that of S, coloured by verdict.
@@ -36,7 +37,7 @@ from emergence.plots.common import (
     scale_label,
 )
 from emergence.plots.curve import plot_curve
-from emergence.plots.overview import overview_data, plot_overview, relative
+from emergence.plots.overview import overview_data, overview_pages, plot_overview, relative
 from emergence.plots.scores import emergence_score_data, plot_emergence_scores
 from emergence.plots.summary import VERDICT_COLORS, plot_summary
 from emergence.plots.task import jump_text, plot_mirage_check, plot_task, task_panels
@@ -44,7 +45,8 @@ from emergence.scale import format_scale
 
 __all__ = [
     "COLORS", "METRIC_LABELS", "SCALE_LABELS", "VERDICT_COLORS", "VERDICT_ORDER", "emergence_score_data",
-    "format_scale", "format_scale_axis", "jump_text", "metric_label", "overview_data", "plain",
+    "format_scale", "format_scale_axis", "jump_text", "metric_label", "overview_data", "overview_pages",
+    "plain",
     "plot_curve", "plot_emergence_scores", "plot_mirage_check", "plot_overview", "plot_summary",
     "plot_task", "relative", "save", "scale_label", "task_panels",
 ]

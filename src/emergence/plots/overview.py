@@ -80,6 +80,28 @@ def overview_data(data: pd.DataFrame, verdicts: pd.DataFrame, *, x: str | None =
     return pd.concat(rows, ignore_index=True)
 
 
+def overview_pages(verdicts: pd.DataFrame, *, per_page: int = 16) -> list[tuple[str, int, list]]:
+    """The overview split by verdict and into pages: ``[(verdict, page, [(family, task), ...]), ...]``.
+
+    Tasks are grouped by their verdict (the order of :data:`VERDICT_ORDER`; with a pair table, the
+    best of the task's pair verdicts), in the table's order within a group, and each group is cut
+    into pages of at most ``per_page`` panels, numbered from 1. One figure of 45 panels was a
+    3,500-pixel scroll (issue 15); a page of 16 reads at a glance.
+    """
+    if per_page < 1:
+        raise ValueError(f"per_page must be at least 1, got {per_page}")
+    rank = {v: i for i, v in enumerate(VERDICT_ORDER)}
+    groups: dict[str, list] = {}
+    for (family, task), mine in verdicts.groupby(["family", "task"], sort=False):
+        best = min(mine["verdict"].astype(str), key=lambda v: rank.get(v, len(rank)))
+        groups.setdefault(best, []).append((family, task))
+    out = []
+    for verdict in sorted(groups, key=lambda v: rank.get(v, len(rank))):
+        keys = groups[verdict]
+        out += [(verdict, i // per_page + 1, keys[i:i + per_page]) for i in range(0, len(keys), per_page)]
+    return out
+
+
 def plot_overview(
     data: pd.DataFrame,
     *,
@@ -87,6 +109,8 @@ def plot_overview(
     x: str | None = None,
     ncols: int = 4,
     max_panels: int = 48,
+    panels: list[tuple[str, str]] | None = None,
+    title: str | None = None,
 ):
     """A grid of many (family, task) panels, each pair on a common relative scale.
 
@@ -107,6 +131,10 @@ def plot_overview(
     max_panels : int
         At most this many panels (the interesting verdicts first); the figure says how many were left
         out.
+    panels : list of (family, task), optional
+        Exactly these panels, in this order (a page of :func:`overview_pages`).
+    title : str, optional
+        The figure's title (default: what the colours mean).
 
     Returns
     -------
@@ -122,6 +150,9 @@ def plot_overview(
     evidence = {(f, t): row for f, t, row, _ in _first_pairs(verdicts)} if len(verdicts) else {}
     keys = list(dict.fromkeys(zip(lines["family"], lines["task"], strict=True)))
     keys.sort(key=lambda k: best.get(k, 9))
+    if panels is not None:
+        present = set(keys)
+        keys = [tuple(k) for k in panels if tuple(k) in present]
     shown, left_out = keys[:max_panels], max(0, len(keys) - max_panels)
     n = max(1, len(shown))
     ncols = max(1, min(ncols, n))
@@ -162,6 +193,6 @@ def plot_overview(
     fig.supxlabel(scale_label(x))
     fig.supylabel("relative score on the reported scale\n(0 = worst, 1 = best)", fontsize="medium")
     note = f" ({left_out} more not shown)" if left_out else ""
-    fig.suptitle(_wrap(f"Overview: discontinuous D (orange) vs smooth S (blue) metric per task{note}",
-                       int(12 * max(3.3 * ncols, 6.5))))
+    heading = title or "Overview: discontinuous D (orange) vs smooth S (blue) metric per task"
+    fig.suptitle(_wrap(heading + note, int(12 * max(3.3 * ncols, 6.5))))
     return fig

@@ -44,6 +44,11 @@ def figure_name(family: str, task: str) -> str:
 SUMMARY = "summary.png"
 
 
+def overview_name(verdict: str, page: int = 1) -> str:
+    """The file name of one overview page: ``overview-no-emergence.png``, ``overview-emergent-2.png``."""
+    return f"overview-{slug(verdict)}{f'-{page}' if page > 1 else ''}.png"
+
+
 def _png(fig) -> bytes:
     """The figure as a compact PNG: 96 dpi, quantized to a 128-colour palette (line art: no visible
     loss; a report of 35 figures went from 10.4 MB to under 3 MB), then closed."""
@@ -76,7 +81,8 @@ class Figures:
 
 
 def draw_figures(analysis, *, max_task_figures: int = 60, progress=None) -> Figures:
-    """Draw the overview, the emergence-score distribution and one figure per (family, task).
+    """Draw the summary, the overview (one page per verdict and 16 tasks), the emergence-score
+    distribution and one figure per (family, task).
 
     Tasks with a verdict come first (grouped by the task's verdict, in the order of
     :data:`emergence.plots.VERDICT_ORDER`), then tasks with no discontinuous/smooth pair (their
@@ -109,7 +115,8 @@ def draw_figures(analysis, *, max_task_figures: int = 60, progress=None) -> Figu
     shown, left_out = keys[:max_task_figures], max(0, len(keys) - max_task_figures)
     scored = not curves.empty and plots.emergence_score_data(curves)["plotted"].notna().any()
     judged = not tasks.empty and tasks["jump_discontinuous"].notna().any()
-    total = int(judged) + int(not verdicts.empty) + int(scored) + len(shown)
+    pages = plots.overview_pages(tasks if not tasks.empty else verdicts) if not verdicts.empty else []
+    total = int(judged) + len(pages) + int(scored) + len(shown)
     images: dict[str, tuple[str, bytes]] = {}
     task_images: dict[tuple[str, str], str] = {}
     failed: list[tuple[str, str]] = []
@@ -141,11 +148,17 @@ def draw_figures(analysis, *, max_task_figures: int = 60, progress=None) -> Figu
                 "not: mirage; above it: emergent; left: no emergence. Grey points are inconclusive.",
                 lambda: plot_summary(tasks, threshold=threshold).figure)
     if not verdicts.empty:
-        attempt("overview.png",
-                "Every judged (family, task): the discontinuous metric (orange) and its primary smooth "
-                "partner (blue), each on its reported scale rescaled to 0..1 (0 = worst, 1 = best of the "
-                "curve); the title gives the task's verdict and the discontinuous metric's jump effect J.",
-                lambda: plots.plot_overview(scores, verdicts=tasks if not tasks.empty else verdicts, x=x))
+        table = tasks if not tasks.empty else verdicts
+        for verdict, page, panels in pages:
+            attempt(overview_name(verdict, page),
+                    f"{verdict.capitalize()} tasks{f' (page {page})' if page > 1 else ''}: the discontinuous "
+                    "metric (orange) and its primary smooth partner (blue) of each, each on its reported "
+                    "scale rescaled to 0..1 (0 = worst, 1 = best of the curve); the title gives the task's "
+                    "verdict and the discontinuous metric's jump effect J.",
+                    lambda v=verdict, p=page, keys=panels: plots.plot_overview(
+                        scores, verdicts=table, x=x, panels=keys,
+                        title=f"Overview, {v}{f' (page {p})' if p > 1 else ''}: discontinuous D (orange) "
+                              "vs smooth S (blue) metric per task"))
     if scored:  # at least one curve with a score to draw (not a single-scale run)
         attempt("emergence_scores.png",
                 "Emergence scores per metric across all curves, each metric as reported (the form of "

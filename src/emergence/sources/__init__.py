@@ -20,7 +20,9 @@ import pandas as pd
 from emergence.errors import EmergenceError, EmergenceWarning, SchemaError
 from emergence.schema import MAX_PROBLEMS, check_choice_counts, model_keys, row_keys
 from emergence.sources.csv_files import write_csv
+from emergence.sources.family import assign_families
 from emergence.sources.limits import Limits, format_size
+from emergence.sources.sizes import read_sizes
 
 __all__ = ["Limits", "ReadOptions", "Tables", "find_files", "formats", "load", "load_tables", "read_sizes",
            "write_csv"]
@@ -49,56 +51,16 @@ class ReadOptions:
     limits : Limits, optional
         The most bytes one file (decompressed) and one line may hold (``--max-bytes``,
         ``--max-line-bytes``); default :class:`~emergence.sources.limits.Limits` (1 GiB, 64 MiB).
+    family_from : {"file", "name", "path"} or mapping, optional
+        Where families come from (``--family-from``; :mod:`emergence.sources.family`): what each
+        file says (default), the model name's rule for every model, one family per SOURCE argument,
+        or a mapping model -> family (:func:`~emergence.sources.family.read_family_map`).
     """
 
     filter: str | None = None
     sizes: Mapping[str, float] = field(default_factory=dict)
     limits: Limits = field(default_factory=Limits)
-
-
-def read_sizes(path: str | Path) -> dict[str, float]:
-    """A user's model-size mapping: a CSV with columns ``model,params`` or a JSON object.
-
-    Sizes may be numbers or forms like ``1.3b`` (:func:`emergence.scale.parse_scale`).
-
-    Raises
-    ------
-    EmergenceError
-        Naming the file, the line or key, and the value that is not a size.
-    """
-    import orjson
-
-    from emergence.scale import parse_scale
-
-    path = Path(path)
-    try:
-        text = path.read_text(encoding="utf-8-sig")  # a byte-order mark dropped, as in inputs
-    except (OSError, UnicodeDecodeError) as error:
-        raise EmergenceError(f"--sizes {path}: cannot read the file: {error}") from None
-    if path.suffix.lower() == ".json":
-        try:
-            pairs = list(orjson.loads(text).items())
-        except (orjson.JSONDecodeError, AttributeError):
-            raise EmergenceError(f"--sizes {path}: not a JSON object like {{\"model\": \"1.3b\"}}") from None
-        where = [f"key {k!r}" for k, _ in pairs]
-    else:
-        lines = [line for line in text.splitlines()]
-        header = [c.strip() for c in lines[0].split(",")] if lines else []
-        if header[:2] != ["model", "params"]:
-            raise EmergenceError(f"--sizes {path}: line 1 must be the header 'model,params'; got {lines[:1]}")
-        pairs, where = [], []
-        for number, line in enumerate(lines[1:], 2):
-            if line.strip():
-                model, _, size = line.partition(",")
-                pairs.append((model.strip(), size.strip()))
-                where.append(f"line {number}")
-    sizes = {}
-    for (model, size), place in zip(pairs, where, strict=True):
-        try:
-            sizes[str(model)] = parse_scale(size)
-        except ValueError as error:
-            raise EmergenceError(f"--sizes {path}: {place}: {error}") from None
-    return sizes
+    family_from: str | Mapping[str, str] = "file"
 
 
 def formats() -> dict[str, ModuleType]:
@@ -235,11 +197,13 @@ def load_tables(paths: str | Path | Iterable[str | Path], *, format_in: str | No
         paths) else []
     parts: dict[str, list[pd.DataFrame]] = {"records": [], "scores": []}
     problems: list[str] = []
+    how = dict(options.family_from) if isinstance(options.family_from, Mapping) else options.family_from
     for spec in hub:  # a Hugging Face dataset: datasets.load_dataset, then the details mapping
         from emergence.sources.hf_datasets import load_hf
 
         try:
-            parts["records"].append(load_hf(spec).assign(_file=spec))
+            table = assign_families(load_hf(spec), how, source=spec.rstrip("/").rsplit("/", 1)[-1])
+            parts["records"].append(table.assign(_file=spec))
         except SchemaError as error:
             problems.extend(error.problems)
     for done, (path, module) in enumerate(files):
@@ -247,6 +211,7 @@ def load_tables(paths: str | Path | Iterable[str | Path], *, format_in: str | No
             progress(done, len(files))
         try:
             for shape, table in module.read(path, options):
+                table = assign_families(table, how, source=_source_of(path, paths))
                 parts[shape].append(table.assign(_file=str(path)))
         except SchemaError as error:
             problems.extend(error.problems)
@@ -312,6 +277,16 @@ def load(paths: str | Path | Iterable[str | Path], *, format_in: str | None = No
     )
     table.attrs["shape"] = shape
     return table
+
+
+def _source_of(path: Path, given: list) -> str:
+    """The SOURCE argument ``path`` was found under (itself, or the folder holding it)."""
+    resolved = path.resolve()
+    for source in given:
+        root = Path(source).resolve()
+        if resolved == root or root in resolved.parents:
+            return str(source)
+    return str(path)
 
 
 def _out_of_memory(path: Path) -> str:

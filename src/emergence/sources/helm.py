@@ -23,7 +23,6 @@ as a certain prediction. The records therefore support exact match, not the log-
 from __future__ import annotations
 
 import math
-import re
 import string
 import warnings
 from pathlib import Path
@@ -34,6 +33,7 @@ import pandas as pd
 from emergence.errors import EmergenceWarning, SchemaError
 from emergence.scale import params_from_name
 from emergence.schema import validate_records
+from emergence.sources.family import family_of
 from emergence.sources.limits import Limits, limits_of, read_bytes
 
 #: Name of this format for ``--format-in``.
@@ -114,14 +114,6 @@ def task_of(run_name: str) -> tuple[str, str | None]:
     task = args.get("dataset") or scenario
     rest = [f"{k}={v}" for k, v in args.items() if k not in (*_MODEL_ARGS, "dataset", "method")]
     return task, (",".join(rest) or None)
-
-
-def family_of(model: str) -> str:
-    """The family of a model: its name with the size taken out (``eleutherai/pythia-1b-v0`` ->
-    ``eleutherai/pythia-v0``), so that the sizes of one family share a curve."""
-    stripped = re.sub(r"(?i)(^|[-_/])[0-9]+(?:\.[0-9]+)?[kmbt](?=$|[-_])", r"\1", model)
-    stripped = re.sub(r"[-_]{2,}", "-", stripped).strip("-_")
-    return stripped.replace("/-", "/") or model
 
 
 def read_helm_run(path: str | Path, *, sizes: dict[str, float] | None = None,

@@ -28,7 +28,7 @@ name from ``ReadOptions.sizes`` that the file's path contains. Its size is ``par
 ``ReadOptions.sizes`` (``--sizes``), else a ``params`` column, else a size in the model name
 (``pythia-1.4b``). The
 task is ``task``, else a ``task`` column, else read from the file name. ``family`` is a ``family``
-column when there is one, else ``"default"``.
+column when there is one, else the model name's family (:func:`emergence.sources.family.family_of`).
 
 The package: :mod:`~emergence.sources.hf_datasets.files` (reading local files within the limits of
 :mod:`emergence.sources.limits`),

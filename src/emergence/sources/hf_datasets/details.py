@@ -9,6 +9,7 @@ import pandas as pd
 
 from emergence.errors import SchemaError
 from emergence.schema import MAX_PROBLEMS, validate_records
+from emergence.sources.family import family_of
 from emergence.sources.hf_datasets.cells import (
     _content_ids,
     _continuations,
@@ -107,8 +108,11 @@ def details_to_records(
 
     named_task, shots = _task_from_path(path) if path is not None else (None, None)
     table = pd.DataFrame(mapped)
-    table.insert(0, "family", frame["family"] if "family" in frame else "default")
+    table.insert(0, "family", "default")
     table.insert(1, "model", _models(frame, source, path, model, sizes))
+    # the family column when there is one, else the one rule of emergence.sources.family
+    table["family"] = (frame["family"].to_numpy() if "family" in frame
+                       else table["model"].astype(str).map(family_of).to_numpy())
     table.insert(2, "params", _params(table["model"], frame, source, params, sizes))
     task_column = frame["task"] if task is None and "task" in frame else (task or named_task)
     if task_column is None:

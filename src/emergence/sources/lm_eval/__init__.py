@@ -50,7 +50,8 @@ results JSON has it, else :func:`emergence.scale.known_params`, else a size in t
 ``revision=step<N>`` model argument (or ``subfolder=step<N>``, or a ``pretrained`` path ending in
 ``step<N>``) gives the ``step`` column.
 The family is the model name without its organisation and size (``EleutherAI/pythia-1b`` -> ``pythia``,
-``pythia-1.4b-deduped`` -> ``pythia-deduped``), ``gpt2``/``gpt3`` for those names, else ``"default"``.
+``pythia-1.4b-deduped`` -> ``pythia-deduped``), ``gpt2``/``gpt3`` for those names, else ``"default"``:
+the one rule of every log format, :func:`emergence.sources.family.family_of`.
 
 The format is a package by concern: :mod:`.parsing` (bytes and lines to JSON values),
 :mod:`.identity` (model, size, step, family and task), :mod:`.results` (results JSON -> scores),
@@ -67,8 +68,8 @@ import pandas as pd
 
 from emergence.errors import SchemaError
 from emergence.sources import ReadOptions
+from emergence.sources.family import family_of
 from emergence.sources.limits import limits_of
-from emergence.sources.lm_eval.identity import family_of
 from emergence.sources.lm_eval.parsing import (
     _first_line,
     _not_lm_eval,

@@ -11,13 +11,11 @@ import orjson
 from emergence.errors import SchemaError
 from emergence.scale import known_params, params_from_name, parse_scale
 from emergence.sources import ReadOptions
+from emergence.sources.family import family_of
 from emergence.sources.limits import Limits, limits_of, read_bytes
 
 # "2026-11-23T00-04-50.218338", the run timestamp lm-eval >= 0.4.3 puts at the end of file names
 _TIMESTAMP_RE = re.compile(r"_(\d{4}-\d{2}-\d{2}T\d{2}[-:]\d{2}[-:]\d{2}(?:\.\d+)?)$")
-# a size in a model name: "1.4b", "70m", and BLOOM's "1b7"
-_SIZE_IN_NAME = re.compile(r"(?:^|(?<=[^0-9a-z.]))[0-9]+(?:\.[0-9]+)?[kmbt][0-9]*(?![a-z0-9])", re.I)
-_GPT3 = frozenset({"ada", "babbage", "curie", "davinci"})
 
 
 def _parse_model_args(args: Any) -> dict[str, str]:
@@ -57,32 +55,6 @@ def _step_of(args: dict[str, str]) -> int | None:
         if match:
             return int(match.group(1))
     return None
-
-
-def family_of(model: str) -> str:
-    """The family of a model, from its name: without organisation and size, lower case.
-
-    Examples
-    --------
-    >>> family_of("EleutherAI/pythia-1b")
-    'pythia'
-    >>> family_of("EleutherAI/pythia-1.4b-deduped")
-    'pythia-deduped'
-    >>> family_of("gpt2-medium"), family_of("davinci"), family_of("tiny-neox")
-    ('gpt2', 'gpt3', 'default')
-    """
-    base = str(model).strip().rstrip("/").rsplit("/", 1)[-1].lower()
-    if re.fullmatch(r"gpt2(-(medium|large|xl))?", base):
-        return "gpt2"
-    if base in _GPT3:
-        return "gpt3"
-    sizes = list(_SIZE_IN_NAME.finditer(base))
-    if not sizes:
-        return "default"
-    last = sizes[-1]
-    rest = base[: last.start()].rstrip("-_.") + base[last.end():]
-    rest = re.sub(r"([-_.])[-_.]+", r"\1", rest).strip("-_.")
-    return rest or "default"
 
 
 def _params(name: str, stated: float | None, options: ReadOptions, path: Path) -> float:

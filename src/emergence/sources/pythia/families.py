@@ -58,6 +58,14 @@ def shots_of(value: object) -> int | None:
     return int(number) if float(number).is_integer() else None
 
 
+#: Why the bf16 run of pythia-1b shares the ``pythia`` curve (said once per file that holds it).
+BF16_NOTE = (
+    "pythia-1b of Pythia v1 was evaluated as its bf16 run (EleutherAI/pythia-v1.1-1b-bf16), the suite's "
+    "only non-deduped 1B (../shared/data/pythia/README.md: 'there is no plain pythia-1b folder'); it is "
+    "put in the 'pythia' families with the other 7 sizes, its precision the only difference"
+)
+
+
 def family_name(suite: str, deduped: bool, variant: str = "standard", eval_group: str = "zero-shot",
                 num_fewshot: int = 0) -> str:
     """The family of a Pythia (or baseline) run: what may share one scaling curve.
@@ -84,11 +92,15 @@ def family_name(suite: str, deduped: bool, variant: str = "standard", eval_group
     --------
     >>> family_name("pythia-v1", True, "standard", "five-shot", 5)
     'pythia-deduped-5-shot'
+    >>> family_name("pythia-v1", False, "bf16")  # the suite's only non-deduped 1B: see BF16_NOTE
+    'pythia'
     """
     base = {"pythia-v1": "pythia", "pythia-v0": "pythia-v0"}.get(suite, suite)
     if deduped is True:
         base += "-deduped"
     variant = str(variant)
+    if variant == "bf16" and suite == "pythia-v1" and deduped is not True:
+        variant = "standard"
     if variant not in _PLAIN_VARIANTS:
         base += f"-{variant}"
     if eval_group not in ("zero-shot", "five-shot", "") and eval_group not in variant:

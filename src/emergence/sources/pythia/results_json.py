@@ -3,18 +3,20 @@
 from __future__ import annotations
 
 import re
+import warnings
 from pathlib import Path
 
 import numpy as np
 import orjson
 import pandas as pd
 
-from emergence.errors import SchemaError
+from emergence.errors import EmergenceWarning, SchemaError
 from emergence.scale import add_compute, params_from_name
 from emergence.schema import validate_scores
 from emergence.sources.limits import Limits, read_bytes
 from emergence.sources.pythia.families import (
     BATCH_TOKENS,
+    BF16_NOTE,
     EVAL_GROUPS,
     MAX_SHOTS,
     PYTHIA_PARAMS,
@@ -166,6 +168,8 @@ def read_pythia_json(path: str | Path, *, limits: Limits | None = None) -> pd.Da
         raise SchemaError(f"{path}: \"results\" holds no metric values")
     table = pd.DataFrame(rows, columns=["task", "metric", "value", "stderr"])
     table.insert(0, "family", family_name(info["suite"], info["deduped"], info["variant"], group, shots))
+    if info["variant"] == "bf16" and info["suite"] == "pythia-v1" and not info["deduped"]:
+        warnings.warn(f"{path}: {BF16_NOTE}", EmergenceWarning, stacklevel=4)
     table.insert(1, "model", info["model"])
     table.insert(2, "step", step)
     table.insert(3, "params", float(params))

@@ -15,7 +15,14 @@ from emergence.errors import EmergenceWarning, SchemaError
 from emergence.schema import MAX_PROBLEMS, validate_scores
 from emergence.sources.csv_files import check_field_counts, read_data
 from emergence.sources.limits import Limits
-from emergence.sources.pythia.families import BASELINE_TOKENS, MAX_SHOTS, family_name, shots_of, size_params
+from emergence.sources.pythia.families import (
+    BASELINE_TOKENS,
+    BF16_NOTE,
+    MAX_SHOTS,
+    family_name,
+    shots_of,
+    size_params,
+)
 
 #: Columns whose presence in a CSV header marks a Pythia evaluation CSV.
 PYTHIA_COLUMNS: tuple[str, ...] = (
@@ -178,6 +185,8 @@ def _scores_from_rows(raw: pd.DataFrame, path: Path) -> pd.DataFrame:
                            "shots": shots})
     key = pd.MultiIndex.from_frame(combos)
     names = {k: family_name(*k) for k in key.unique()}
+    if any(k[2] == "bf16" and k[0] == "pythia-v1" and not k[1] for k in names):
+        warnings.warn(f"{path}: {BF16_NOTE}", EmergenceWarning, stacklevel=4)
     family = pd.Series([names[k] for k in key], index=raw.index, dtype=object)
 
     # params: params_total, else the size label (OPT/BLOOM rows leave params_total empty); a value
