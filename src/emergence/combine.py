@@ -94,23 +94,42 @@ def with_log_perplexity(scores: pd.DataFrame) -> pd.DataFrame:
     return pd.concat([scores, derived], ignore_index=True)
 
 
+#: Reported metrics that are the same number as a metric rescored from the records, under another
+#: name: lm-eval's ``acc`` is the argmax choice of a multiple-choice task (``multiple_choice_grade``)
+#: and, for a loglikelihood task like LAMBADA, whether the target is the greedy continuation
+#: (``exact_match``). The first alias the records were rescored under is the copy.
+COPIES = {"acc": ("multiple_choice_grade", "exact_match")}
+
+
 def _prefer_rescored(table: pd.DataFrame) -> pd.DataFrame:
     """Where a results file also reports a metric that was rescored from the same model's examples
-    (lm-eval's brier_score, say), keep the rescored row: one row per model, task and metric."""
+    (lm-eval's brier_score, say, or its ``acc`` of a multiple-choice task: :data:`COPIES`), keep the
+    rescored row, which has paired intervals: one row per model, task and metric, and the warning
+    names each reported copy and the metric kept."""
     if table["per_example"].all() or not table["per_example"].any():
         return table
-    keys = [c for c in ("family", "model", "step", "task", "subtask", "metric") if c in table]
-    ident = table[keys].astype(str).agg("\x1f".join, axis=1)
-    rescored = set(ident[table["per_example"]])
-    repeated = ~table["per_example"] & ident.isin(rescored)
+    keys = [c for c in ("family", "model", "step", "task", "subtask") if c in table]
+    place = table[keys].astype(str).agg("\x1f".join, axis=1)
+    metric = table["metric"].astype(str)
+    rescored = set(place[table["per_example"]] + "\x1f" + metric[table["per_example"]])
+    reported = ~table["per_example"]
+    kept_as = pd.Series(None, index=table.index, dtype=object)
+    same = reported & (place + "\x1f" + metric).isin(rescored)
+    kept_as[same] = metric[same]
+    for name, aliases in COPIES.items():
+        for alias in aliases:
+            copy = reported & kept_as.isna() & metric.eq(name) & (place + "\x1f" + alias).isin(rescored)
+            kept_as[copy] = alias
+    repeated = kept_as.notna()
     if repeated.any():
+        pairs = sorted({m if m == k else f"{m} (as {k})" for m, k in zip(metric[repeated], kept_as[repeated],
+                                                                      strict=True)})
         warnings.warn(
             f"{int(repeated.sum())} reported score(s) were also rescored from the per-example data "
-            f"(e.g. {', '.join(sorted(set(table.loc[repeated, 'metric'].astype(str)))[:4])}); the rescored "
-            "values are used", EmergenceWarning, stacklevel=3,
+            f"({', '.join(pairs[:4])}); the rescored values are used: same examples, paired intervals",
+            EmergenceWarning, stacklevel=3,
         )
     return table[~repeated].reset_index(drop=True)
-
 
 
 def _replicates_from_stderr(table: pd.DataFrame, n: int, seed: int) -> np.ndarray:

@@ -75,9 +75,12 @@ def _results_table(path: Path, data: dict, options: ReadOptions) -> pd.DataFrame
         for (metric, filter_name), value in values.items():
             if filter_name not in keep:
                 continue
+            # the kept filter (--filter, else the first: the one the samples reader keeps) is named
+            # plainly, so that its reported copy meets the metric rescored from the samples; the
+            # other filters keep their suffix
             rows.append({
                 **identity, "task": str(task),
-                "metric": metric if len(keep) == 1 or not filter_name else f"{metric},{filter_name}",
+                "metric": metric if filter_name in (keep[0], "") else f"{metric},{filter_name}",
                 "value": value, "stderr": stderrs.get((metric, filter_name), math.nan), "n": n,
                 "higher_is_better": direction.get(metric) if isinstance(direction.get(metric), bool)
                 else None,
