@@ -150,7 +150,10 @@ def choose_x(table: pd.DataFrame, x: str | None = None) -> str:
                 f"x={x!r} was asked for but the data has no {x!r} column{hint}; "
                 f"scale columns present: {', '.join(have) or 'none'}"
             )
-        missing = table.loc[table[x].isna(), "model"].unique()
+        # a model with no x at all cannot be placed; one whose first checkpoint (step 0) has none
+        # keeps its other rows (stats.points.positive_scale leaves that row out, with a warning)
+        known = table[x].notna().groupby(table["model"], sort=False).any()
+        missing = known.index[~known.to_numpy()]
         if len(missing):
             raise SchemaError(
                 f"x={x!r}: no {x} for model(s) {', '.join(map(str, missing[:5]))}; "
