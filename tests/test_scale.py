@@ -72,7 +72,8 @@ def test_choose_x_keeps_a_model_whose_first_checkpoint_has_no_compute():
     """Pythia's step 0 has seen no tokens, so no compute: that row is left out later
     (stats.points.positive_scale), not the model. README's `--x compute` on the Pythia evals failed
     with 'no compute for model(s) pythia-1.4b-deduped, ...' before (issue 15)."""
-    table = pd.DataFrame({"model": ["a", "a", "b", "b", "c"], "compute": [np.nan, 1e20, np.nan, 2e20, np.nan]})
+    table = pd.DataFrame({"model": ["a", "a", "b", "b", "c"],
+                          "compute": [np.nan, 1e20, np.nan, 2e20, np.nan]})
     with pytest.raises(SchemaError, match=r"no compute for model\(s\) c;"):
         choose_x(table, "compute")
     assert choose_x(table[table["model"] != "c"], "compute") == "compute"
