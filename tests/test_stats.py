@@ -5,6 +5,7 @@ Reference numbers: Mirage toy model values are from Schaeffer, Miranda & Koyejo 
 """
 
 import math
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -229,6 +230,34 @@ def test_curve_table_takes_the_final_checkpoint_like_analyze():
     with pytest.warns(Warning, match="final checkpoint"):
         table = curve_table(scores)
     assert table["y_max_scale"].iloc[0] == 0.9 and table["y_min_scale"].iloc[0] == 0.0
+
+
+def test_curve_table_agrees_with_analyze_where_no_noise_floor_binds():
+    """curve_table (no replicates, so no noise floor) and analyze on the same input: the same curves,
+    scales and ends, and the same J and emergence score on every curve where analyze's noise floor
+    sets neither the range J divides by (range < noise_floor) nor the ES denominator (es_floored).
+    On the bundled benchmarks (200 replicates) those are 1 J (arith mul_3digit exact_match: range
+    0.003 below a floor of 0.008) and 24 ES, and nothing else differs (issue 15)."""
+    import warnings
+
+    import emergence
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        result = emergence.analyze(emergence.load(Path(__file__).parents[1] / "benchmarks"), bootstrap=200,
+                                   seed=0)
+        table = curve_table(result.scores)
+    both = table.merge(result.curves, on=["family", "task", "metric"], suffixes=("", "_analyze"))
+    assert len(both) == len(table) == len(result.curves)
+    for column in ("n_scales", "x_min", "x_max", "y_min_scale", "y_max_scale"):
+        np.testing.assert_allclose(both[column].astype(float), both[f"{column}_analyze"].astype(float))
+    unfloored = both["range"] >= both["noise_floor"]
+    np.testing.assert_allclose(both.loc[unfloored, "jump"].astype(float),
+                               both.loc[unfloored, "jump_analyze"].astype(float), rtol=1e-12)
+    plain = ~both["es_floored"].astype(bool)
+    np.testing.assert_allclose(both.loc[plain, "emergence_score"].astype(float),
+                               both.loc[plain, "emergence_score_analyze"].astype(float), rtol=1e-12)
+    assert (~unfloored).sum() <= 2 and plain.sum() > len(both) / 2
 
 
 def test_points_no_example_moves_get_jeffreys_replicates():

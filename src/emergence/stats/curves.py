@@ -31,7 +31,9 @@ def curve_table(scores: pd.DataFrame, x: str | None = None) -> pd.DataFrame:
         column used), ``n_scales``, ``n_models``, ``x_min``, ``x_max``, ``y_min_scale`` and
         ``y_max_scale`` (the metric's value at the smallest and the largest model, as reported),
         ``emergence_score`` (on the oriented curve, finite) and ``jump`` (the jump effect, no noise
-        floor: there are no replicates here).
+        floor: there are no replicates here). Both equal ``Analysis.curves``' on the same input
+        wherever the analysis' noise floor does not bind (``range >= noise_floor`` for J, not
+        ``es_floored`` for the score); a test checks it on the bundled benchmarks.
     """
     x = choose_x(scores, x)
     data = final_checkpoints(positive_scale(scores, x), x)
