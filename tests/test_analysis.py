@@ -526,4 +526,9 @@ def test_a_notebook_shows_the_task_table(tmp_path):
     (output,) = [o for o in notebook.cells[0].outputs if o["output_type"] == "execute_result"]
     html = output["data"]["text/html"]
     assert "<table" in html and "toy_length_5" in html
+    # the summary figure, small and inline, before the table; drawn off pyplot, so the cell shows no
+    # second copy of it
+    assert html.index('<img alt="jump of D against jump of S') < html.index("<table")
+    assert "data:image/png;base64," in html
+    assert not [o for o in notebook.cells[0].outputs if o["output_type"] == "display_data"]
     assert len(output["data"]["text/plain"].splitlines()) < 20

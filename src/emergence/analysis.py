@@ -138,8 +138,8 @@ class Analysis:
         return "\n".join(_repr_safe(line) for line in lines)
 
     def _repr_html_(self) -> str:
-        """The per-task table with a verdict badge per row, for Jupyter."""
-        return _tasks_html(self.tasks, self.settings)
+        """For Jupyter: the summary figure, small, then the per-task table with a verdict badge per row."""
+        return _summary_img(self.tasks, self.settings) + _tasks_html(self.tasks, self.settings)
 
 
 #: The verdicts, in the order they are listed.
@@ -186,6 +186,23 @@ def _repr_safe(text: str) -> str:
     from emergence.report.safe import terminal_lines
 
     return terminal_lines(text)
+
+
+def _summary_img(tasks: pd.DataFrame, settings: dict) -> str:
+    """The one-glance summary figure (:func:`emergence.plots.summary.summary_png`) as an inline
+    ``<img>``; nothing when no task has a J, or when it cannot be drawn (the table still shows)."""
+    if tasks.empty or not tasks["jump_discontinuous"].notna().any():
+        return ""
+    import base64
+
+    from emergence.plots.summary import summary_png
+
+    try:
+        png = summary_png(tasks, threshold=float(settings.get("jump_threshold", 0.4)))
+    except Exception:  # a figure is a courtesy here: the table is the answer
+        return ""
+    return ('<img alt="jump of D against jump of S per task, coloured by verdict" style="max-width:560px" '
+            f'src="data:image/png;base64,{base64.b64encode(png).decode("ascii")}">')
 
 
 def _tasks_html(tasks: pd.DataFrame, settings: dict) -> str:

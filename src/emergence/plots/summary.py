@@ -90,3 +90,19 @@ def plot_summary(tasks: pd.DataFrame, *, threshold: float = 0.4, ax=None):
         ax.legend(loc="upper left", bbox_to_anchor=(1.01, 1.0), fontsize=8, frameon=False,
                   title="verdict (tasks)", title_fontsize=8)  # outside: never over a point
     return ax
+
+
+def summary_png(tasks: pd.DataFrame, *, threshold: float = 0.4, width: float = 6.0) -> bytes:
+    """:func:`plot_summary` as a small PNG, drawn off pyplot (a notebook shows only what it is given).
+
+    For ``Analysis._repr_html_``: ``width`` inches at 72 dpi (6 inches: about 30 KB).
+    """
+    import io
+
+    from matplotlib.figure import Figure
+
+    fig = Figure(figsize=(width, width * 0.73), layout="constrained")
+    plot_summary(tasks, threshold=threshold, ax=fig.subplots())
+    buffer = io.BytesIO()
+    fig.savefig(buffer, format="png", dpi=72)
+    return buffer.getvalue()
