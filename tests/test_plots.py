@@ -358,3 +358,36 @@ def test_log_perplexity_is_not_labelled_per_token():
     from emergence.plots import metric_label
 
     assert "per token" not in metric_label("log_ppl") and "nats" in metric_label("log_ppl")
+
+
+def test_task_figure_titles_stay_inside_the_figure():
+    """Issue 15: a right-panel title was clipped ("checkpoints p..."). With a long metric name, a long
+    family and task, and checkpoints pooled, every title line is wrapped to its panel and the
+    rendered titles lie within the figure."""
+    rng = np.random.default_rng(0)
+    long_metric = "exact_match_after_answer_extraction_with_a_long_name"
+    rows = []
+    for size, params in (("s", 1e7), ("m", 1e8), ("l", 1e9)):
+        for step in (1000, 10000, 100000):
+            for metric, kind in ((long_metric, "discontinuous"), ("target_prob_per_token", "smooth")):
+                rows.append({"family": "a-family-with-a-rather-long-name", "model": size, "params": params,
+                             "step": step, "tokens": step * 2e6, "compute": 6 * params * step * 2e6,
+                             "task": "a_task_whose_name_goes_on_and_on_and_on", "metric": metric,
+                             "kind": kind, "higher_is_better": True, "value": rng.uniform(),
+                             "ci_lo": np.nan, "ci_hi": np.nan})
+    data = pd.DataFrame(rows)
+    curves = pd.DataFrame({"family": data["family"].iloc[0], "task": data["task"].iloc[0],
+                           "metric": [long_metric, "target_prob_per_token"], "jump": [-0.123, 0.456],
+                           "jump_lo": [-0.456, 0.123], "jump_hi": [0.789, 0.987], "sharp": "unclear"})
+    fig = plots.plot_task(data, family=data["family"].iloc[0], task=data["task"].iloc[0], x="compute",
+                          curves=curves, pairs={long_metric: ("target_prob_per_token",)})
+    fig.canvas.draw()
+    box = fig.bbox
+    titles = [ax.title for ax in fig.axes if ax.get_visible()] + [fig._suptitle]
+    assert any("checkpoints pooled" in t.get_text() for t in titles)
+    for text in titles:
+        extent = text.get_window_extent()
+        assert box.x0 - 1 <= extent.x0 and extent.x1 <= box.x1 + 1, text.get_text()
+    panels = [ax.title.get_window_extent() for ax in fig.axes if ax.get_visible()]
+    for left, right in zip(panels, panels[1:], strict=False):  # side by side, never over each other
+        assert left.x1 <= right.x0 or left.y1 <= right.y0 or right.y1 <= left.y0

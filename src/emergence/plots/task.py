@@ -10,7 +10,7 @@ import pandas as pd
 
 from emergence.errors import EmergenceError
 from emergence.plots.common import COLORS, VERDICT_ORDER, _choose_x, _select, metric_label, plain
-from emergence.plots.curve import _missing, _several_points_per_model, plot_curve
+from emergence.plots.curve import _missing, _several_points_per_model, _wrap, plot_curve
 
 
 def jump_text(effect, lo=None, hi=None, state: str | None = None) -> str:
@@ -142,7 +142,7 @@ def plot_task(
         curve = _lookup(curves, family=family, task=task, metric=metric)
         lines = [plain(metric), _curve_text(curve)]
         if curve is not None and pooled:
-            lines[1] += " (checkpoints pooled)"
+            lines.append("(J of the checkpoints pooled)")
         if partner is not None:
             verdict = _lookup(verdicts, family=family, task=task, discontinuous=partner, smooth=metric)
             if verdict is not None:
@@ -150,8 +150,9 @@ def plot_task(
                 if "jump_smooth" in verdict and verdict["jump_smooth"] == verdict["jump_smooth"]:
                     lines.append(f"where {plain(partner)} jumps: " + jump_text(
                         verdict["jump_smooth"], verdict["jump_smooth_lo"], verdict["jump_smooth_hi"]))
-        plot_curve(part, metric=metric, x=x, ax=ax, title="\n".join(t for t in lines if t),
-                   band_label=f"{level:.0%}")
+        # each line wrapped to the panel's width: a long metric name or interval was clipped
+        title = "\n".join(_wrap(t, TITLE_CHARS) for t in lines if t)
+        plot_curve(part, metric=metric, x=x, ax=ax, title=title, band_label=f"{level:.0%}")
         ax.legend(fontsize="x-small", loc="best")
     for ax, d in zip(axes[len(panels):], checks, strict=False):
         plot_mirage_check(part, discontinuous=d, x=x, ax=ax, band_label=f"{level:.0%}")
@@ -167,8 +168,13 @@ def plot_task(
             counts = mine["verdict"].value_counts()
             verdict_text = " — verdicts: " + ", ".join(
                 f"{counts[v]} {v}" for v in VERDICT_ORDER if v in counts)
-    fig.suptitle(f"{plain(family)} / {plain(task)}{verdict_text}", fontsize="large")
+    fig.suptitle(_wrap(f"{plain(family)} / {plain(task)}{verdict_text}", int(TITLE_CHARS * 0.8 * ncols)),
+                 fontsize="large")
     return fig
+
+
+#: Characters of a panel title's line (4.3-inch panels, medium font): longer lines are wrapped.
+TITLE_CHARS = 56
 
 
 def plot_mirage_check(
