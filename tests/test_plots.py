@@ -5,6 +5,7 @@ exactly: every expected number below is read from ``analysis.scores`` or ``analy
 """
 
 import io
+import itertools
 import warnings
 
 import numpy as np
@@ -258,6 +259,23 @@ def test_emergence_score_data_caps_infinity():
     plots.plot_emergence_scores(curves).figure.savefig(io.BytesIO(), format="png")
 
 
+def test_emergence_scores_draw_each_ladders_straight_line():
+    """Issue 15: one dashed 'straight line (8.4)' was the median of two families' lines, no family's.
+    Each distinct ladder now gets its own line, labelled with its families; many get a shaded range."""
+    curves = pd.DataFrame({"family": ["a", "a", "b", "c"], "task": "t", "metric": ["m", "n", "m", "m"],
+                           "emergence_score": [5.0, 20.0, 7.0, 9.0], "es_floored": False,
+                           "straight_line_es": [7.4, 7.4, 9.34, 9.34]})
+    labels = plots.plot_emergence_scores(curves).get_legend_handles_labels()[1]
+    assert labels == ["straight line, a (7.4)", "straight line, b, c (9.3)"]
+    one = curves.assign(straight_line_es=9.34)
+    assert plots.plot_emergence_scores(one).get_legend_handles_labels()[1] == [
+        "straight line at these scales (9.3)"]
+    many = pd.DataFrame({"family": list("abcdef"), "task": "t", "metric": "m", "emergence_score": 5.0,
+                         "es_floored": False, "straight_line_es": [3.0, 4.0, 5.0, 6.0, 7.0, 8.0]})
+    assert plots.plot_emergence_scores(many).get_legend_handles_labels()[1] == [
+        "straight lines on the 6 ladders (3.0\N{EN DASH}8.0)"]
+
+
 def test_plot_emergence_scores_points(analysis):
     """Every score is a dot (all finite); floored ones ringed on the row's centre; one row per metric."""
     assert np.isfinite(analysis.curves["emergence_score"]).all()
@@ -389,5 +407,5 @@ def test_task_figure_titles_stay_inside_the_figure():
         extent = text.get_window_extent()
         assert box.x0 - 1 <= extent.x0 and extent.x1 <= box.x1 + 1, text.get_text()
     panels = [ax.title.get_window_extent() for ax in fig.axes if ax.get_visible()]
-    for left, right in zip(panels, panels[1:], strict=False):  # side by side, never over each other
+    for left, right in itertools.pairwise(panels):  # side by side, never over each other
         assert left.x1 <= right.x0 or left.y1 <= right.y0 or right.y1 <= left.y0

@@ -61,8 +61,10 @@ def plot_emergence_scores(
     metrics : sequence of str, optional
         Metrics to show (default: all), in the order given.
     reference : float, optional
-        Draw this score as a vertical line (default: the median straight-line score of the curves,
-        when the table has ``straight_line_es``).
+        Draw this score as a vertical line (default: the straight-line score of each ladder, when
+        the table has ``straight_line_es``: one line per distinct ladder, up to
+        :data:`MAX_LADDER_LINES`, else their range shaded; a median of two families' lines was no
+        family's, issue 15).
     ax : Axes, optional
     title : str, optional
 
@@ -107,11 +109,11 @@ def plot_emergence_scores(
         ys = [label_order.index(v) for v in inf["label"]]
         ax.scatter(inf["plotted"], ys, marker=">", color=COLORS["discontinuous"], s=30, zorder=5,
                    label="infinite (half or more of the steps flat)")
-    if reference is None and "straight_line_es" in curves and curves["straight_line_es"].notna().any():
-        reference = float(curves["straight_line_es"].median())
     if reference is not None:
         ax.axvline(reference, color="#777777", linestyle="--", linewidth=1,
                    label=f"straight line at these scales ({reference:.1f})")
+    else:
+        _straight_lines(curves, ax)
     ax.set_xlabel("emergence score (log scale; higher = sharper)"
                   + (f"; {hidden} curve(s) with a score <= 0 not shown" if hidden else ""))
     ax.set_ylabel("metric (number of curves)")
@@ -121,3 +123,29 @@ def plot_emergence_scores(
     if ax.get_legend_handles_labels()[0]:
         ax.legend(fontsize="x-small", loc="upper left", bbox_to_anchor=(1.01, 1.0), frameon=False)
     return ax
+
+
+#: Most straight-line references drawn one by one; more ladders are shown as their shaded range.
+MAX_LADDER_LINES = 4
+
+
+def _straight_lines(curves: pd.DataFrame, ax) -> None:
+    """The score of a straight line on each family's ladder (``straight_line_es``), labelled with the
+    families that share it."""
+    if "straight_line_es" not in curves or not curves["straight_line_es"].notna().any():
+        return
+    known = curves[curves["straight_line_es"].notna()]
+    ladders = known.groupby(known["straight_line_es"].astype(float).round(1), sort=True)["family"].agg(
+        lambda f: sorted(set(f.astype(str))))
+    if len(ladders) > MAX_LADDER_LINES:
+        ax.axvspan(ladders.index.min(), ladders.index.max(), color="#777777", alpha=0.12, linewidth=0,
+                   label=f"straight lines on the {len(ladders)} ladders ({ladders.index.min():.1f}"
+                         f"\N{EN DASH}{ladders.index.max():.1f})")
+        return
+    styles = ["--", ":", "-.", (0, (5, 1, 1, 1))]
+    for (value, families), style in zip(ladders.items(), styles, strict=False):
+        named = ", ".join(plain(f) for f in families[:3])
+        named += f" +{len(families) - 3}" if len(families) > 3 else ""
+        label = (f"straight line at these scales ({value:.1f})" if len(ladders) == 1
+                 else f"straight line, {named} ({value:.1f})")
+        ax.axvline(value, color="#777777", linestyle=style, linewidth=1, label=label)
