@@ -409,3 +409,18 @@ def test_task_figure_titles_stay_inside_the_figure():
     panels = [ax.title.get_window_extent() for ax in fig.axes if ax.get_visible()]
     for left, right in itertools.pairwise(panels):  # side by side, never over each other
         assert left.x1 <= right.x0 or left.y1 <= right.y0 or right.y1 <= left.y0
+
+
+def test_narrow_compute_axis_has_short_tick_labels_that_do_not_overlap():
+    """Issue 15: on a compute range within a decade (2.1e21..2.5e21, Pythia's intervention runs)
+    every minor tick got a long '2.1 x 10^21' label and they ran into each other."""
+    from matplotlib.figure import Figure
+
+    ax = Figure(figsize=(3.3, 3.0)).subplots()
+    ax.plot([2.1e21, 2.3e21, 2.5e21], [0.1, 0.5, 0.9])
+    plots.format_scale_axis(ax, "compute")
+    ax.figure.canvas.draw()
+    labels = [t for t in ax.get_xticklabels() if t.get_text() and t.get_visible()]
+    boxes = sorted((t.get_window_extent() for t in labels), key=lambda b: b.x0)
+    assert len(boxes) >= 2 and all(a.x1 <= b.x0 for a, b in itertools.pairwise(boxes))
+    assert all("e21" in t.get_text() for t in labels)

@@ -80,7 +80,20 @@ def format_scale_axis(ax, x: str = "params", *, axis: str = "x"):
     (ax.set_xscale if axis == "x" else ax.set_yscale)("log")
     (ax.set_xlabel if axis == "x" else ax.set_ylabel)(scale_label(x))
     if x == "compute":
-        target.set_major_formatter(LogFormatterSciNotation())
+        target.set_minor_formatter(NullFormatter())
+        low, high = (ax.get_xlim() if axis == "x" else ax.get_ylim())
+        if low > 0 and np.log10(high / low) < 1.5:
+            # within a decade or so the powers-of-ten formatter labels every minor tick in long
+            # "2.1 x 10^21" form, and they ran into each other (issue 15): a few short labels instead
+            from matplotlib.ticker import MaxNLocator
+
+            inside = [t for t in LogLocator(base=10, subs=(1.0, 2.0, 5.0)).tick_values(low, high)
+                      if low <= t <= high]
+            target.set_major_locator(LogLocator(base=10, subs=(1.0, 2.0, 5.0)) if len(inside) >= 2
+                                     else MaxNLocator(nbins=3))
+            target.set_major_formatter(FuncFormatter(lambda v, _: _short_power(v)))
+        else:
+            target.set_major_formatter(LogFormatterSciNotation())
         return ax
     target.set_major_locator(LogLocator(base=10))
     target.set_major_formatter(FuncFormatter(lambda v, _: format_scale(v)))
@@ -92,6 +105,15 @@ def format_scale_axis(ax, x: str = "params", *, axis: str = "x"):
     else:
         target.set_minor_formatter(NullFormatter())
     return ax
+
+
+def _short_power(value: float) -> str:
+    """A short tick label: ``2.2e21``, ``1e20``."""
+    if not value > 0:
+        return ""
+    exponent = int(np.floor(np.log10(value)))
+    mantissa = round(value / 10.0**exponent, 2)
+    return f"{mantissa:g}e{exponent}"
 
 
 def _curve_points(data: pd.DataFrame, x: str) -> pd.DataFrame:
