@@ -87,9 +87,8 @@ def format_scale_axis(ax, x: str = "params", *, axis: str = "x"):
             # "2.1 x 10^21" form, and they ran into each other (issue 15): a few short labels instead
             from matplotlib.ticker import MaxNLocator
 
-            inside = [t for t in LogLocator(base=10, subs=(1.0, 2.0, 5.0)).tick_values(low, high)
-                      if low <= t <= high]
-            target.set_major_locator(LogLocator(base=10, subs=(1.0, 2.0, 5.0)) if len(inside) >= 2
+            # under half a decade 1-2-5 ticks would leave one or none in view: evenly spaced ones
+            target.set_major_locator(LogLocator(base=10, subs=(1.0, 2.0, 5.0)) if np.log10(high / low) >= 0.5
                                      else MaxNLocator(nbins=3))
             target.set_major_formatter(FuncFormatter(lambda v, _: _short_power(v)))
         else:
