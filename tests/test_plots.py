@@ -102,8 +102,10 @@ def test_plot_task_panels_titles_and_verdicts(analysis):
     for title, smooth in zip(titles[1:4], SMOOTH, strict=True):
         v = verdicts.loc[("toy-powerlaw", "toy_length_5", smooth)]
         assert title.split("\n")[2] == f"vs exact_match: {v['verdict'].upper()}"
-        assert title.split("\n")[3] == (f"where exact_match jumps: J = {v['jump_smooth']:.2f} "
-                                        f"[{v['jump_smooth_lo']:.2f}, {v['jump_smooth_hi']:.2f}]")
+        # on one line, or two when it would run past the panel (TITLE_CHARS)
+        assert title.split("\n", 3)[3].replace("\n", " ") == (
+            f"where exact_match jumps: J = {v['jump_smooth']:.2f} "
+            f"[{v['jump_smooth_lo']:.2f}, {v['jump_smooth_hi']:.2f}]")
     assert "ES" not in "".join(titles)
     verdict = analysis.tasks.set_index(["family", "task"]).loc[("toy-powerlaw", "toy_length_5"), "verdict"]
     assert fig._suptitle.get_text() == f"toy-powerlaw / toy_length_5: {verdict.upper()}"
@@ -397,12 +399,17 @@ def test_task_figure_titles_stay_inside_the_figure():
     curves = pd.DataFrame({"family": data["family"].iloc[0], "task": data["task"].iloc[0],
                            "metric": [long_metric, "target_prob_per_token"], "jump": [-0.123, 0.456],
                            "jump_lo": [-0.456, 0.123], "jump_hi": [0.789, 0.987], "sharp": "unclear"})
+    verdicts = pd.DataFrame({"family": data["family"].iloc[0], "task": data["task"].iloc[0],
+                             "discontinuous": [long_metric], "smooth": ["target_prob_per_token"],
+                             "verdict": ["inconclusive"], "jump_smooth": [0.301], "jump_smooth_lo": [-0.04],
+                             "jump_smooth_hi": [0.58]})
     fig = plots.plot_task(data, family=data["family"].iloc[0], task=data["task"].iloc[0], x="compute",
-                          curves=curves, pairs={long_metric: ("target_prob_per_token",)})
+                          curves=curves, verdicts=verdicts, pairs={long_metric: ("target_prob_per_token",)})
     fig.canvas.draw()
     box = fig.bbox
     titles = [ax.title for ax in fig.axes if ax.get_visible()] + [fig._suptitle]
     assert any("checkpoints pooled" in t.get_text() for t in titles)
+    assert any("jumps:\nJ = 0.30 [-0.04, 0.58]" in t.get_text() for t in titles)
     for text in titles:
         extent = text.get_window_extent()
         assert box.x0 - 1 <= extent.x0 and extent.x1 <= box.x1 + 1, text.get_text()

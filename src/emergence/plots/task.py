@@ -148,10 +148,14 @@ def plot_task(
             if verdict is not None:
                 lines.append(f"vs {plain(partner)}: {verdict['verdict'].upper()}")
                 if "jump_smooth" in verdict and verdict["jump_smooth"] == verdict["jump_smooth"]:
-                    lines.append(f"where {plain(partner)} jumps: " + jump_text(
-                        verdict["jump_smooth"], verdict["jump_smooth_lo"], verdict["jump_smooth_hi"]))
+                    where = jump_text(verdict["jump_smooth"], verdict["jump_smooth_lo"],
+                                      verdict["jump_smooth_hi"])
+                    # "where multiple_choice_grade jumps: J = 0.30 [0.04, 0.58]" ran off the figure
+                    lines.append(f"where {plain(partner)} jumps: {where}"
+                                 if len(plain(partner)) + len(where) + 15 <= TITLE_CHARS
+                                 else f"where {plain(partner)} jumps:\n{where}")
         # each line wrapped to the panel's width: a long metric name or interval was clipped
-        title = "\n".join(_wrap(t, TITLE_CHARS) for t in lines if t)
+        title = "\n".join(_wrap(part, TITLE_CHARS) for t in lines if t for part in t.split("\n"))
         plot_curve(part, metric=metric, x=x, ax=ax, title=title, band_label=f"{level:.0%}")
         ax.legend(fontsize="x-small", loc="best")
     for ax, d in zip(axes[len(panels):], checks, strict=False):
@@ -173,8 +177,9 @@ def plot_task(
     return fig
 
 
-#: Characters of a panel title's line (4.3-inch panels, medium font): longer lines are wrapped.
-TITLE_CHARS = 56
+#: Characters of a panel title's line (4.3-inch panels, medium font; 55 ran off a right-hand
+#: panel): longer lines are wrapped.
+TITLE_CHARS = 46
 
 
 def plot_mirage_check(
