@@ -334,13 +334,18 @@ def test_interval_source_names_each_kind_of_input():
 
 
 def test_figures_are_compact_pngs(report):
-    """Issue 15, measured: report.html was 11 MB for the bundled benchmarks. Figures are 96-dpi PNGs
-    quantized to a 128-colour palette (that report: 2.8 MB); each one here stays under 120 KB."""
+    """Issue 15, measured: report.html was 11 MB for the bundled benchmarks. Figures are 80-dpi PNGs
+    quantized to a 64-colour palette (that report: 2.06 MB; 42 simulated tasks: 2.43 MB); each one
+    here stays under 80 KB."""
     from PIL import Image
 
+    from emergence.report.figures import COLOURS, DPI
+
+    assert (DPI, COLOURS) == (80, 64)
     for path in (report[0] / "figures").iterdir():
-        assert path.stat().st_size < 120_000, path.name
-        assert Image.open(path).mode == "P"
+        assert path.stat().st_size < 80_000, path.name
+        image = Image.open(path)
+        assert image.mode == "P" and len(image.getcolors()) <= COLOURS
 
 
 def test_summary_figure_places_each_task_by_its_two_jumps(analysis):

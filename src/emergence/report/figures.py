@@ -49,18 +49,23 @@ def overview_name(verdict: str, page: int = 1) -> str:
     return f"overview-{slug(verdict)}{f'-{page}' if page > 1 else ''}.png"
 
 
+#: Resolution and palette of report figures. 96 dpi and 128 colours made a 53-task report 4.7 MB
+#: (issue 15 asks under 3 MB for 40 tasks); 80 dpi and 64 colours keep 7-pt text legible and
+#: take 30% off (line art quantizes without visible loss).
+DPI, COLOURS = 80, 64
+
+
 def _png(fig) -> bytes:
-    """The figure as a compact PNG: 96 dpi, quantized to a 128-colour palette (line art: no visible
-    loss; a report of 35 figures went from 10.4 MB to under 3 MB), then closed."""
+    """The figure as a compact PNG (:data:`DPI`, a :data:`COLOURS`-colour palette), then closed."""
     import matplotlib.pyplot as plt
     from PIL import Image
 
     buffer = io.BytesIO()
-    fig.savefig(buffer, format="png", dpi=96)
+    fig.savefig(buffer, format="png", dpi=DPI)
     plt.close(fig)
     image = Image.open(io.BytesIO(buffer.getvalue())).convert("RGB")
     small = io.BytesIO()
-    image.quantize(colors=128, method=Image.Quantize.MEDIANCUT, dither=Image.Dither.NONE).save(
+    image.quantize(colors=COLOURS, method=Image.Quantize.MEDIANCUT, dither=Image.Dither.NONE).save(
         small, format="PNG", optimize=True)
     return small.getvalue()
 
