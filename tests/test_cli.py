@@ -2,6 +2,7 @@
 
 import argparse
 import json
+import re
 from pathlib import Path
 
 import pandas as pd
@@ -642,34 +643,45 @@ def test_a_new_user_sees_progress_at_once_and_the_answer_on_the_first_screen(tmp
     import time
 
     root = Path(__file__).resolve().parents[1]
-    leader, follower = pty.openpty()
-    fcntl.ioctl(follower, termios.TIOCSWINSZ, struct.pack("HHHH", 40, 120, 0, 0))  # a 40-line screen
-    out_path = tmp_path / "stdout.txt"
-    with open(out_path, "w") as stdout:
-        start = time.monotonic()
-        run = subprocess.Popen([sys.executable, "-m", "emergence", "analyze", "--no-figures",
-                                "--bootstrap", "200", "--out", str(tmp_path / "rep")],
-                               cwd=root, stdout=stdout, stderr=follower, stdin=subprocess.DEVNULL)
-        os.close(follower)
-        first = None
-        seen = b""
-        while True:
-            ready, _, _ = select.select([leader], [], [], 0.1)
-            if ready:
-                try:
-                    chunk = os.read(leader, 4096)
-                except OSError:
-                    break
-                if not chunk:
-                    break
+    leader, follower = pty.openpty()  # stderr: progress bars
+    fcntl.ioctl(follower, termios.TIOCSWINSZ, struct.pack("HHHH", 40, 100, 0, 0))
+    screen, screen_follower = pty.openpty()  # stdout: the answer, on a 40 x 100 terminal
+    fcntl.ioctl(screen_follower, termios.TIOCSWINSZ, struct.pack("HHHH", 40, 100, 0, 0))
+    start = time.monotonic()
+    run = subprocess.Popen([sys.executable, "-m", "emergence", "analyze", "--no-figures",
+                            "--bootstrap", "200", "--out", str(tmp_path / "rep")],
+                           cwd=root, stdout=screen_follower, stderr=follower, stdin=subprocess.DEVNULL)
+    os.close(follower)
+    os.close(screen_follower)
+    first = None
+    seen, shown = b"", b""
+    open_fds = {leader, screen}
+    while open_fds:
+        ready, _, _ = select.select(list(open_fds), [], [], 0.1)
+        for fd in ready:
+            try:
+                chunk = os.read(fd, 4096)
+            except OSError:
+                chunk = b""
+            if not chunk:
+                open_fds.discard(fd)
+                continue
+            if fd == leader:
                 seen += chunk
                 if first is None and b"reading files" in seen:
                     first = time.monotonic() - start
-            elif run.poll() is not None:
-                break
-        assert run.wait(timeout=120) == 0
+            else:
+                shown += chunk
+        if not ready and run.poll() is not None:
+            break
+    assert run.wait(timeout=120) == 0
     os.close(leader)
+    os.close(screen)
     assert first is not None and first < 2.0, f"no progress within 2 s ({first})"
-    lines = out_path.read_text().splitlines()
+    # the answer fits the screen in rows, not only in lines: each line within the 100 columns
+    lines = shown.decode().replace("\r\n", "\n").splitlines()
     assert len(lines) <= 40
+    assert max(len(line) for line in lines) <= 100
+    task_rows = [line for line in lines if line.split()[:1] and line.split()[0] in ("arith", "toy-sharp")]
+    assert all(re.search(r"\d\]\s", line) for line in task_rows)  # both intervals whole at 100 columns
     assert any(line.startswith("tasks: ") for line in lines)

@@ -243,21 +243,47 @@ def _tasks_html(tasks: pd.DataFrame, settings: dict) -> str:
     return "\n".join(parts)
 
 
-def task_lines(tasks: pd.DataFrame) -> str:
-    """One line per task: family, task, verdict, D's and S's jump effect [95% CI], reason."""
+def task_lines(tasks: pd.DataFrame, *, width: int | None = None) -> str:
+    """One line per task: family, task, verdict, D's and S's jump effect [95% CI], and the reason.
+
+    With ``width`` (a terminal's columns) every line fits it: the numbers decide a verdict, so the
+    last column holds the metric pair, and the reason only for an inconclusive task; what does not
+    fit is cut with an ellipsis (the whole reason is in tasks.csv and the report). Without, lines are
+    whole (for pipes and files).
+    """
     pair = tasks["discontinuous"].astype(str) + " -> " + tasks["smooth"].astype(str)
     wf = max(6, int(tasks["family"].astype(str).str.len().max()))
     wt = max(4, int(tasks["task"].astype(str).str.len().max()))
     wp = max(8, int(pair.str.len().max()))
-    lines = [f"{'family':<{wf}} {'task':<{wt}} {'verdict':<13} {'metrics':<{wp}} "
-             f"{'jump D [95% CI]':<20} {'jump S [95% CI]':<20} reason"]
     order = {"emergent": 0, "mirage": 1, "no emergence": 2, "inconclusive": 3}
     shown = tasks.assign(_o=tasks["verdict"].map(order)).sort_values(["_o", "family", "task"], kind="stable")
-    for row, name in zip(shown.itertuples(), pair[shown.index], strict=True):
-        jd = interval_text(row.jump_discontinuous, row.jump_discontinuous_lo, row.jump_discontinuous_hi)
-        js = interval_text(row.jump_smooth, row.jump_smooth_lo, row.jump_smooth_hi)
-        lines.append(f"{row.family:<{wf}} {row.task:<{wt}} {row.verdict:<13} {name:<{wp}} "
-                     f"{jd:<20} {js:<20} {row.reason}")
+    if width is None:
+        lines = [f"{'family':<{wf}} {'task':<{wt}} {'verdict':<13} {'metrics':<{wp}} "
+                 f"{'jump D [95% CI]':<20} {'jump S [95% CI]':<20} reason"]
+    else:  # intervals without the space after the comma, columns as wide as their widest cell
+        def tight(row, which: str) -> str:
+            return interval_text(getattr(row, f"jump_{which}"), getattr(row, f"jump_{which}_lo"),
+                                 getattr(row, f"jump_{which}_hi")).replace(", ", ",")
+
+        cells = [(tight(r, "discontinuous"), tight(r, "smooth")) for r in shown.itertuples()]
+        wd = max([len("jump D [CI]"), *(len(d) for d, _ in cells)])
+        ws = max([len("jump S [CI]"), *(len(s) for _, s in cells)])
+        lines = [f"{'family':<{wf}} {'task':<{wt}} {'verdict':<12} {'jump D [CI]':<{wd}} "
+                 f"{'jump S [CI]':<{ws}} metrics D -> S, or why inconclusive"]
+    for i, (row, name) in enumerate(zip(shown.itertuples(), pair[shown.index], strict=True)):
+        if width is None:
+            jd = interval_text(row.jump_discontinuous, row.jump_discontinuous_lo, row.jump_discontinuous_hi)
+            js = interval_text(row.jump_smooth, row.jump_smooth_lo, row.jump_smooth_hi)
+            lines.append(f"{row.family:<{wf}} {row.task:<{wt}} {row.verdict:<13} {name:<{wp}} "
+                         f"{jd:<20} {js:<20} {row.reason}")
+        else:
+            last = row.reason if row.verdict == "inconclusive" else name
+            jd, js = cells[i]
+            lines.append(f"{row.family:<{wf}} {row.task:<{wt}} {row.verdict:<12} {jd:<{wd}} {js:<{ws}} "
+                         f"{last}")
+    if width is not None:
+        lines = [line if len(line) <= width else line[: max(1, width - 1)] + "\N{HORIZONTAL ELLIPSIS}"
+                 for line in lines]
     return "\n".join(lines)
 
 

@@ -37,6 +37,16 @@ def _read(args, sources, progress=None):
                        progress=progress)
 
 
+def _columns(stream) -> int | None:
+    """The width of the terminal ``stream`` writes to; None when it is not one (a pipe, a file) or
+    says a width too small to lay a table out in (a pseudo-terminal of 0 columns)."""
+    try:
+        columns = os.get_terminal_size(stream.fileno()).columns if stream.isatty() else 0
+    except (OSError, ValueError, AttributeError):
+        return None
+    return columns if columns >= 40 else None
+
+
 def default_sources() -> list[Path]:
     """The bundled benchmarks: ``./benchmarks`` if present, else the one beside the source tree."""
     here = Path("benchmarks")
@@ -173,7 +183,9 @@ def _analyze(args) -> int:
     if args.format == "json":
         print(json.dumps(json_payload(result, settings), indent=2, allow_nan=False))
     else:
-        print(terminal_lines(text_report(result, settings, verbose=args.verbose)))
+        # on a terminal, lines fit its width (the whole text is in the report); piped, they are whole
+        width = _columns(sys.stdout)
+        print(terminal_lines(text_report(result, settings, verbose=args.verbose, width=width)))
     return 0
 
 

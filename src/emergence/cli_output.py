@@ -53,9 +53,11 @@ def json_rows(table) -> list[dict]:
     return [{key: _json_value(value) for key, value in row.items()} for row in rows]
 
 
-def text_report(result, settings: dict, *, verbose: bool = False) -> str:
+def text_report(result, settings: dict, *, verbose: bool = False, width: int | None = None) -> str:
     """What ``analyze`` prints: a header, one line per task grouped by verdict, the totals, where the
-    report is. ``verbose`` adds every metric's curve per task before the task lines."""
+    report is. ``verbose`` adds every metric's curve per task before the task lines. ``width`` (a
+    terminal's columns) wraps the header and cuts the task lines to fit it
+    (:func:`emergence.analysis.task_lines`)."""
     import textwrap
 
     from emergence import __version__
@@ -67,20 +69,25 @@ def text_report(result, settings: dict, *, verbose: bool = False) -> str:
     read = ", ".join(f"{settings[key]:,} {label}" for key, label in
                      (("records", "records"), ("score_rows", "score rows")) if settings.get(key) is not None)
     n_tasks = curves.groupby(["family", "task"]).ngroups if len(curves) else 0
-    lines = [
-        f"emergence {__version__}: {len(settings['files'])} file(s), {read}, "
-        f"{curves['family'].nunique() if len(curves) else 0} families, {n_tasks} (family, task) pairs; "
-        f"x = {settings['x']}; {settings['bootstrap']} bootstrap replicates, seed {settings['seed']}",
-        *textwrap.wrap(jump_note(result, settings) + " D: the discontinuous metric; S: its primary smooth "
-                       "partner (its J where D jumps).", 120),
-        "",
-    ]
+    n_families = curves["family"].nunique() if len(curves) else 0
+    head = (f"emergence {__version__}: {_count(len(settings['files']), 'file')}, {read}, "
+            f"{_count(n_families, 'family', 'families')}, {n_tasks} (family, task) pairs; "
+            f"x = {settings['x']}; {settings['bootstrap']} bootstrap replicates, seed {settings['seed']}")
+    if width is None:
+        legend = jump_note(result, settings) + (" D: the discontinuous metric; S: its primary smooth "
+                                                "partner (its J where D jumps).")
+    else:  # a terminal: the rule in one sentence; the whole note is in the report
+        level = float(settings.get("level", 0.95))
+        legend = (f"J: jump effect (-1..1) with its {level:.0%} interval; a curve jumps when the low end "
+                  f"exceeds {settings.get('jump_threshold', 0.4):g} and q < {settings.get('alpha', 0.05):g}. "
+                  "D: discontinuous metric, S: its smooth partner where D jumps.")
+    lines = [head, *textwrap.wrap(legend, min(120, width or 120)), ""]
     if verbose:
         lines += _curve_lines(result, settings["x"])
     if tasks.empty:
         lines.append(str(result.summary()))
     else:
-        lines.append(task_lines(tasks))
+        lines.append(task_lines(tasks, width=width))
     lines.append("")
     if len(tasks):
         counts = tasks["verdict"].value_counts()
@@ -93,10 +100,22 @@ def text_report(result, settings: dict, *, verbose: bool = False) -> str:
                      "not judged; their curves are in curves.csv"
                      + (")" if verbose else " and --verbose prints them)"))
     figures = "" if settings.get("no_figures") else "figures/, "
-    lines.append(f"wrote {settings['out']}/report.html (open it in a browser), report.md, {figures}"
-                 "tasks.csv, verdicts.csv, curves.csv and scores.csv")
+    if width is None:
+        lines.append(f"wrote {settings['out']}/report.html (open it in a browser), report.md, {figures}"
+                     "tasks.csv, verdicts.csv, curves.csv and scores.csv")
+    else:
+        lines.append(f"report: {settings['out']}/report.html (with report.md, {figures}and the CSVs)")
     lines.append(f"intervals: {result.settings.get('uncertainty', 'unknown')}")
-    return "\n".join(lines)
+    if width is None:
+        return "\n".join(lines)
+    # on a terminal every line fits: the task lines are cut already, the other text is wrapped
+    return "\n".join(part for line in lines for part in (textwrap.wrap(line, width) if "\n" not in line
+                                                          else [line]) or [""])
+
+
+def _count(n: int, one: str, many: str | None = None) -> str:
+    """``"1 family"``, ``"4 families"``."""
+    return f"{n:,} {one if n == 1 else (many or one + 's')}"
 
 
 def _curve_lines(result, x: str) -> list[str]:
