@@ -311,7 +311,7 @@ def test_analyze_scores_csv_text_output(tmp_path, capsys):
     path = write(tmp_path / "s.csv", SCORE_COLUMNS, rows)
     assert main(["analyze", str(path), "--out", str(tmp_path / "rep"), "--no-figures"]) == 0
     lines = capsys.readouterr().out.splitlines()
-    assert ": 1 file(s), 4 score rows, 1 families," in lines[0]
+    assert ": 1 file, 4 score rows, 1 family," in lines[0]
     header = " ".join(lines[1:lines.index("")])
     assert "95% interval from normal draws from the reported standard errors." in header
     assert "no discontinuous/smooth metric pair to judge" in lines
