@@ -125,7 +125,7 @@ def test_html_first_table_is_the_task_table(report, analysis):
     table = re.search(r'<table class="sortable" id="tasks">(.*?)</table>', html, re.S).group(1)
     heads = re.findall(r"<th>([^<]*)</th>", table)
     assert heads == ["verdict", "family", "task", "primary pair", "J D [CI]", "J S [CI]", "reason"]
-    rows = re.findall(r"<tr>(.*?)</tr>", table, re.S)[1:]
+    rows = re.findall(r'<tr data-verdict="[^"]+">(.*?)</tr>', table, re.S)
     assert len(rows) == len(analysis.tasks) == 6
     shown = [re.search(r'<span class="badge [^"]+">([^<]+)</span>', r).group(1) for r in rows]
     ranks = [ORDER.index(v) for v in shown]
@@ -140,6 +140,34 @@ def test_html_first_table_is_the_task_table(report, analysis):
                             f"{expected['jump_discontinuous_hi']:.2f}]")
         assert cells[5] == (f"{expected['jump_smooth']:.2f} [{expected['jump_smooth_lo']:.2f}, "
                             f"{expected['jump_smooth_hi']:.2f}]")
+
+
+def test_html_tasks_filter_by_verdict_and_open_their_evidence(report, analysis):
+    """Issue 15: the task table is filterable by verdict (a checkbox per verdict, with its count),
+    each row's reason opens the task's pairs and links its figure, and the long table of every
+    metric pair is collapsed."""
+    html = (report[0] / "report.html").read_text()
+    counts = analysis.tasks["verdict"].value_counts()
+    for verdict in ORDER:
+        assert f'data-verdict="{verdict}"> {verdict} ({counts.get(verdict, 0)})</label>' in html
+    table = re.search(r'<table class="sortable" id="tasks">(.*?)</table>', html, re.S).group(1)
+    for (family, task), mine in analysis.verdicts.groupby(["family", "task"]):
+        row = next(r for r in re.findall(r"<tr data-verdict=[^>]+>(.*?)</tr>", table, re.S)
+                   if f"<td>{family}</td>" in r and f">{task}<" in r)
+        evidence = re.search(r"<details><summary>.*?</summary><ul>(.*?)</ul>(.*?)</details>", row, re.S)
+        assert evidence.group(1).count("<li>") == len(mine)
+        assert "the task&#x27;s figure" in evidence.group(2)
+    assert re.search(r'<details class="pairs"><summary><h2>Metric pairs \(\d+\)</h2></summary>', html)
+
+
+def test_report_lists_the_runs_warnings(analysis, tmp_path):
+    """Issue 15: warnings (a filter chosen, copies of a metric dropped) were only on stderr."""
+    out = write_report(analysis, tmp_path / "r", figures=False, notes=["kept 'strict-match' <b>"])
+    html, md = (out / "report.html").read_text(), (out / "report.md").read_text()
+    assert "<h2>Warnings</h2>" in html and "<li>kept &#x27;strict-match&#x27; &lt;b&gt;</li>" in html
+    assert "## Warnings" in md and "- kept 'strict-match' &lt;b&gt;" in md
+    quiet = write_report(analysis, tmp_path / "q", figures=False)
+    assert "Warnings" not in (quiet / "report.html").read_text()
 
 
 def test_html_verdict_table_grouped(report, analysis):

@@ -79,8 +79,10 @@ def main(argv: list[str] | None = None) -> int:
 
     def show_warning(message, category, filename, lineno, file=None, line=None):
         print(terminal_lines(f"emergence: warning: {message}"), file=sys.stderr)
+        _SAID.append(str(message))
 
     warnings.showwarning = show_warning
+    _SAID.clear()
     try:
         return _COMMANDS[args.command](args)
     except EmergenceError as error:
@@ -132,6 +134,10 @@ def _warn_about_analysed(caught, scores) -> None:
         warnings.warn(message, stacklevel=2)
 
 
+#: The warnings printed in this run, for the report's "Warnings" section.
+_SAID: list[str] = []
+
+
 def _analyze(args) -> int:
     from emergence.analysis import Thresholds, analyze, parse_pairs
     from emergence.report import check_out_dir, write_report
@@ -177,7 +183,8 @@ def _analyze(args) -> int:
     settings["out"] = None
     if report:
         out = write_report(result, out_dir, files=tables.files, settings=shown, force=args.force,
-                           figures=not args.no_figures, progress=progress.figures)
+                           figures=not args.no_figures, progress=progress.figures,
+                           notes=list(dict.fromkeys(_SAID)))
         settings["out"] = str(out)
     settings["no_figures"] = bool(args.no_figures)
     if args.format == "json":

@@ -8,7 +8,7 @@ and :mod:`~emergence.report.page` (``report.html``).
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from pathlib import Path
 
 import pandas as pd
@@ -68,6 +68,7 @@ def write_report(
     max_task_figures: int = 60,
     force: bool = False,
     progress=None,
+    notes: Sequence[str] = (),
 ) -> Path:
     """Write the report folder of an analysis, atomically.
 
@@ -95,6 +96,9 @@ def write_report(
         Replace an existing non-empty folder.
     progress : callable, optional
         ``progress(done, total)`` while drawing figures.
+    notes : sequence of str
+        The run's warnings (a loader's choice of filter, copies of a metric dropped, checkpoints
+        left out...), listed under "Warnings" in report.html and report.md.
 
     Returns
     -------
@@ -118,9 +122,11 @@ def write_report(
         "scores.csv": lambda path: write_csv(scores, path),
         "curves.csv": lambda path: write_csv(analysis.curves, path),
         "report.md": lambda path: path.write_text(
-            render_markdown(analysis, settings=settings, inputs=inputs, figures=drawn), encoding="utf-8"),
+            render_markdown(analysis, settings=settings, inputs=inputs, figures=drawn, notes=notes),
+            encoding="utf-8"),
         "report.html": lambda path: path.write_text(
-            render_html(analysis, settings=settings, inputs=inputs, figures=drawn), encoding="utf-8"),
+            render_html(analysis, settings=settings, inputs=inputs, figures=drawn, notes=notes),
+            encoding="utf-8"),
     }
     for name, (_, png) in drawn.images.items():
         writers[f"figures/{name}"] = lambda path, png=png: path.write_bytes(png)

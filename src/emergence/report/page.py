@@ -4,6 +4,7 @@ task table first, sortable, then the metric pairs, the settings, the inputs and 
 from __future__ import annotations
 
 import base64
+from collections.abc import Sequence
 
 from emergence.report.figures import SUMMARY, Figures, tasks_of
 from emergence.report.safe import terminal_text
@@ -41,6 +42,9 @@ code{font-size:.85em;word-break:break-all}
 .v-emergent{background:#fde0c5}.v-mirage{background:#cfe3f6}.v-inconclusive{background:#eee}
 .v-no-emergence{background:#dff0d8}
 figure{margin:1.5rem 0}figure img{max-width:100%;height:auto;border:1px solid #eee}
+.filter label{margin-right:1rem;white-space:nowrap}tr.hidden{display:none}
+td.reason details summary{cursor:pointer}td.reason ul{margin:.3rem 0;padding-left:1.1rem}
+details.pairs>summary{cursor:pointer}details.pairs>summary h2{display:inline}
 figcaption{color:#444;font-size:.9rem}
 """
 
@@ -65,6 +69,14 @@ _JS = """
       });
     });
   });
+  document.querySelectorAll('.filter input').forEach(function(box){
+    box.addEventListener('change',function(){
+      var shown={};document.querySelectorAll('.filter input').forEach(function(b){
+        shown[b.getAttribute('data-verdict')]=b.checked;});
+      document.querySelectorAll('tr[data-verdict]').forEach(function(r){
+        r.classList.toggle('hidden',shown[r.getAttribute('data-verdict')]===false);});
+    });
+  });
   window.addEventListener('load',function(){
     var imgs=document.images,ok=0;
     for(var i=0;i<imgs.length;i++){if(imgs[i].complete&&imgs[i].naturalWidth>0){ok++;}}
@@ -81,11 +93,14 @@ def _sort_key(value) -> str:
     return "1e308" if value == float("inf") else str(value)
 
 
-def render_html(analysis, *, settings: dict, inputs: list[InputFile], figures: Figures) -> str:
+def render_html(analysis, *, settings: dict, inputs: list[InputFile], figures: Figures,
+                notes: Sequence[str] = ()) -> str:
     """The text of ``report.html``: one file, figures embedded as data URIs, no outside resources.
 
-    The task table (``id="tasks"``) comes first, then the metric pairs (``id="verdicts"``), the
-    settings, the inputs and the figures.
+    The task table (``id="tasks"``) comes first, filterable by verdict, each row's reason opening
+    its evidence (every metric pair of the task) and linking its figure; then the metric pairs
+    (``id="verdicts"``, collapsed), the warnings of the run (``notes``), the settings, the inputs
+    and the figures.
     """
     from html import escape
 
@@ -102,6 +117,18 @@ def render_html(analysis, *, settings: dict, inputs: list[InputFile], figures: F
     def task_cell(family, task) -> str:
         image = figures.task_images.get((family, task))
         return f'<a href="#fig-{e(image[:-4])}">{e(str(task))}</a>' if image else e(str(task))
+
+    def evidence(row) -> str:
+        """The reason, opening the task's pairs (each with its verdict and jump effects) and figure."""
+        mine = v[(v["family"] == row.family) & (v["task"] == row.task)] if not v.empty else v
+        items = [f"<li>{e(p.role)}: {e(p.discontinuous)} → {e(p.smooth)}: {badge(p.verdict)} "
+                 f"J D {e(_jump(p.jump_discontinuous, p.jump_discontinuous_lo, p.jump_discontinuous_hi))}, "
+                 f"J S {e(_jump(p.jump_smooth, p.jump_smooth_lo, p.jump_smooth_hi))}</li>"
+                 for p in _verdict_rows(mine).itertuples()]
+        image = figures.task_images.get((row.family, row.task))
+        link = f'<a href="#fig-{e(image[:-4])}">the task\'s figure</a>' if image else "no figure drawn"
+        return (f"<details><summary>{e(str(row.reason))}</summary><ul>{''.join(items)}</ul>"
+                f"{link}</details>")
 
     def num(text: str, key) -> str:
         return f'<td class="num" data-sort="{_sort_key(key)}">{e(text)}</td>'
@@ -134,22 +161,30 @@ def render_html(analysis, *, settings: dict, inputs: list[InputFile], figures: F
         parts.append("</ul>")
         parts.append(f"<p>{e(TASK_RULE)}</p>")
         note = e(_es_note(analysis, settings))
-        parts.append(f"<p>Grouped by verdict; click a column header to sort. {note}</p>")
+        parts.append(f"<p>Grouped by verdict; click a column header to sort, a reason to see the "
+                     f"task's evidence. {note}</p>")
+        parts.append('<p class="filter">Show: ' + "".join(
+            f'<label><input type="checkbox" checked data-verdict="{e(name)}"> {e(name)} ({counts[name]})'
+            "</label>" for name in VERDICT_MEANINGS) + "</p>")
         parts.append(head("tasks", ["verdict", "family", "task", "primary pair", "J D [CI]", "J S [CI]",
                                     "reason"]))
         for row in _task_rows(tasks).itertuples():
             parts.append(
-                f"<tr><td>{badge(row.verdict)}</td><td>{e(str(row.family))}</td>"
+                f'<tr data-verdict="{e(str(row.verdict))}"><td>{badge(row.verdict)}</td>'
+                f"<td>{e(str(row.family))}</td>"
                 f"<td>{task_cell(row.family, row.task)}</td>"
                 f"<td>{e(str(row.discontinuous))} → {e(str(row.smooth))}</td>"
                 + num(_jump(row.jump_discontinuous, row.jump_discontinuous_lo, row.jump_discontinuous_hi),
                       row.jump_discontinuous)
                 + num(_jump(row.jump_smooth, row.jump_smooth_lo, row.jump_smooth_hi), row.jump_smooth)
-                + f'<td class="reason">{e(str(row.reason))}</td></tr>')
+                + f'<td class="reason">{evidence(row)}</td></tr>')
         parts.append("</tbody></table></div>")
+    if notes:
+        parts += ["<h2>Warnings</h2>", "<p>What the run said on the way (also printed on stderr):</p>",
+                  "<ul>"] + [f"<li>{e(note)}</li>" for note in notes] + ["</ul>"]
     if not v.empty:
         floored = _floored(analysis)
-        parts += ["<h2>Metric pairs</h2>",
+        parts += [f'<details class="pairs"><summary><h2>Metric pairs ({len(v)})</h2></summary>',
                   "<p>Every (discontinuous, smooth) pair judged; the primary pair of each task decides, "
                   "the others support.</p>",
                   head("verdicts", ["verdict", "family", "task", "discontinuous", "smooth", "role",
@@ -168,7 +203,7 @@ def render_html(analysis, *, settings: dict, inputs: list[InputFile], figures: F
                 + num(_q(row.q_smooth), row.q_smooth)
                 + num(es_d, row.es_discontinuous) + num(es_s, row.es_smooth)
                 + f'<td class="reason">{e(str(row.reason))}</td></tr>')
-        parts.append("</tbody></table></div>")
+        parts.append("</tbody></table></div></details>")
     parts += ["<h2>Settings</h2>", "<table><tbody>"]
     parts += [f"<tr><th>{e(k)}</th><td>{e(val)}</td></tr>" for k, val in _settings_lines(settings)]
     parts += ["</tbody></table>", "<h2>Inputs</h2>",

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import hashlib
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -211,8 +212,10 @@ FILES = {
 }
 
 
-def render_markdown(analysis, *, settings: dict, inputs: list[InputFile], figures: Figures) -> str:
-    """The text of ``report.md`` (figures linked from ``figures/``): the task table first."""
+def render_markdown(analysis, *, settings: dict, inputs: list[InputFile], figures: Figures,
+                    notes: Sequence[str] = ()) -> str:
+    """The text of ``report.md`` (figures linked from ``figures/``): the task table first, the run's
+    warnings (``notes``) after the tables."""
     from emergence import __version__
 
     v, tasks = analysis.verdicts, tasks_of(analysis)
@@ -251,6 +254,9 @@ def render_markdown(analysis, *, settings: dict, inputs: list[InputFile], figure
                 f"{_q(row.q_discontinuous)} | "
                 f"{_jump(row.jump_smooth, row.jump_smooth_lo, row.jump_smooth_hi)} | "
                 f"{_q(row.q_smooth)} | {_md(es_d)} | {_md(es_s)} | {_md(row.reason)} |")
+    if notes:
+        out += ["", "## Warnings", "", "What the run said on the way (also printed on stderr):", ""]
+        out += [f"- {_md(note)}" for note in notes]
     out += ["", "## Settings", "", "| setting | value |", "|---|---|"]
     out += [f"| {k} | {_md(val)} |" for k, val in _settings_lines(settings)]
     out += ["", "## Inputs", "", "| file | bytes | sha256 |", "|---|---:|---|"]

@@ -148,8 +148,9 @@ def _keep_filter(path: Path, items: list[dict], locs: list[str], options: ReadOp
     else:
         chosen = filters[0]
         warnings.warn(
-            f"{path}: the documents are logged under several filters ({', '.join(filters)}); kept "
-            f"{chosen!r}, the first; choose another with --filter (in Python: ReadOptions(filter=...))",
+            f"{path}: the documents are logged under several filters ({', '.join(filters)}); the records "
+            f"keep {chosen!r}, the first (the results' other filters stay metrics of their own, like "
+            "exact_match,flexible-extract); choose another with --filter NAME",
             EmergenceWarning, stacklevel=4,
         )
     return [(item, loc) for item, loc in zip(items, locs, strict=True)
