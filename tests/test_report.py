@@ -156,7 +156,7 @@ def test_html_tasks_filter_by_verdict_and_open_their_evidence(report, analysis):
                    if f"<td>{family}</td>" in r and f">{task}<" in r)
         evidence = re.search(r"<details><summary>.*?</summary><ul>(.*?)</ul>(.*?)</details>", row, re.S)
         assert evidence.group(1).count("<li>") == len(mine)
-        assert "the task&#x27;s figure" in evidence.group(2)
+        assert "the task's figure</a>" in evidence.group(2)
     assert re.search(r'<details class="pairs"><summary><h2>Metric pairs \(\d+\)</h2></summary>', html)
 
 
