@@ -227,7 +227,7 @@ def test_samples_multiple_choice(run_dir):
 def test_samples_several_filters_warn_and_keep_first(run_dir):
     """One line per (doc, filter): the first filter is kept, and a warning names it."""
     path = run_dir / f"samples_gsm8k_{TIMESTAMP}.jsonl"
-    with pytest.warns(EmergenceWarning, match="kept 'strict-match'"):
+    with pytest.warns(EmergenceWarning, match="the records keep 'strict-match', the first"):
         table = read_samples(path)
     assert table["prediction"].tolist() == ["[invalid]", "7"]
     assert table["target"].tolist() == ["7", "7"]
