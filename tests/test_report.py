@@ -11,6 +11,7 @@ import re
 import sys
 import warnings
 
+import numpy as np
 import pandas as pd
 import pytest
 
@@ -374,6 +375,31 @@ def test_figures_are_compact_pngs(report):
         assert path.stat().st_size < 80_000, path.name
         image = Image.open(path)
         assert image.mode == "P" and len(image.getcolors()) <= COLOURS
+
+
+def test_summary_points_place_rule_5_tasks_at_the_prediction_and_name_shared_tasks():
+    """Issue 15 review: toy-sharp/toy_length_5 is emergent because the exact match its sequence
+    probability predicts jumps (J = 0.45) while its own J is 0.39: drawn at D's own J it sat in the
+    'no emergence' region. It is now hollow at the prediction's J. A task name two families share
+    carries its family."""
+    from emergence.plots.summary import summary_points
+
+    tasks = pd.DataFrame({"family": ["a", "b", "a"], "task": ["t", "t", "u"],
+                          "verdict": ["emergent", "no emergence", "mirage"],
+                          "discontinuous": "exact_match", "smooth": "target_prob_per_token",
+                          "jump_discontinuous": [0.39, 0.1, 0.8], "jump_discontinuous_lo": [0.14, 0.0, 0.6],
+                          "jump_discontinuous_hi": [0.62, 0.2, 1.0], "jump_smooth": [0.68, 0.0, -0.05],
+                          "jump_smooth_lo": [0.6, -0.1, -0.1], "jump_smooth_hi": [0.7, 0.1, 0.0]})
+    verdicts = tasks.drop(columns="verdict").assign(
+        role="primary", training=False, state_discontinuous=["unclear", "smooth", "jump"],
+        state_predicted=["jump", "smooth", "smooth"], predicted_agrees=[True, False, False],
+        jump_predicted=[0.45, np.nan, np.nan], jump_predicted_lo=[0.41, np.nan, np.nan],
+        jump_predicted_hi=[0.49, np.nan, np.nan])
+    points = summary_points(tasks, verdicts).set_index(["family", "task"])
+    assert points.loc[("a", "t"), ["x", "x_lo", "x_hi"]].tolist() == [0.45, 0.41, 0.49]
+    assert points["hollow"].tolist() == [True, False, False]
+    assert points["label"].tolist() == ["a/t", "b/t", "u"]
+    assert summary_points(tasks).loc[0, "x"] == 0.39  # without the pair table: D's own J
 
 
 def test_summary_figure_places_each_task_by_its_two_jumps(analysis):

@@ -139,7 +139,8 @@ class Analysis:
 
     def _repr_html_(self) -> str:
         """For Jupyter: the summary figure, small, then the per-task table with a verdict badge per row."""
-        return _summary_img(self.tasks, self.settings) + _tasks_html(self.tasks, self.settings)
+        return (_summary_img(self.tasks, self.settings, self.verdicts)
+                + _tasks_html(self.tasks, self.settings))
 
 
 #: The verdicts, in the order they are listed.
@@ -188,7 +189,7 @@ def _repr_safe(text: str) -> str:
     return terminal_lines(text)
 
 
-def _summary_img(tasks: pd.DataFrame, settings: dict) -> str:
+def _summary_img(tasks: pd.DataFrame, settings: dict, verdicts: pd.DataFrame | None = None) -> str:
     """The one-glance summary figure (:func:`emergence.plots.summary.summary_png`) as an inline
     ``<img>``; nothing when no task has a J, or when it cannot be drawn (the table still shows)."""
     if tasks.empty or not tasks["jump_discontinuous"].notna().any():
@@ -198,7 +199,7 @@ def _summary_img(tasks: pd.DataFrame, settings: dict) -> str:
     from emergence.plots.summary import summary_png
 
     try:
-        png = summary_png(tasks, threshold=float(settings.get("jump_threshold", 0.4)))
+        png = summary_png(tasks, threshold=float(settings.get("jump_threshold", 0.4)), verdicts=verdicts)
     except Exception:  # a figure is a courtesy here: the table is the answer
         return ""
     return ('<img alt="jump of D against jump of S per task, coloured by verdict" style="max-width:560px" '

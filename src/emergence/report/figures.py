@@ -150,8 +150,10 @@ def draw_figures(analysis, *, max_task_figures: int = 60, progress=None) -> Figu
                 "One point per task: the jump effect J of the discontinuous metric D against that of its "
                 "smooth partner S where D jumps, with 95% intervals, coloured by the task's verdict. "
                 f"Right of the dashed line D jumps (J above {threshold:g}); below the dotted line S does "
-                "not: mirage; above it: emergent; left: no emergence. Grey points are inconclusive.",
-                lambda: plot_summary(tasks, threshold=threshold).figure)
+                "not: mirage; above it: emergent; left: no emergence. Grey points are inconclusive. A hollow "
+                "point is a task decided by the exact match its sequence probability predicts (D's own "
+                "test unclear), drawn at the prediction's J.",
+                lambda: plot_summary(tasks, threshold=threshold, verdicts=verdicts).figure)
     if not verdicts.empty:
         table = tasks if not tasks.empty else verdicts
         for verdict, page, panels in pages:

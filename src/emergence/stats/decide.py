@@ -126,7 +126,7 @@ def pair_verdict(row: dict, th: Thresholds) -> tuple[str, str]:
                  if row["discontinuous_within_noise"] else "")
         return "no emergence", prefix + f"{row['discontinuous']} does not jump: J = {jd} < {j:g}{noise}"
     where = f"between {row['jump_from']} and {row['jump_to']}"
-    if d == "unclear" and _predicted_jump(row):
+    if decided_by_prediction(row):
         return _as_predicted(row, th, prefix, where)
     if d == "unclear" and row["jump_discontinuous_lo"] > j:
         return "inconclusive", prefix + (f"{row['discontinuous']}'s jump J = {jd} is above {j:g} but not "
@@ -161,6 +161,15 @@ def pair_verdict(row: dict, th: Thresholds) -> tuple[str, str]:
                                          "metric does not explain the jump")
     return "mirage", prefix + (f"{row['discontinuous']} jumps {where} (J = {jd}) but {row['smooth']} "
                                f"does not (J = {js} < {j:g})")
+
+
+def decided_by_prediction(row) -> bool:
+    """Whether rule 5 decides a pair row: D's own test is unclear and the exact match S predicts
+    stands in for it (:func:`_predicted_jump`). The summary figure places such a task at the
+    prediction's J."""
+    row = dict(row)
+    return (row.get("state_discontinuous") == "unclear" and not row.get("training", False)
+            and _predicted_jump(row))
 
 
 def _predicted_jump(row: dict) -> bool:
