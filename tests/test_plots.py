@@ -102,10 +102,12 @@ def test_plot_task_panels_titles_and_verdicts(analysis):
     for title, smooth in zip(titles[1:4], SMOOTH, strict=True):
         v = verdicts.loc[("toy-powerlaw", "toy_length_5", smooth)]
         assert title.split("\n")[2] == f"vs exact_match: {v['verdict'].upper()}"
-        # on one line, or two when it would run past the panel (TITLE_CHARS)
+        # on one line, or two when it would run past the panel (TITLE_CHARS); "where D jumps" only
+        # when D's state is a jump (S is measured at D's largest jump)
+        at = ("where exact_match jumps:" if v["state_discontinuous"] == "jump"
+              else "at exact_match's largest jump:")
         assert title.split("\n", 3)[3].replace("\n", " ") == (
-            f"where exact_match jumps: J = {v['jump_smooth']:.2f} "
-            f"[{v['jump_smooth_lo']:.2f}, {v['jump_smooth_hi']:.2f}]")
+            f"{at} {plots.jump_text(v['jump_smooth'], v['jump_smooth_lo'], v['jump_smooth_hi'])}")
     assert "ES" not in "".join(titles)
     verdict = analysis.tasks.set_index(["family", "task"]).loc[("toy-powerlaw", "toy_length_5"), "verdict"]
     assert fig._suptitle.get_text() == f"toy-powerlaw / toy_length_5: {verdict.upper()}"
@@ -409,7 +411,7 @@ def test_task_figure_titles_stay_inside_the_figure():
     box = fig.bbox
     titles = [ax.title for ax in fig.axes if ax.get_visible()] + [fig._suptitle]
     assert any("checkpoints pooled" in t.get_text() for t in titles)
-    assert any("jumps:\nJ = 0.30 [-0.04, 0.58]" in t.get_text() for t in titles)
+    assert any("largest jump:\nJ = 0.30 [-0.04, 0.58]" in t.get_text() for t in titles)
     for text in titles:
         extent = text.get_window_extent()
         assert box.x0 - 1 <= extent.x0 and extent.x1 <= box.x1 + 1, text.get_text()
@@ -431,3 +433,31 @@ def test_narrow_compute_axis_has_short_tick_labels_that_do_not_overlap():
     boxes = sorted((t.get_window_extent() for t in labels), key=lambda b: b.x0)
     assert len(boxes) >= 2 and all(a.x1 <= b.x0 for a, b in itertools.pairwise(boxes))
     assert all("e21" in t.get_text() for t in labels)
+
+
+def test_band_legend_only_for_visible_bands_and_one_per_band():
+    """Issue 15 review: a zero-width interval drew no band yet listed '95% bootstrap interval'; the
+    mirage check's second (predicted) band had no legend entry."""
+    from matplotlib.figure import Figure
+
+    base = {"family": "f", "task": "t", "params": [1e6, 1e7, 1e8], "kind": "smooth", "higher_is_better": True}
+    flat = pd.DataFrame({**base, "model": ["a", "b", "c"], "metric": "m", "value": [0.1, 0.2, 0.3]})
+    flat["ci_lo"] = flat["ci_hi"] = flat["value"]
+    ax = Figure().subplots()
+    plots.plot_curve(flat, metric="m", ax=ax)
+    assert not any("interval" in name for name in ax.get_legend_handles_labels()[1])
+    wide = flat.assign(ci_lo=flat["value"] - 0.05, ci_hi=flat["value"] + 0.05)
+    other = wide.assign(metric="n")
+    ax = Figure().subplots()
+    plots.plot_curve(wide, metric="m", ax=ax)
+    plots.plot_curve(other, metric="n", ax=ax)
+    names = ax.get_legend_handles_labels()[1]
+    assert "95% bootstrap interval" in names and "95% bootstrap interval (n)" in names
+
+
+def test_no_negative_zero_in_jump_texts():
+    """Issue 15 review: titles and the terminal read 'J = -0.00'."""
+    from emergence.stats.decide import interval_text
+
+    assert plots.jump_text(-0.001, -0.2, -0.0004) == "J = 0.00 [-0.20, 0.00]"
+    assert interval_text(-0.004, -0.05, 0.0) == "0.00 [-0.05, 0.00]"

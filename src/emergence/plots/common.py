@@ -30,7 +30,7 @@ METRIC_LABELS = {
     "sequence_prob": "probability of the whole target",
     "choice_prob": "probability on the right choice",
     "brier_score": "Brier score (lower is better)",
-    "token_edit_distance": "token edit distance, tokens (lower is better)",
+    "token_edit_distance": "edit distance, characters or words (lower is better)",
     # per what the source averaged over: a target word for LAMBADA, a token or byte elsewhere
     "log_ppl": "log perplexity, nats (lower is better)",
     "ppl": "perplexity (lower is better)",

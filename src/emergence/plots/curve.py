@@ -90,9 +90,15 @@ def plot_curve(
         _per_model_lines(part, x, ax, color, plain(label or metric))
     else:
         if {"ci_lo", "ci_hi"} <= set(points) and points[["ci_lo", "ci_hi"]].notna().any().all():
+            # a legend entry only for a band one can see (intervals of zero width draw nothing), and
+            # one per band: the mirage check shades two curves
+            scale = max(1.0, float(points["value"].abs().max()))
+            shown = (points["ci_hi"] - points["ci_lo"]).max() > 1e-9 * scale
             band = f"{band_label} bootstrap interval"
+            if any(name.startswith(band) for name in ax.get_legend_handles_labels()[1]):
+                band += f" ({plain(label or metric)})"
             ax.fill_between(xs, points["ci_lo"], points["ci_hi"], color=color, alpha=0.2, linewidth=0,
-                            label=None if band in ax.get_legend_handles_labels()[1] else band)
+                            label=band if shown else None)
         ax.plot(xs, points["value"], marker="o", markersize=4, color=color, label=plain(label or metric))
     known = points["chance"].dropna() if "chance" in points else pd.Series(dtype=float)
     level = float(known.mean()) if len(known) else np.nan

@@ -28,9 +28,11 @@ def jump_text(effect, lo=None, hi=None, state: str | None = None) -> str:
     >>> jump_text(0.6812, 0.6101, 0.7433, "jump")
     'J = 0.68 [0.61, 0.74]; jump'
     """
-    text = "J = " + ("nan" if _missing(effect) else f"{effect:.2f}")
+    from emergence.stats.decide import _f
+
+    text = "J = " + ("nan" if _missing(effect) else _f(effect))
     if not _missing(lo) and not _missing(hi):
-        text += f" [{lo:.2f}, {hi:.2f}]"
+        text += f" [{_f(lo)}, {_f(hi)}]"
     elif not _missing(effect):
         text += " (no interval)"
     return f"{text}; {state}" if isinstance(state, str) and state else text
@@ -150,10 +152,12 @@ def plot_task(
                 if "jump_smooth" in verdict and verdict["jump_smooth"] == verdict["jump_smooth"]:
                     where = jump_text(verdict["jump_smooth"], verdict["jump_smooth_lo"],
                                       verdict["jump_smooth_hi"])
+                    # S is measured at D's largest jump, which is a jump only when D's state says so
+                    at = (f"where {plain(partner)} jumps:" if verdict.get("state_discontinuous") == "jump"
+                          else f"at {plain(partner)}'s largest jump:")
                     # "where multiple_choice_grade jumps: J = 0.30 [0.04, 0.58]" ran off the figure
-                    lines.append(f"where {plain(partner)} jumps: {where}"
-                                 if len(plain(partner)) + len(where) + 15 <= TITLE_CHARS
-                                 else f"where {plain(partner)} jumps:\n{where}")
+                    lines.append(f"{at} {where}" if len(at) + len(where) + 1 <= TITLE_CHARS
+                                 else f"{at}\n{where}")
         # each line wrapped to the panel's width: a long metric name or interval was clipped
         title = "\n".join(_wrap(part, TITLE_CHARS) for t in lines if t for part in t.split("\n"))
         plot_curve(part, metric=metric, x=x, ax=ax, title=title, band_label=f"{level:.0%}")

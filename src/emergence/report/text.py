@@ -13,6 +13,7 @@ import pandas as pd
 
 from emergence.report.figures import SUMMARY, Figures, tasks_of
 from emergence.report.safe import terminal_text
+from emergence.stats.decide import unsigned_zero
 
 #: What each verdict means, for the reader of a report (the rules of :mod:`emergence.stats.decide`).
 VERDICT_MEANINGS = {
@@ -70,7 +71,7 @@ def _fmt(value, digits: int = 1) -> str:
         return "–"
     if value in (float("inf"), float("-inf")):
         return "∞" if value > 0 else "-∞"
-    return f"{value:.{digits}f}"
+    return unsigned_zero(f"{value:.{digits}f}")
 
 
 def _ci(value, lo, hi, digits: int = 1) -> str:

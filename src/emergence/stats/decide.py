@@ -91,7 +91,13 @@ def jump_state(effect, lo, hi, q, threshold: float, alpha: float) -> str:
 
 
 def _f(v) -> str:
-    return "nan" if v != v else f"{v:.2f}"
+    """Two decimals, ``nan`` where missing; never ``-0.00`` (a J of -0.001 reads as 0.00)."""
+    return "nan" if v != v else unsigned_zero(f"{v:.2f}")
+
+
+def unsigned_zero(text: str) -> str:
+    """``"-0.00"`` -> ``"0.00"``: a value that rounds to zero shows no sign."""
+    return text[1:] if text.startswith("-") and not text.strip("-0.") else text
 
 
 def interval_text(value, lo, hi) -> str:
