@@ -11,6 +11,7 @@ import pytest
 from emergence.analysis import Thresholds
 from emergence.cli import EXAMPLES, main
 from emergence.errors import EmergenceError
+from emergence.stats.decide import interval_text
 from emergence.report import figure_name, write_folder
 from tests.csv_files import CHOICE_COLUMNS, RECORD_COLUMNS, SCORE_COLUMNS, choice_rows, record_rows, write
 
@@ -382,7 +383,7 @@ def test_analyze_verbose_prints_the_curves(records_csv, tmp_path, capsys):
     assert sorted(r.split()[0] for r in rows) == sorted(curves["metric"])
     for row in rows:
         curve = curves[curves["metric"] == row.split()[0]].iloc[0]
-        jump = f"{curve['jump']:.2f} [{curve['jump_lo']:.2f}, {curve['jump_hi']:.2f}]; {curve['sharp']}"
+        jump = f"{interval_text(curve['jump'], curve['jump_lo'], curve['jump_hi'])}; {curve['sharp']}"
         assert jump in row
     assert any(t.split()[:3] == ["toy", "add", "inconclusive"] for t in lines)
     assert "tasks: 0 emergent, 0 mirage, 0 no emergence, 1 inconclusive" in lines
