@@ -11,8 +11,8 @@ import pytest
 from emergence.analysis import Thresholds
 from emergence.cli import EXAMPLES, main
 from emergence.errors import EmergenceError
-from emergence.stats.decide import interval_text
 from emergence.report import figure_name, write_folder
+from emergence.stats.decide import interval_text
 from tests.csv_files import CHOICE_COLUMNS, RECORD_COLUMNS, SCORE_COLUMNS, choice_rows, record_rows, write
 
 
