@@ -208,6 +208,7 @@ def test_analyze_json_without_out_writes_only_to_stdout(records_csv, tmp_path, m
     payload = json.loads(captured.out, parse_constant=_no_constant)
     assert list(payload) == ["settings", "tasks", "verdicts", "curves"]
     assert payload["settings"]["out"] is None and len(payload["tasks"]) == 1
+    assert payload["settings"]["no_figures"] is True  # no folder, so no figures were written
     assert list(work.iterdir()) == []
     assert sorted(p.name for p in tmp_path.iterdir()) == ["records.csv", "work"]
     # the text format still writes the default folder
@@ -224,6 +225,8 @@ def test_json_numbers_are_numbers_or_null():
     from emergence.analysis import Analysis
     from emergence.cli_output import json_payload, json_rows
 
+    assert json_rows(pd.DataFrame({"jump_from": ["", "m-1b"]})) == [{"jump_from": None},
+                                                                      {"jump_from": "m-1b"}]  # no place: null
     table = pd.DataFrame({"metric": ["a", "b", "c"], "emergence_score": [np.inf, 2.5, np.nan],
                           "jump": [-np.inf, np.float32(0.5), 1.0], "n_scales": [4, 5, 6],
                           "es_floored": [True, False, None]})

@@ -391,11 +391,14 @@ def analyze(
     say("judging", 1)
     seeds = int(curve_table["seeds_per_scale"].max()) if len(curve_table) else 1
     paired = bool(len(curve_table)) and bool(curve_table["per_example"].any())
+    mixed = paired and not bool(curve_table["per_example"].all())
     settings = {"x": x, "bootstrap": bootstrap, "seed": seed, "jump_threshold": thresholds.jump,
                 "alpha": thresholds.alpha, "level": thresholds.level,
                 "min_scales": thresholds.min_scales, "min_examples": thresholds.min_examples,
                 "uncertainty": "examples and seeds (models resampled within a size)" if seeds > 1
-                else ("examples only: intervals are conditional on the trained models" if paired
+                else ("examples for the records, reported standard errors (independent between "
+                      "models) for the aggregate scores; conditional on the trained models" if mixed
+                      else "examples only: intervals are conditional on the trained models" if paired
                       else "reported standard errors, independent between models; conditional on "
                       "the trained models")}
     return Analysis(table, curve_table, verdicts, tasks, settings, dict(pairs))

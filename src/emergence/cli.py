@@ -186,7 +186,7 @@ def _analyze(args) -> int:
                            figures=not args.no_figures, progress=progress.figures,
                            notes=list(dict.fromkeys(_SAID)))
         settings["out"] = str(out)
-    settings["no_figures"] = bool(args.no_figures)
+    settings["no_figures"] = bool(args.no_figures) or not report  # no report folder: no figures
     if args.format == "json":
         print(json.dumps(json_payload(result, settings), indent=2, allow_nan=False))
     else:

@@ -38,6 +38,8 @@ def _json_value(value):
         value = value.item()
     if isinstance(value, float) and not math.isfinite(value):
         return None
+    if isinstance(value, str) and value == "":  # an empty place (jump_from where D has no jump)
+        return None
     if isinstance(value, list | tuple):
         return [_json_value(v) for v in value]
     return value
@@ -125,6 +127,9 @@ def _curve_lines(result, x: str) -> list[str]:
     from emergence.plots import jump_text
     from emergence.scale import format_scale
 
+    def shown(value) -> str:  # FLOPs in one form (886T -> 2.13e+22 mixed two)
+        return f"{value:.3g}" if x == "compute" else format_scale(value)
+
     curves, scores, tasks = result.curves, result.scores, result.tasks
     level = float(result.settings.get("level", 0.95))
     verdict = {(r.family, r.task): r.verdict for r in tasks.itertuples()} if len(tasks) else {}
@@ -138,8 +143,8 @@ def _curve_lines(result, x: str) -> list[str]:
         examples = "" if first["n_examples"] is None or first["n_examples"] != first["n_examples"] \
             else f", {int(first['n_examples'])} examples"
         judged = f"; {verdict[(family, task)]}" if (family, task) in verdict else "; not judged"
-        lines.append(f"{family} / {task}  ({first['n_scales']} scales, {x} {format_scale(low)} -> "
-                     f"{format_scale(high)}{examples}; straight line ES = "
+        lines.append(f"{family} / {task}  ({_count(int(first['n_scales']), 'scale')}, {x} {shown(low)} -> "
+                     f"{shown(high)}{examples}; straight line ES = "
                      f"{_num(first['straight_line_es'], 1)}{judged})")
         lines.append("  " + header)
         order = group.assign(_k=group["kind"].map({"discontinuous": 0, "nonlinear": 1}).fillna(2))

@@ -30,7 +30,7 @@ class Column:
 
 
 RECORD_COLUMNS: tuple[Column, ...] = (
-    Column("family", "str", False, "model family (default 'default'); curves are drawn within one"),
+    Column("family", "str", False, "model family (default 'default'); each curve holds one family"),
     Column("model", "str", True, "model name"),
     Column("step", "int", False, "training checkpoint; a model is (family, model, step)"),
     Column("params", "scale", False, "parameter count (number or '1.3b'); one scale column needed"),
