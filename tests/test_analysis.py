@@ -186,6 +186,11 @@ def test_seeds_per_size_widen_the_intervals():
     assert width["3"] > width["1"]
     assert r3.settings["uncertainty"].startswith("examples and seeds")
     assert r1.settings["uncertainty"].endswith("conditional on the trained models")
+    # the report says so (issue 16): which family has seeds, and that its intervals include them
+    from emergence.report.text import seed_note
+
+    assert seed_note(r3).startswith("Seeds: toy (3 seeds per size).")
+    assert "wider than one seed's" in seed_note(r3) and seed_note(r1) == ""
 
 
 def test_too_few_scales_or_examples_are_inconclusive_and_say_why():
@@ -532,3 +537,32 @@ def test_a_notebook_shows_the_task_table(tmp_path):
     assert "data:image/png;base64," in html
     assert not [o for o in notebook.cells[0].outputs if o["output_type"] == "display_data"]
     assert len(output["data"]["text/plain"].splitlines()) < 20
+
+
+def _loss_family(name, d, s):
+    """Eight models whose loss falls from 4.0 to 2.25 nats; D and S as given, stderr 0.01."""
+    loss = np.arange(4.0, 2.0, -0.25)
+    return [{"family": name, "model": f"{name}-{i}", "params": 1e8 * 2**i, "loss": loss[i], "task": "t",
+             "metric": metric, "kind": kind, "higher_is_better": True, "value": v[i], "stderr": 0.01}
+            for i in range(8) for metric, kind, v in (("exact_match", "discontinuous", d),
+                                                      ("target_prob_per_token", "smooth", s))]
+
+
+def test_loss_axis_finds_the_truth_and_runs_from_high_to_low_loss():
+    """Issue 16: --x loss, on families whose truth on the loss axis is known: exact match steps once
+    the loss falls below 3.0 nats (Du et al. 2024's threshold picture) with S stepping there too
+    (emergent) or falling linearly with the loss (mirage), and both linear in the loss (no
+    emergence). Read in the wrong direction the steps would be drops, and no verdict would jump."""
+    loss = np.arange(4.0, 2.0, -0.25)
+    step = np.where(loss > 3.0, 0.01, 0.6) + 0.02 * np.arange(8) * (loss <= 3.0)
+    linear = np.linspace(0.05, 0.75, 8)
+    scores = pd.DataFrame(_loss_family("emergent", step, np.where(loss > 3.0, 0.1, 0.7))
+                          + _loss_family("mirage", step, linear) + _loss_family("none", linear, linear))
+    result = emergence.analyze(scores=scores, x="loss", bootstrap=200, seed=0)
+    verdicts = result.tasks.set_index("family")
+    assert verdicts["verdict"].to_dict() == {"emergent": "emergent", "mirage": "mirage",
+                                             "none": "no emergence"}
+    # the step is placed where the loss crosses 3.0: between the model at 3.0 and the one at 2.75
+    assert verdicts.loc["emergent", ["jump_from", "jump_to"]].tolist() == ["emergent-3", "emergent-4"]
+    curve = result.curves.iloc[0]
+    assert (curve["x"], curve["x_min"], curve["x_max"]) == ("loss", 4.0, 2.25)  # first to last point

@@ -689,3 +689,26 @@ def test_a_new_user_sees_progress_at_once_and_the_answer_on_the_first_screen(tmp
     task_rows = [line for line in lines if line.split()[:1] and line.split()[0] in ("arith", "toy-sharp")]
     assert all(re.search(r"\d\]\s", line) for line in task_rows)  # both intervals whole at 100 columns
     assert any(line.startswith("tasks: ") for line in lines)
+
+
+def test_analyze_on_the_loss_axis_from_a_loss_file(records_csv, tmp_path, capsys):
+    """Issue 16: --x loss with the losses in a --sizes-style file ('model,loss'); the curves run from
+    the highest loss to the lowest, and the figures put the lower loss to the right."""
+    losses = tmp_path / "loss.csv"
+    losses.write_text("model,loss\nm-70m,3.6\nm-350m,3.1\nm-1.3b,2.7\nm-6.7b,2.4\n")
+    out = tmp_path / "rep"
+    assert main(["analyze", str(records_csv), "--x", "loss", "--loss", str(losses), "--out", str(out)]) == 0
+    curves = pd.read_csv(out / "curves.csv")
+    assert set(curves["x"]) == {"loss"} and (curves["x_min"] == 3.6).all() and (curves["x_max"] == 2.4).all()
+    assert "x = loss" in capsys.readouterr().out
+    from emergence import plots
+
+    scores = pd.read_csv(out / "scores.csv")
+    fig = plots.plot_task(scores, family="toy", task="add", x="loss")
+    ax = fig.axes[0]
+    assert ax.get_xlim()[0] > ax.get_xlim()[1] and "loss" in ax.get_xlabel()  # reversed
+    # a loss file with a bad value exits 2 naming the line
+    losses.write_text("model,loss\nm-70m,-3\n")
+    assert main(["analyze", str(records_csv), "--x", "loss", "--loss", str(losses), "--out", str(out),
+                 "--force"]) == 2
+    assert "line 2, column 'loss': -3 is not > 0" in capsys.readouterr().err

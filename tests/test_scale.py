@@ -77,3 +77,18 @@ def test_choose_x_keeps_a_model_whose_first_checkpoint_has_no_compute():
     with pytest.raises(SchemaError, match=r"no compute for model\(s\) c;"):
         choose_x(table, "compute")
     assert choose_x(table[table["model"] != "c"], "compute") == "compute"
+
+
+def test_loss_axis_runs_from_high_to_low_loss_at_half_a_nat_per_decade():
+    """--x loss: a lower loss is further along; a 'decade' is LOSS_PER_DECADE = 0.5 nats (Kaplan et
+    al. 2020: a decade of parameters takes the loss down by a factor 0.84, ~0.5 nats at 3)."""
+    from emergence.scale import LOSS_PER_DECADE, axis_scale, axis_value
+
+    losses = np.array([4.0, 3.0, 2.5])
+    scale = axis_scale(losses, "loss")
+    assert np.all(np.diff(scale) > 0)  # improving models: a growing scale
+    np.testing.assert_allclose(np.diff(np.log10(scale)), np.diff(-losses) / LOSS_PER_DECADE)
+    np.testing.assert_allclose(axis_value(scale, "loss"), losses)
+    assert axis_scale([1e9], "params").tolist() == [1e9]
+    table = pd.DataFrame({"model": ["a", "b"], "params": [1e9, 2e9], "loss": [3.1, 2.9]})
+    assert choose_x(table, "loss") == "loss"

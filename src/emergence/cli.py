@@ -23,7 +23,7 @@ __all__ = ["EXAMPLES", "default_sources", "main"]
 
 def _read(args, sources, progress=None):
     """Load the inputs with the --format-in, --filter, --sizes, --family-from and --max-(line-)bytes
-    settings."""
+    settings, and add the --loss file's losses."""
     from emergence.sources import Limits, ReadOptions, load_tables, read_sizes
     from emergence.sources.family import FAMILY_FROM, read_family_map
 
@@ -31,10 +31,17 @@ def _read(args, sources, progress=None):
     given = {"max_bytes": args.max_bytes, "max_line_bytes": args.max_line_bytes}
     limits = Limits(**{key: value for key, value in given.items() if value is not None})
     family_from = args.family_from if args.family_from in FAMILY_FROM else read_family_map(args.family_from)
-    return load_tables(sources, format_in=args.format_in,
-                       options=ReadOptions(filter=args.filter, sizes=sizes, limits=limits,
-                                           family_from=family_from),
-                       progress=progress)
+    tables = load_tables(sources, format_in=args.format_in,
+                         options=ReadOptions(filter=args.filter, sizes=sizes, limits=limits,
+                                             family_from=family_from),
+                         progress=progress)
+    if args.loss:
+        from emergence.sources.sizes import add_losses, read_losses
+
+        losses = read_losses(args.loss)
+        tables.records = None if tables.records is None else add_losses(tables.records, losses)
+        tables.scores = None if tables.scores is None else add_losses(tables.scores, losses)
+    return tables
 
 
 def _columns(stream) -> int | None:

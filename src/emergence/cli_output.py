@@ -127,8 +127,8 @@ def _curve_lines(result, x: str) -> list[str]:
     from emergence.plots import jump_text
     from emergence.scale import format_scale
 
-    def shown(value) -> str:  # FLOPs in one form (886T -> 2.13e+22 mixed two)
-        return f"{value:.3g}" if x == "compute" else format_scale(value)
+    def shown(value) -> str:  # FLOPs in one form (886T -> 2.13e+22 mixed two); a loss as a number
+        return f"{value:.3g}" if x in ("compute", "loss") else format_scale(value)
 
     curves, scores, tasks = result.curves, result.scores, result.tasks
     level = float(result.settings.get("level", 0.95))

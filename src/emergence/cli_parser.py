@@ -76,8 +76,9 @@ def _parser() -> argparse.ArgumentParser:
                          help=f"report folder (default: {DEFAULT_OUT}; with --format json no folder is "
                          "written unless --out is given)")
     analyze.add_argument("--force", action="store_true", help="replace a non-empty --out folder")
-    analyze.add_argument("--x", choices=["params", "compute", "tokens", "step"],
-                         help="scale on the x-axis (default: params when known)")
+    analyze.add_argument("--x", choices=["params", "compute", "tokens", "step", "loss"],
+                         help="scale on the x-axis (default: params when known); loss: the models' "
+                         "pretraining loss (a 'loss' column, or --loss FILE), lower to the right")
     analyze.add_argument("--metrics", nargs="+", metavar="METRIC",
                          help="metrics to compute (default: every one the records allow)")
     analyze.add_argument("--pairs", nargs="+", metavar="D:S",
@@ -145,6 +146,9 @@ def _input_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--sizes", metavar="FILE",
                         help="model sizes: a CSV 'model,params' (1.3b or 1.3e9) or a JSON object; "
                         "they win over the sizes lm-eval, HELM, BIG-bench and HF files state")
+    parser.add_argument("--loss", metavar="FILE",
+                        help="each model's pretraining or validation loss, for --x loss: a CSV "
+                        "'model,loss' or 'model,step,loss' (nats per token)")
     parser.add_argument("--family-from", default="file", metavar="HOW",
                         help="where each model's family comes from: 'file' (what the file says, else the "
                         "model name without organisation and size; the default), 'name' (that rule for "

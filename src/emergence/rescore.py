@@ -16,8 +16,8 @@ from emergence.scale import SCALE_COLUMNS
 from emergence.schema import check_unique_examples, common_examples, model_keys
 
 #: Columns of the table :func:`rescore` returns, in order (scale columns only where present).
-SCORE_OUTPUT = ("family", "model", "step", *SCALE_COLUMNS[:-1], "task", "metric", "kind",
-                "higher_is_better", "value", "stderr", "n", "chance")
+SCORE_OUTPUT = ("family", "model", "step", *(c for c in SCALE_COLUMNS if c != "step"), "task", "metric",
+                "kind", "higher_is_better", "value", "stderr", "n", "chance")
 
 
 def rescore(
@@ -57,7 +57,7 @@ def rescore(
     -------
     DataFrame
         One row per (family, model, [step], task, metric) with columns ``family``, ``model``,
-        ``step`` (if given), the scale columns present (``params``, ``compute``, ``tokens``),
+        ``step`` (if given), the scale columns present (``params``, ``compute``, ``tokens``, ``loss``),
         ``task``, ``metric``, ``kind``, ``higher_is_better``, ``value`` (mean over examples),
         ``stderr`` (standard deviation / sqrt(n), NaN when n = 1), ``n`` (examples scored) and
         ``chance`` (mean chance level per example where known: the records' ``chance`` column, or

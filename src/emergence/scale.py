@@ -1,8 +1,11 @@
 """Model scale: parse sizes such as ``"1.3b"`` or ``"350M"``, derive compute, choose the x-axis.
 
 Scale columns of both tables are ``params`` (parameter count), ``tokens`` (training tokens), ``compute``
-(training FLOPs) and ``step`` (training checkpoint). Compute is filled as ``6 * params * tokens``
-(Kaplan et al. 2020, the approximation used by the Pythia and Chinchilla papers) when both are known.
+(training FLOPs), ``step`` (training checkpoint) and ``loss`` (the model's pretraining or validation
+loss, lower is better: Du et al. 2024, "Understanding Emergent Abilities of Language Models from the
+Loss Perspective", argue abilities emerge at a loss threshold). Compute is filled as
+``6 * params * tokens`` (Kaplan et al. 2020, the approximation used by the Pythia and Chinchilla
+papers) when both are known.
 """
 
 from __future__ import annotations
@@ -16,7 +19,39 @@ import pandas as pd
 from emergence.errors import SchemaError
 
 #: Columns that can serve as the x-axis, in the order :func:`choose_x` prefers them.
-SCALE_COLUMNS: tuple[str, ...] = ("params", "compute", "tokens", "step")
+SCALE_COLUMNS: tuple[str, ...] = ("params", "compute", "tokens", "step", "loss")
+
+#: Scale columns along which models improve as the value falls: the axis runs from high to low.
+DECREASING = frozenset({"loss"})
+
+#: Nats of loss that count as one decade on the loss axis. Kaplan et al. (2020), "Scaling Laws for
+#: Neural Language Models", fit L(N) = (N_c / N)^0.076: a decade of parameters multiplies the loss
+#: by 10^-0.076 = 0.84, about 0.5 nats at a loss of 3. So a window of "up to a decade" and the
+#: slope growth the smooth null allows per decade mean on the loss axis what they mean on params.
+LOSS_PER_DECADE = 0.5
+
+
+def axis_scale(values, x: str) -> np.ndarray:
+    """The values of scale column ``x`` as a positive scale that grows as the models improve.
+
+    The column itself, except for a loss: ``10 ** (-loss / LOSS_PER_DECADE)``, whose log10 (the
+    position the jump effect works on) is ``-loss / 0.5``: on the loss axis the windows and slopes
+    of J are per :data:`LOSS_PER_DECADE` nats, in loss order, the best model last.
+
+    Examples
+    --------
+    >>> np.log10(axis_scale([3.0, 2.5], "loss")).round(6).tolist(), axis_scale([1e9], "params").tolist()
+    ([-6.0, -5.0], [1000000000.0])
+    """
+    values = np.asarray(values, dtype=float)
+    return 10.0 ** (-values / LOSS_PER_DECADE) if x in DECREASING else values
+
+
+def axis_value(scale, x: str) -> np.ndarray:
+    """The inverse of :func:`axis_scale`: the column's own values (a loss from its scale)."""
+    scale = np.asarray(scale, dtype=float)
+    return -LOSS_PER_DECADE * np.log10(scale) if x in DECREASING else scale
+
 
 _SUFFIX = {"": 1.0, "k": 1e3, "m": 1e6, "b": 1e9, "g": 1e9, "t": 1e12}
 _SIZE_RE = re.compile(r"^\s*([0-9][0-9_,]*(?:\.[0-9]+)?(?:e[+-]?[0-9]+)?)\s*([kmbgt]?)\s*$", re.I)

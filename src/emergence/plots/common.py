@@ -15,7 +15,7 @@ SCALE_LABELS = {
     "compute": "training compute, FLOPs (log scale)",
     "tokens": "training tokens (log scale)",
     "step": "training step (log scale)",
-    "loss": "loss (nats)",
+    "loss": "loss, nats per token (lower is better; axis reversed)",
 }
 
 #: Axis label of each metric, with its unit or range.
@@ -65,7 +65,8 @@ def scale_label(x: str) -> str:
 
 
 def format_scale_axis(ax, x: str = "params", *, axis: str = "x"):
-    """Log scale with human tick labels (70M, 1.4B; FLOPs as powers of ten).
+    """Log scale with human tick labels (70M, 1.4B; FLOPs as powers of ten); a loss on a linear
+    axis, reversed (lower loss to the right, where the larger models are on the other scales).
 
     Parameters
     ----------
@@ -77,6 +78,12 @@ def format_scale_axis(ax, x: str = "params", *, axis: str = "x"):
     from matplotlib.ticker import FuncFormatter, LogFormatterSciNotation, LogLocator, NullFormatter
 
     target = ax.xaxis if axis == "x" else ax.yaxis
+    if x == "loss":  # a linear axis, reversed: the models improve from left to right
+        (ax.set_xlabel if axis == "x" else ax.set_ylabel)(scale_label(x))
+        low, high = (ax.get_xlim() if axis == "x" else ax.get_ylim())
+        if low < high:
+            (ax.invert_xaxis if axis == "x" else ax.invert_yaxis)()
+        return ax
     (ax.set_xscale if axis == "x" else ax.set_yscale)("log")
     (ax.set_xlabel if axis == "x" else ax.set_ylabel)(scale_label(x))
     if x == "compute":

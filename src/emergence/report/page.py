@@ -22,6 +22,7 @@ from emergence.report.text import (
     _settings_lines,
     _task_rows,
     _verdict_rows,
+    seed_note,
 )
 
 _CSS = """
@@ -160,6 +161,8 @@ def render_html(analysis, *, settings: dict, inputs: list[InputFile], figures: F
                   for name, meaning in VERDICT_MEANINGS.items()]
         parts.append("</ul>")
         parts.append(f"<p>{e(TASK_RULE)}</p>")
+        if seed_note(analysis):
+            parts.append(f"<p>{e(seed_note(analysis))}</p>")
         note = e(_es_note(analysis, settings))
         parts.append(f"<p>Grouped by verdict; click a column header to sort, a reason to see the "
                      f"task's evidence. {note}</p>")

@@ -164,6 +164,22 @@ def _pair_es(row, floored: set) -> tuple[str, str]:
                 (row.family, row.task, row.smooth, row.n_scales) in floored))
 
 
+def seed_note(analysis) -> str:
+    """Which families have several training seeds per size, and what that does to their intervals
+    (empty when none has)."""
+    curves = analysis.curves
+    if curves.empty or "seeds_per_scale" not in curves:
+        return ""
+    seeds = curves.groupby("family")["seeds_per_scale"].max()
+    seeds = seeds[seeds > 1]
+    if seeds.empty:
+        return ""
+    named = ", ".join(f"{family} ({int(n)} seeds per size)" for family, n in seeds.items())
+    return (f"Seeds: {named}. Each size is one point, the mean of its seeds, and the bootstrap "
+            "resamples the seeds within a size as well as the examples, so these intervals include the "
+            "spread between training runs and are wider than one seed's would be.")
+
+
 def _es_note(analysis, settings: dict) -> str:
     """How to read the tables: the jump effect, the intervals, q and the emergence score."""
     uncertainty = settings.get("uncertainty")
@@ -231,7 +247,9 @@ def render_markdown(analysis, *, settings: dict, inputs: list[InputFile], figure
         counts = _counts(tasks)
         out += [f"- **{name}** ({counts[name]} task{'s' * (counts[name] != 1)}): {meaning}"
                 for name, meaning in VERDICT_MEANINGS.items()]
-        out += ["", _md(TASK_RULE), "", _md(_es_note(analysis, settings)), "",
+        seeds = seed_note(analysis)
+        out += ["", _md(TASK_RULE), "", *([_md(seeds), ""] if seeds else []),
+                _md(_es_note(analysis, settings)), "",
                 "| verdict | family | task | primary pair | J D [CI] | J S [CI] | reason |",
                 "|---|---|---|---|---:|---:|---|"]
         for row in _task_rows(tasks).itertuples():

@@ -36,6 +36,10 @@ RECORD_COLUMNS: tuple[Column, ...] = (
     Column("params", "scale", False, "parameter count (number or '1.3b'); one scale column needed"),
     Column("tokens", "scale", False, "training tokens"),
     Column("compute", "scale", False, "training FLOPs (filled as 6*params*tokens)"),
+    Column("loss", "loss", False, "the model's pretraining or validation loss (nats per token, > 0; "
+           "lower is better): the x-axis of --x loss"),
+    Column("seed", "int", False, "training seed: models of one size with different seeds are one "
+           "scale point, and the intervals include their spread"),
     Column("task", "str", True, "task name"),
     Column("subtask", "str", False, "optional subtask"),
     Column("example", "str", True, "example id, the same across models"),
@@ -56,6 +60,8 @@ SCORE_COLUMNS: tuple[Column, ...] = (
     Column("params", "scale", False, "parameter count; one scale column needed"),
     Column("tokens", "scale", False, "training tokens"),
     Column("compute", "scale", False, "training FLOPs"),
+    Column("loss", "loss", False, "pretraining or validation loss (> 0, lower is better): --x loss"),
+    Column("seed", "int", False, "training seed: seeds of one size are one scale point"),
     Column("task", "str", True, "task name"),
     Column("subtask", "str", False, "optional subtask"),
     Column("metric", "str", True, "metric name"),

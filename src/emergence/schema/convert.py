@@ -97,6 +97,12 @@ class Converters:
         self.add_rows(bad, name, values, "is not a whole number >= 0")
         self.out[name] = values
 
+    def _convert_loss(self, name: str) -> None:
+        values, _ = self._numbers(name)
+        self.add_rows(values <= 0, name, values,
+                      "is not > 0; a loss is a positive number of nats per token, like 2.3")
+        self.out[name] = values
+
     def _convert_logprob(self, name: str) -> None:
         values, _ = self._numbers(name)
         self.add_rows(

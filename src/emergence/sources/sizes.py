@@ -1,8 +1,12 @@
-"""A user's model sizes (``--sizes``): a CSV ``model,params`` or a JSON object."""
+"""What a user adds about the models: their sizes (``--sizes``: a CSV ``model,params`` or a JSON
+object) and their losses (``--loss``: a CSV ``model,loss`` or ``model,step,loss``)."""
 
 from __future__ import annotations
 
 from pathlib import Path
+
+import numpy as np
+import pandas as pd
 
 from emergence.errors import EmergenceError
 
@@ -50,3 +54,69 @@ def read_sizes(path: str | Path) -> dict[str, float]:
         except ValueError as error:
             raise EmergenceError(f"--sizes {path}: {place}: {error}") from None
     return sizes
+
+
+def read_losses(path: str | Path) -> pd.DataFrame:
+    """A user's model losses (``--loss FILE``): a CSV ``model,loss`` or ``model,step,loss``.
+
+    The loss is the model's pretraining or validation loss in nats per token (> 0), the x-axis of
+    ``--x loss``; with a ``step`` column, one loss per checkpoint.
+
+    Raises
+    ------
+    EmergenceError
+        Naming the file, the line and the value that is not a loss, a header that is neither form,
+        or a (model, step) given twice.
+    """
+    path = Path(path)
+    try:
+        text = path.read_text(encoding="utf-8-sig")
+    except (OSError, UnicodeDecodeError) as error:
+        raise EmergenceError(f"--loss {path}: cannot read the file: {error}") from None
+    lines = text.splitlines()
+    header = [c.strip() for c in lines[0].split(",")] if lines else []
+    if header not in (["model", "loss"], ["model", "step", "loss"]):
+        raise EmergenceError(f"--loss {path}: line 1 must be the header 'model,loss' or 'model,step,loss'; "
+                             f"got {lines[:1]}")
+    rows = []
+    for number, line in enumerate(lines[1:], 2):
+        if not line.strip():
+            continue
+        cells = [c.strip() for c in line.split(",")]
+        if len(cells) != len(header):
+            raise EmergenceError(f"--loss {path}: line {number}: {line!r} has {len(cells)} cell(s); "
+                                 f"the header has {len(header)}")
+        try:
+            loss = float(cells[-1])
+            step = float(cells[1]) if len(header) == 3 else np.nan
+        except ValueError:
+            raise EmergenceError(f"--loss {path}: line {number}: {line!r}: not a number where "
+                                 f"{', '.join(header[1:])} should be") from None
+        if not (np.isfinite(loss) and loss > 0):
+            raise EmergenceError(f"--loss {path}: line {number}, column 'loss': {cells[-1]} is not > 0; a "
+                                 "loss is a positive number of nats per token, like 2.3")
+        rows.append((cells[0], step, loss))
+    table = pd.DataFrame(rows, columns=["model", "step", "loss"])
+    twice = table.duplicated(["model", "step"], keep=False)
+    if twice.any():
+        first = table[twice].iloc[0]
+        raise EmergenceError(f"--loss {path}: model {first['model']!r}"
+                             + ("" if np.isnan(first["step"]) else f" at step {first['step']:g}")
+                             + " is given more than one loss; keep one")
+    return table if len(header) == 3 else table.drop(columns="step")
+
+
+def add_losses(table: pd.DataFrame, losses: pd.DataFrame) -> pd.DataFrame:
+    """``table`` with a ``loss`` column from ``losses`` (:func:`read_losses`): by model, or by
+    (model, step) when both have a step. A loss the table already has is kept where the file gives
+    none; models the file does not name keep no loss (``--x loss`` leaves them out, with a warning).
+    """
+    keys = ["model", "step"] if "step" in losses and "step" in table else ["model"]
+    given = losses[keys + ["loss"]].rename(columns={"loss": "_given"})
+    if "step" in keys:
+        given = given.astype({"step": float})
+        table = table.assign(step=pd.to_numeric(table["step"], errors="coerce"))
+    merged = table.assign(model=table["model"].astype(str)).merge(given, on=keys, how="left")
+    merged.index = table.index
+    old = merged["loss"] if "loss" in merged else np.nan
+    return table.assign(loss=merged["_given"].fillna(old) if "loss" in merged else merged["_given"])

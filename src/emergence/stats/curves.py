@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from emergence.scale import choose_x
+from emergence.scale import axis_scale, axis_value, choose_x
 from emergence.stats.jumps import jump_effect
 from emergence.stats.points import check_one_model_per_scale, final_checkpoints, positive_scale
 from emergence.stats.scores import emergence_score, oriented
@@ -38,17 +38,19 @@ def curve_table(scores: pd.DataFrame, x: str | None = None) -> pd.DataFrame:
     x = choose_x(scores, x)
     data = final_checkpoints(positive_scale(scores, x), x)
     check_one_model_per_scale(data, x)
-    data = data.assign(_y=oriented(data)).sort_values(["family", "task", "metric", x], kind="stable")
+    data = data.assign(_y=oriented(data), _scale=axis_scale(data[x].to_numpy(dtype=float), x))
+    data = data.sort_values(["family", "task", "metric", "_scale"], kind="stable")
     rows = []
     for (family, task, metric), curve in data.groupby(["family", "task", "metric"], sort=True):
-        points = curve.groupby(x, sort=True).agg(value=("value", "mean"), y=("_y", "mean"))
+        points = curve.groupby("_scale", sort=True).agg(value=("value", "mean"), y=("_y", "mean"))
+        ends = axis_value(points.index.to_numpy(dtype=float), x)
         y = points["y"].to_numpy()
         rows.append({
             "family": family, "task": task, "metric": metric,
             "kind": curve["kind"].iloc[0] if "kind" in curve else None,
             "higher_is_better": curve["higher_is_better"].iloc[0] if "higher_is_better" in curve else None,
             "x": x, "n_scales": len(points), "n_models": curve["model"].nunique(),
-            "x_min": points.index.min(), "x_max": points.index.max(),
+            "x_min": ends[0], "x_max": ends[-1],
             "y_min_scale": points["value"].iloc[0], "y_max_scale": points["value"].iloc[-1],
             "emergence_score": emergence_score(y),
             "jump": jump_effect(np.log10(points.index.to_numpy(dtype=float)), y)[0],

@@ -13,6 +13,7 @@ import numpy as np
 import pandas as pd
 
 from emergence.errors import EmergenceWarning
+from emergence.scale import axis_value
 from emergence.stats.backtest import backtest
 from emergence.stats.decide import Thresholds, jump_state, pair_verdict, task_verdict
 from emergence.stats.evidence import measure_jump, measure_score
@@ -102,7 +103,8 @@ def curve_row(curve: Curve, x: str, th: Thresholds, measured: Measured) -> dict:
            "higher_is_better": curve.higher_is_better, "x": x, "n_scales": len(curve.scale),
            "n_examples": curve.n_examples, "per_example": curve.per_example,
            "training": curve.training, "seeds_per_scale": int(curve.n_seeds.max()),
-           "x_min": curve.scale[0], "x_max": curve.scale[-1],
+           # the axis' first and last point: on a loss axis the highest loss, then the lowest
+           "x_min": float(axis_value(curve.scale[0], x)), "x_max": float(axis_value(curve.scale[-1], x)),
            "y_min_scale": curve.value[0], "y_max_scale": curve.value[-1],
            "straight_line_es": straight_line_score(curve.x), "judged_on": "reported"}
     row |= measured.score(curve)

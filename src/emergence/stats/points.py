@@ -19,6 +19,7 @@ import numpy as np
 import pandas as pd
 
 from emergence.errors import EmergenceError, EmergenceWarning
+from emergence.scale import axis_scale
 
 
 @dataclass(frozen=True)
@@ -97,8 +98,9 @@ def final_checkpoints(table: pd.DataFrame, x: str) -> pd.DataFrame:
     """Make the points of a curve comparable when the data has training checkpoints (``step``).
 
     ``x = params``: each model at its final checkpoint (earlier ones are training, not scale);
-    ``x = step``: one curve per model over its training; ``x = compute`` or ``tokens``: every
-    checkpoint of every size is a point (training compute as the scale).
+    ``x = step``: one curve per model over its training; ``x = compute``, ``tokens`` or ``loss``:
+    every checkpoint of every size is a point (training compute, or the loss it reached, as the
+    scale).
     """
     if "step" not in table or table["step"].isna().all():
         return table
@@ -121,14 +123,14 @@ def final_checkpoints(table: pd.DataFrame, x: str) -> pd.DataFrame:
 
 def positive_scale(table: pd.DataFrame, x: str | None) -> pd.DataFrame:
     """Leave out rows that cannot sit on a log axis of ``x`` (a checkpoint at step 0 has no tokens)."""
-    if x not in ("compute", "tokens", "step") or x not in table:
+    if x not in ("compute", "tokens", "step", "loss") or x not in table:
         return table
     bad = ~(pd.to_numeric(table[x], errors="coerce") > 0)
     if bad.any() and not bad.all():
-        warnings.warn(
-            f"x={x}: {int(bad.sum())} row(s) with no positive {x} (e.g. step 0) left out: a log scale "
-            "cannot show them", EmergenceWarning, stacklevel=3,
-        )
+        why = ("(no loss given for those checkpoints)" if x == "loss"
+               else "(e.g. step 0) left out: a log scale cannot show them")
+        warnings.warn(f"x={x}: {int(bad.sum())} row(s) with no positive {x} {why}"
+                      + (" left out" if x == "loss" else ""), EmergenceWarning, stacklevel=3)
         table = table[~bad].reset_index(drop=True)
     return table
 
@@ -243,8 +245,10 @@ def build_curves(table: pd.DataFrame, values: np.ndarray, x: str, *, seed: int =
     n_models = table.groupby("family")["model"].nunique()
     curves = []
     for (family, task, metric), rows in table.groupby(["family", "task", "metric"], sort=True):
-        rows = rows.sort_values(x, kind="stable")
-        scale = rows[x].to_numpy(dtype=float)
+        # the scale grows as the models improve: a loss axis runs from the highest loss to the lowest
+        rows = rows.assign(_scale=axis_scale(rows[x].to_numpy(dtype=float), x)).sort_values(
+            "_scale", kind="stable")
+        scale = rows["_scale"].to_numpy(dtype=float)
         points, inverse = np.unique(scale, return_inverse=True)
         higher = rows["higher_is_better"].iloc[0] if "higher_is_better" in rows else None
         higher = None if higher is None or higher != higher else bool(higher)
