@@ -334,8 +334,9 @@ def analyze(
     scores : DataFrame, optional
         A validated scores table (aggregate-only data: intervals from reported standard errors,
         independent between models).
-    x : {"params", "compute", "tokens", "step"}, optional
-        The scale (default: see :func:`emergence.scale.choose_x`).
+    x : {"params", "compute", "tokens", "step", "loss"}, optional
+        The scale (default: see :func:`emergence.scale.choose_x`); ``"loss"`` runs from the
+        highest loss to the lowest (:func:`emergence.scale.axis_scale`).
     metrics : list of str, optional
         Metrics to compute from the records (default: all that apply).
     pairs : dict, optional
