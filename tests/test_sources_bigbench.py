@@ -154,9 +154,9 @@ def test_missing_total_params_needs_sizes(tmp_path):
     """No total_params: a clear error naming the model and ReadOptions.sizes; with sizes it loads."""
     data = fixture_data()
     del data["model"]["total_params"]
-    path = tmp_path / "scores_BIG-G_T=0_2m.json"
+    path = tmp_path / "scores_unsized.json"  # a name without a size (scores_BIG-G_2m_T=0.json has one)
     path.write_text(json.dumps(data))
-    with pytest.raises(SchemaError, match=r"total_params.*'2m'.*ReadOptions.sizes"):
+    with pytest.raises(SchemaError, match=r"the file name gives no size; give the size of '2m'"):
         load_quietly(path)
     table = load_quietly(path, options=ReadOptions(sizes={"2m": 1.8e7}))
     assert (table["params"] == 1.8e7).all()
@@ -271,3 +271,51 @@ def test_preferred_score_must_be_a_metric_name(tmp_path, preferred, shown):
         f"{path}: scores[1].preferred_score is {shown}; it must be the name of one metric of "
         'score_dict, as text (e.g. "exact_str_match")'
     ]
+
+
+def test_file_names_of_the_repository_give_family_model_and_size():
+    """Names as google/BIG-bench writes them (bigbench/benchmark_tasks/<task>/results/): BIG-G names
+    give the non-embedding size; GPT-3's word sizes are Brown et al. 2020, Table 2.1."""
+    assert bigbench.name_parts("scores_BIG-G_128b_T=0.json") == {
+        "family": "BIG-G T=0", "model": "128b", "params": 128e9}
+    assert bigbench.name_parts("scores_BIG-G-sparse_2m.json") == {
+        "family": "BIG-G sparse", "model": "2m", "params": 2e6}
+    assert bigbench.name_parts("scores_GPT_GPT-3-200B.json")["params"] == 200e9
+    assert bigbench.name_parts("scores_GPT_GPT-3-Medium.json")["params"] == 350e6
+    assert bigbench.name_parts("scores_PaLM_535B.json") == {"family": "PaLM", "model": "535B",
+                                                            "params": 535e9}
+    assert bigbench.name_parts("results.json") == {}
+
+
+def test_a_folder_named_as_in_the_repository_is_analysed_with_sizes_from_the_names(tmp_path, capsys):
+    """Issue 16, done when: score files named scores_BIG-G_<size>_T=0.json, with no total_params,
+    load with sizes from their names (a warning says so) and analyse; with no standard errors the
+    verdict says J is a point estimate and makes no interval up."""
+    from emergence.cli import main
+
+    folder = tmp_path / "arithmetic" / "results"
+    folder.mkdir(parents=True)
+    # exact_str_match steps between 2b and 8b; the Brier score falls smoothly (made-up numbers)
+    steps = {"2m": 0.0, "16m": 0.0, "125m": 0.01, "1b": 0.02, "2b": 0.03, "8b": 0.5, "27b": 0.55,
+             "128b": 0.6}
+    for k, (size, em) in enumerate(steps.items()):
+        data = fixture_data()
+        data["model"] = {"model_family": "", "model_name": "", "decoding_params": {}}
+        data["scores"] = [{"subtask_description": "arithmetic", "number_of_shots": 0,
+                           "preferred_score": "exact_str_match", "low_score": 0.0, "high_score": 1.0,
+                           "score_dict": {"exact_str_match": em, "multiple_choice_grade": em,
+                                          "calibration_multiple_choice_brier_score": 0.9 - 0.08 * k}}]
+        (folder / f"scores_BIG-G_{size}_T=0.json").write_text(json.dumps(data))
+    with pytest.warns(EmergenceWarning, match=r"size 1\.28e\+11 is read from its name \(128b"):
+        table = load(tmp_path)
+    named = [bigbench.name_parts(f"scores_BIG-G_{s}_T=0.json")["params"] for s in steps]
+    assert sorted(table["params"].unique()) == sorted(named)
+    assert set(table["family"]) == {"BIG-G T=0 0-shot"}
+    out = tmp_path / "rep"
+    assert main(["analyze", str(tmp_path / "arithmetic"), "--out", str(out), "--no-figures"]) == 0
+    tasks = __import__("pandas").read_csv(out / "tasks.csv")
+    (row,) = tasks.itertuples()
+    assert row.verdict == "inconclusive" and row.n_scales == 8
+    assert "carry no standard errors and no per-example data (score files such as BIG-bench's have none)" \
+        in row.reason and "is a point estimate, and no interval is made up" in row.reason
+    assert tasks["jump_discontinuous_lo"].isna().all()  # no fake interval

@@ -37,8 +37,10 @@ __all__ = ["DEFAULT_PAIRS", "PREDICTORS", "TASK_COLUMNS", "VERDICTS", "VERDICT_C
 #: L-th power, the nonlinearity the mirage argument is about.
 DEFAULT_PAIRS: dict[str, tuple[str, ...]] = {
     "exact_match": ("target_prob_per_token", "token_edit_distance", "target_logprob"),
-    "multiple_choice_grade": ("choice_prob", "brier_score"),
+    "multiple_choice_grade": ("choice_prob", "brier_score", "calibration_multiple_choice_brier_score"),
     "acc": ("log_ppl", "bits_per_byte"),
+    # BIG-bench score files: exact string match with the log-likelihood the file carries
+    "exact_str_match": ("log_likelihood",),
 }
 
 #: Verdict (pair) columns, in order.

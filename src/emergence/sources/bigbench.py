@@ -41,6 +41,7 @@ from __future__ import annotations
 
 import json
 import math
+import re
 import warnings
 from pathlib import Path
 
@@ -60,6 +61,50 @@ NORMALIZED = "normalized_preferred_score"
 #: Most shots an entry may have: a larger number is taken for a damaged file (a few-shot prompt holds
 #: a handful of examples, not thousands).
 MAX_SHOTS = 10_000
+
+#: GPT-3 models that BIG-bench names by word, not size (Brown et al. 2020, "Language Models are
+#: Few-Shot Learners", Table 2.1).
+GPT3_NAMED = {"small": 125e6, "medium": 350e6, "large": 760e6, "xl": 1.3e9}
+
+_NAME_RE = re.compile(r"^scores_(?P<family>[^_]+)_(?P<model>.+?)\.json$", re.IGNORECASE)
+_TEMPERATURE_RE = re.compile(r"_T=(?P<t>[0-9.]+)(?=_|\.json$)")
+_SIZE_RE = re.compile(r"(?:^|[-_])(?P<number>[0-9]+(?:\.[0-9]+)?)(?P<unit>[kmbt])$", re.IGNORECASE)
+
+
+def name_parts(file_name: str) -> dict:
+    """Family, model and size from a score file's name, as the BIG-bench repository names them.
+
+    ``scores_BIG-G_128b_T=0.json`` -> family ``BIG-G T=0``, model ``128b``, size 1.28e11 (a BIG-G name
+    gives the non-embedding parameters); ``scores_BIG-G-sparse_2m.json`` -> ``BIG-G sparse``;
+    ``scores_GPT_GPT-3-200B.json`` -> ``GPT``, ``GPT-3-200B``, 2e11; ``GPT-3-Small`` -> 125M
+    (:data:`GPT3_NAMED`). Keys that the name does not give are absent.
+
+    Examples
+    --------
+    >>> name_parts("scores_BIG-G_128b_T=0.json")
+    {'family': 'BIG-G T=0', 'model': '128b', 'params': 128000000000.0}
+    >>> name_parts("scores_BIG-G_T=0_2m.json")["model"]
+    '2m'
+    >>> name_parts("scores_GPT_GPT-3-Small.json")
+    {'family': 'GPT', 'model': 'GPT-3-Small', 'params': 125000000.0}
+    """
+    temperature = _TEMPERATURE_RE.search(file_name)  # "_T=0" at the end, or before the size
+    match = _NAME_RE.match(_TEMPERATURE_RE.sub("", file_name))
+    if match is None:
+        return {}
+    family = match["family"].replace("-sparse", " sparse")
+    if temperature is not None:
+        family += f" T={temperature['t']}"
+    out: dict = {"family": family, "model": match["model"]}
+    size = _SIZE_RE.search(match["model"])
+    word = match["model"].lower().rsplit("-", 1)[-1]
+    if size is not None:
+        unit = {"k": 1e3, "m": 1e6, "b": 1e9, "t": 1e12}[size["unit"].lower()]
+        out["params"] = float(size["number"]) * unit
+    elif match["model"].lower().startswith("gpt-3") and word in GPT3_NAMED:
+        out["params"] = GPT3_NAMED[word]
+    return out
+
 
 _MODEL_FIELDS = ("non_embedding_params", "flop_matched_non_embedding_params", "training_batch_size",
                  "training_steps")
@@ -176,19 +221,28 @@ def read_bigbench(path: str | Path, *, sizes: dict[str, float] | None = None,
     if not isinstance(model, dict):
         raise SchemaError(f"{path}: the 'model' object (model_family, model_name, total_params) is missing")
     problems: list[str] = []
-    family = str(model.get("model_family") or "").strip()
-    name = str(model.get("model_name") or "").strip()
+    named = name_parts(path.name)  # what the repository's file name says, where the file does not
+    family = str(model.get("model_family") or named.get("family") or "").strip()
+    name = str(model.get("model_name") or named.get("model") or "").strip()
     if not name:
-        problems.append(f"{path}: model.model_name is missing or empty")
-    # a size the user gives wins (e.g. the non-embedding count); no guess from the name: BIG-G names
-    # ("2m") give the non-embedding size, not the total
+        problems.append(f"{path}: model.model_name is missing or empty, and the file name does not "
+                        "name the model (scores_<family>_<model>[_T=<t>].json)")
+    # a size the user gives wins (e.g. the non-embedding count), then the file's total_params, then
+    # the size in the file name (a BIG-G name gives the non-embedding count: said in a warning)
     params = (sizes or {}).get(name)
     if params is None:
         params = _number(model.get("total_params"), f"{path}: model.total_params")
+        if (params is None or params <= 0) and named.get("params"):
+            params = named["params"]
+            warnings.warn(
+                f"{path}: no total_params in the file; the size {params:.3g} is read from its name "
+                f"({named['model']}: the non-embedding parameters for BIG-G, the nominal size for GPT); "
+                "give exact sizes with --sizes FILE", EmergenceWarning, stacklevel=3)
         if params is None or params <= 0:
             problems.append(
-                f"{path}: model.total_params is {model.get('total_params')!r}, not a positive number; give "
-                f"the size of {name!r} with --sizes FILE or ReadOptions.sizes"
+                f"{path}: model.total_params is {model.get('total_params')!r}, not a positive number, and "
+                f"the file name gives no size; give the size of {name!r} with --sizes FILE or "
+                "ReadOptions.sizes"
             )
     if problems:
         raise SchemaError(problems)

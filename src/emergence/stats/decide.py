@@ -125,7 +125,11 @@ def pair_verdict(row: dict, th: Thresholds) -> tuple[str, str]:
     d = row["state_discontinuous"]
     j = th.jump
     if d == "untested":
-        return "inconclusive", prefix + "no uncertainty for the discontinuous curve (no stderr or replicates)"
+        point = _f(row["jump_discontinuous"])
+        return "inconclusive", prefix + (
+            f"no uncertainty: the scores of {row['discontinuous']} carry no standard errors and no "
+            "per-example data (score files such as BIG-bench's have none), so its J = "
+            f"{point} is a point estimate, and no interval is made up for it")
     jd = _effect(row, "jump_discontinuous")
     if d == "smooth":
         noise = (f" (it changes by {_f(row['range_discontinuous'])}, within its noise)"
