@@ -712,3 +712,14 @@ def test_analyze_on_the_loss_axis_from_a_loss_file(records_csv, tmp_path, capsys
     assert main(["analyze", str(records_csv), "--x", "loss", "--loss", str(losses), "--out", str(out),
                  "--force"]) == 2
     assert "line 2, column 'loss': -3 is not > 0" in capsys.readouterr().err
+
+
+def test_list_formats_names_each_format_with_an_example(capsys):
+    """Issue 16: each format is in `list --formats` with what it reads and an example command."""
+    from emergence.sources import formats
+
+    assert main(["list", "--formats"]) == 0
+    out = capsys.readouterr().out
+    for name, module in formats().items():
+        assert f"  {name:<9} {module.SUMMARY}" in out and module.EXAMPLE in out
+    assert "inspect" in formats() and "bigbench" in formats()

@@ -132,13 +132,19 @@ def _warn_about_analysed(caught, scores) -> None:
     from emergence.errors import UnknownMetricWarning
 
     analysed = set() if scores is None else set(scores["metric"].astype(str))
+    unknown: dict[tuple, list[UnknownMetricWarning]] = {}  # one line for the files that share them
     for warning in caught:
         message = warning.message
         if isinstance(message, UnknownMetricWarning):
             message = message.only(analysed)
-            if not message.metrics:
-                continue
+            if message.metrics:
+                unknown.setdefault(message.metrics, []).append(message)
+            continue
         warnings.warn(message, stacklevel=2)
+    for same in unknown.values():
+        first = same[0]
+        source = first.source if len(same) == 1 else f"{len(same)} files ({first.source} and others)"
+        warnings.warn(UnknownMetricWarning(source, first.metrics, first.hints), stacklevel=2)
 
 
 #: The warnings printed in this run, for the report's "Warnings" section.
@@ -290,7 +296,14 @@ def _simulate(args) -> int:
 
 def _list(args) -> int:
     from emergence.metrics import REGISTRY
-    from emergence.sources import load_tables
+    from emergence.sources import formats, load_tables
+
+    if args.formats:
+        print("input formats (told apart by their content; --format-in NAME forces one):")
+        for name, module in formats().items():
+            print(f"  {name:<9} {module.SUMMARY}")
+            print(f"            {module.EXAMPLE}")
+        return 0
 
     sources = default_sources()
     tables = load_tables(sources)

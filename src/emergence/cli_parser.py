@@ -44,6 +44,7 @@ COMMAND_EXAMPLES = {
 """,
     "list": """examples:
   python -m emergence list
+  python -m emergence list --formats
 """,
     "template": """examples:
   python -m emergence template > mine.csv           # records: one row per model and example
@@ -133,7 +134,9 @@ def _parser() -> argparse.ArgumentParser:
                           help="records: one row per model and example (rescored); scores: one row per "
                           "model, task and metric (default: records)")
 
-    command("list", "list the bundled benchmarks and the metrics")
+    listing = command("list", "list the bundled benchmarks and the metrics, or the input formats")
+    listing.add_argument("--formats", action="store_true",
+                         help="list the input formats analyze reads, each with an example command")
     return parser
 
 

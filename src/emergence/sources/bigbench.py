@@ -55,6 +55,10 @@ from emergence.sources.limits import Limits, limits_of, read_bytes
 #: Name of this format for ``--format-in``.
 NAME = "bigbench"
 
+#: What ``list --formats`` says of this format, and an example of it at work.
+SUMMARY = "BIG-bench score files scores_<model>.json: aggregate scores, sizes from the file or name"
+EXAMPLE = "python -m emergence analyze BIG-bench/bigbench/benchmark_tasks/arithmetic/results/"
+
 #: Metric name of the normalised preferred score of every entry.
 NORMALIZED = "normalized_preferred_score"
 

@@ -18,6 +18,10 @@ from emergence.sources.limits import Limits, limits_of, read_bytes
 #: Name of this format for ``--format-in``.
 NAME = "csv"
 
+#: What ``list --formats`` says of this format, and an example of it at work.
+SUMMARY = "benchmark CSVs (plain or gzip): the records or the scores table"
+EXAMPLE = "python -m emergence analyze benchmarks/   # either tidy table, see benchmarks/README.md"
+
 #: File name endings this module reads.
 SUFFIXES = (".csv", ".csv.gz")
 

@@ -39,6 +39,10 @@ from emergence.sources.limits import Limits, limits_of, read_bytes
 #: Name of this format for ``--format-in``.
 NAME = "helm"
 
+#: What ``list --formats`` says of this format, and an example of it at work.
+SUMMARY = "HELM run folders (scenario_state.json and its siblings): per-example records"
+EXAMPLE = "python -m emergence analyze benchmark_output/runs/   # folders holding scenario_state.json"
+
 #: Adapter methods this module reads.
 METHODS = ("multiple_choice_joint", "generation")
 

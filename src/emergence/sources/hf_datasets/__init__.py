@@ -58,6 +58,10 @@ __all__ = ["LIGHTEVAL_COLUMNS", "LM_EVAL_COLUMNS", "NAME", "details_to_records",
 #: Name of this format for ``--format-in``.
 NAME = "hf"
 
+#: What ``list --formats`` says of this format, and an example of it at work.
+SUMMARY = "Open LLM Leaderboard / lighteval details (parquet, arrow, JSON) or hf:// datasets"
+EXAMPLE = "python -m emergence analyze details/ --sizes sizes.csv   # or hf://ORG/NAME[/CONFIG]"
+
 
 def sniff(path: Path, head: bytes) -> bool:
     """``.parquet`` and ``.arrow`` files; ``.json``/``.jsonl`` only when the first record holds

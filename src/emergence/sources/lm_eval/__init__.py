@@ -86,6 +86,10 @@ __all__ = ["NAME", "family_of", "read", "read_results", "read_samples", "sniff"]
 #: Name of this format for ``--format-in``.
 NAME = "lm_eval"
 
+#: What ``list --formats`` says of this format, and an example of it at work.
+SUMMARY = "lm-evaluation-harness results JSON (scores) and per-sample logs (records), 0.3 and 0.4"
+EXAMPLE = "python -m emergence analyze results/ --filter strict-match   # results_*.json and samples_*.jsonl"
+
 # keys only an lm-eval results JSON has (besides "results")
 _RESULTS_MARKS = (b'"versions"', b'"n-shot"', b'"lm_eval_version"', b'"n-samples"', b'"group_subtasks"',
                   b"_stderr")

@@ -47,6 +47,11 @@ __all__ = ["BASELINE_TOKENS", "BATCH_TOKENS", "NAME", "PYTHIA_COLUMNS", "PYTHIA_
 #: Name of this format for ``--format-in``.
 NAME = "pythia"
 
+#: What ``list --formats`` says of this format, and an example of it at work.
+SUMMARY = "Pythia evaluation results: the tidy evaluation CSV, or the lm-eval 0.3 results JSON tree"
+EXAMPLE = ("python -m emergence analyze ../shared/data/pythia/pythia_evals.csv.gz --tasks lambada_openai "
+           "--x compute")
+
 
 def sniff(path: Path, head: bytes) -> bool:
     """A tidy Pythia CSV (``.csv``/``.csv.gz`` with the :data:`PYTHIA_COLUMNS` header), or a 0.3-era
