@@ -20,6 +20,7 @@ from emergence.sources.hf_datasets.cells import (
     _zero_one,
 )
 from emergence.sources.hf_datasets.identity import _models, _params, _task_from_path
+from emergence.sources.hf_datasets.lighteval import flatten, is_current
 
 #: Columns that make a lighteval details row, and those that make an lm-eval one.
 LIGHTEVAL_COLUMNS = ("predictions", "gold_index")
@@ -40,7 +41,8 @@ def details_to_records(
     sizes: Mapping[str, float] | None = None,
     filter: str | None = None,
 ) -> pd.DataFrame:
-    """Map Open LLM Leaderboard details rows (lm-eval or lighteval style) to a records table.
+    """Map details rows (lm-eval or lighteval style: the leaderboard's, or current lighteval's
+    ``doc``/``model_response``/``metric`` structs, :mod:`.lighteval`) to a records table.
 
     Parameters
     ----------
@@ -72,9 +74,11 @@ def details_to_records(
         model or its size cannot be told; every message names ``source``.
     """
     sizes = dict(sizes or {})
-    columns = set(frame.columns)
     if frame.empty:
         raise SchemaError(f"{source}: the file has no rows")
+    if is_current(frame.columns):  # lighteval >= 0.10: doc / model_response / metric structs
+        frame = flatten(frame, source)
+    columns = set(frame.columns)
     if columns & set(LIGHTEVAL_COLUMNS):
         style = "lighteval"
         required = LIGHTEVAL_COLUMNS

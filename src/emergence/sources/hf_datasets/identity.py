@@ -25,6 +25,16 @@ def _model_from_names(names: list[str]) -> str | None:
     return None
 
 
+def _model_from_details_tree(path: Path) -> str | None:
+    """The model of current lighteval's tree: ``details/<org>/<model>/<date>/details_*.parquet`` ->
+    ``org/model`` (``details/<model>/<date>/...`` -> ``model``)."""
+    parts = path.parts
+    for k in range(len(parts) - 3, -1, -1):
+        if parts[k] == "details" and len(parts) - k in (4, 5):  # details / model(s) / date / file
+            return "/".join(parts[k + 1: -2])
+    return None
+
+
 def _models(frame: pd.DataFrame, source: str, path: Path | None, model: str | None,
             sizes: Mapping[str, float]) -> list[str] | str:
     if model is not None:
@@ -33,6 +43,9 @@ def _models(frame: pd.DataFrame, source: str, path: Path | None, model: str | No
         return frame["model_name"].map(lambda v: None if v is None else str(v)).tolist()
     if path is not None:
         found = _model_from_names([path.stem, *(q.name for q in list(path.parents)[:3])])
+        if found is not None:
+            return found
+        found = _model_from_details_tree(path)
         if found is not None:
             return found
         text = str(path)
@@ -75,7 +88,8 @@ def _params(models: pd.Series, frame: pd.DataFrame, source: str, params: float |
 
 def _task_from_path(path: Path) -> tuple[str | None, int | None]:
     """Task and shots from a details file name: ``details_harness|arc:challenge|25_<time>.parquet``
-    -> (``"arc:challenge"``, 25); ``samples_leaderboard_bbh_navigate_<time>.jsonl`` ->
+    -> (``"arc:challenge"``, 25), current lighteval's ``details_gsm8k|5_<time>.parquet`` ->
+    (``"gsm8k"``, 5); ``samples_leaderboard_bbh_navigate_<time>.jsonl`` ->
     ``"leaderboard_bbh_navigate"``; a ``data-00000-of-00001.arrow`` shard is named by its folder."""
     stem = path.name
     for suffix in (".parquet", ".arrow", ".jsonl", ".json"):
@@ -88,6 +102,8 @@ def _task_from_path(path: Path) -> tuple[str | None, int | None]:
     stem = re.sub(r"^(details_|samples_)", "", stem)
     if "|" in stem:
         parts = stem.split("|")
+        if len(parts) == 2 and parts[1].isdigit():  # current lighteval: "<task>|<shots>"
+            return parts[0] or None, int(parts[1])
         shots = int(parts[2]) if len(parts) > 2 and parts[2].isdigit() else None
         return parts[1] or None, shots
     return stem or None, None
