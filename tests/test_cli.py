@@ -723,3 +723,12 @@ def test_list_formats_names_each_format_with_an_example(capsys):
     for name, module in formats().items():
         assert f"  {name:<9} {module.SUMMARY}" in out and module.EXAMPLE in out
     assert "inspect" in formats() and "bigbench" in formats()
+
+
+def test_readme_shows_each_format_with_its_example():
+    """Issue 16: each format in the README with a two-line example (what it reads, the command)."""
+    from emergence.sources import formats
+
+    readme = (Path(__file__).resolve().parents[1] / "README.md").read_text()
+    for name, module in formats().items():
+        assert f"# {name}: {module.SUMMARY}\n{module.EXAMPLE}\n" in readme
