@@ -93,3 +93,26 @@ def test_family_from_a_bad_mapping_file_exits_2(tmp_path, capsys):
     assert main(["validate", str(path), "--family-from", str(bad)]) == 2
     err = capsys.readouterr().err
     assert "Traceback" not in err and f"--family-from {bad}: line 1 must be the header" in err
+
+
+def test_seeds_in_model_names_make_one_family_and_a_seed_column(tmp_path):
+    """Issue 16: PolyPythia-style names (pythia-70m-seed3) are seeds of one family, not a family per
+    seed: the family drops the seed, and a seed column comes from the names, so the models of one
+    size are one scale point whose interval includes the seeds."""
+    import emergence
+    from emergence.sources.family import seed_of, with_seeds
+
+    assert family_of("EleutherAI/pythia-70m-seed3") == family_of("EleutherAI/pythia-160m-seed1") == "pythia"
+    assert seed_of("EleutherAI/pythia-70m-seed3") == 3 and seed_of("pythia-70m") is None
+    records = emergence.simulate(target_lengths=(3,), n_choices=0, n_examples=60, seed=1, model_noise=0.1,
+                                 seeds=3)
+    named = records.drop(columns=["seed", "family"]).assign(
+        model=records["model"].str.replace(r"-s(\d)$", r"-seed\1", regex=True))
+    path = tmp_path / "polypythia.csv"
+    named.to_csv(path, index=False)
+    tables = load_tables(path)
+    assert set(tables.records["family"]) == {"default"}  # a CSV without family: 'default', as documented
+    assert sorted(tables.records["seed"].unique()) == [0.0, 1.0, 2.0]
+    result = emergence.analyze(tables.records, bootstrap=100)
+    assert (result.curves["seeds_per_scale"] == 3).all()
+    assert with_seeds(pd.DataFrame({"model": ["a-1b"]})).columns.tolist() == ["model"]  # no seeds: as is

@@ -20,7 +20,7 @@ import pandas as pd
 from emergence.errors import EmergenceError, EmergenceWarning, SchemaError
 from emergence.schema import MAX_PROBLEMS, check_choice_counts, model_keys, row_keys
 from emergence.sources.csv_files import write_csv
-from emergence.sources.family import assign_families
+from emergence.sources.family import assign_families, with_seeds
 from emergence.sources.limits import Limits, format_size
 from emergence.sources.sizes import read_sizes
 
@@ -211,7 +211,7 @@ def load_tables(paths: str | Path | Iterable[str | Path], *, format_in: str | No
             progress(done, len(files))
         try:
             for shape, table in module.read(path, options):
-                table = assign_families(table, how, source=_source_of(path, paths))
+                table = with_seeds(assign_families(table, how, source=_source_of(path, paths)))
                 parts[shape].append(table.assign(_file=str(path)))
         except SchemaError as error:
             problems.extend(error.problems)

@@ -25,6 +25,9 @@ from emergence.errors import EmergenceError
 SIZE_IN_NAME = re.compile(r"(?:^|(?<=[^0-9a-z.]))[0-9]+(?:\.[0-9]+)?[kmbt][0-9]*(?![a-z0-9])", re.I)
 _GPT3 = frozenset({"ada", "babbage", "curie", "davinci"})
 
+#: A training seed in a model name: PolyPythia's ``pythia-70m-seed3``, ``model_seed_2``.
+SEED_IN_NAME = re.compile(r"[-_.]seed[-_]?(\d+)(?![0-9a-z])", re.I)
+
 #: The ``--family-from`` choices besides a mapping file.
 FAMILY_FROM = ("file", "name", "path")
 
@@ -43,8 +46,11 @@ def family_of(model: str) -> str:
     ('pythia-deduped', 'pythia-v0')
     >>> family_of("gpt2-medium"), family_of("davinci"), family_of("/home/u/tiny-neox")
     ('gpt2', 'gpt3', 'default')
+    >>> family_of("EleutherAI/pythia-70m-seed3")  # PolyPythia: seeds of one family
+    'pythia'
     """
     base = str(model).strip().rstrip("/").rsplit("/", 1)[-1].lower()
+    base = SEED_IN_NAME.sub("", base)  # seeds of one size share the family (and the scale point)
     if re.fullmatch(r"gpt2(-(medium|large|xl))?", base):
         return "gpt2"
     if base in _GPT3:
@@ -56,6 +62,29 @@ def family_of(model: str) -> str:
     rest = base[: last.start()].rstrip("-_.") + base[last.end():]
     rest = re.sub(r"([-_.])[-_.]+", r"\1", rest).strip("-_.")
     return rest or "default"
+
+
+def seed_of(model: str) -> int | None:
+    """The training seed a model name states (``pythia-70m-seed3`` -> 3), or None.
+
+    Examples
+    --------
+    >>> seed_of("EleutherAI/pythia-160m-seed7"), seed_of("pythia-160m")
+    (7, None)
+    """
+    match = SEED_IN_NAME.search(str(model).rsplit("/", 1)[-1])
+    return int(match.group(1)) if match else None
+
+
+def with_seeds(table: pd.DataFrame) -> pd.DataFrame:
+    """``table`` with a ``seed`` column from the model names when they state seeds and the table has
+    no seed column: models of one size with different seeds are then one scale point."""
+    if "seed" in table or "model" not in table:
+        return table
+    seeds = {m: seed_of(m) for m in table["model"].astype(str).unique()}
+    if not any(v is not None for v in seeds.values()):
+        return table
+    return table.assign(seed=table["model"].astype(str).map(seeds).astype(float))
 
 
 def read_family_map(path: str | Path) -> dict[str, str]:
