@@ -16,8 +16,8 @@ from emergence.scale import SCALE_COLUMNS
 from emergence.schema import check_unique_examples, common_examples, model_keys
 
 #: Columns of the table :func:`rescore` returns, in order (scale columns only where present).
-SCORE_OUTPUT = ("family", "model", "step", *(c for c in SCALE_COLUMNS if c != "step"), "task", "metric",
-                "kind", "higher_is_better", "value", "stderr", "n", "chance")
+SCORE_OUTPUT = ("family", "model", "step", "seed", *(c for c in SCALE_COLUMNS if c != "step"), "task",
+                "metric", "kind", "higher_is_better", "value", "stderr", "n", "chance")
 
 
 def rescore(

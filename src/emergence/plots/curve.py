@@ -70,7 +70,9 @@ def plot_curve(
             f"plot_curve draws one curve, but metric={metric!r} has rows of several (family, task) "
             f"pairs, e.g. {found}; pass family= and task= to choose one")
     x = _choose_x(part, x)
-    if "model" in part and part["model"].nunique() > 1 and not _several_points_per_model(part, x):
+    seeds = "seed" in part and part["seed"].notna().any()  # seeds of one size share it by design
+    several = "model" in part and part["model"].nunique() > 1
+    if several and not seeds and not _several_points_per_model(part, x):
         shared = part.groupby(x)["model"].nunique()
         if (shared > 1).any():
             warnings.warn(

@@ -170,14 +170,16 @@ def seed_note(analysis) -> str:
     curves = analysis.curves
     if curves.empty or "seeds_per_scale" not in curves:
         return ""
-    seeds = curves.groupby("family")["seeds_per_scale"].max()
-    seeds = seeds[seeds > 1]
-    if seeds.empty:
+    spread = curves.groupby("family")["seeds_per_scale"].agg(["min", "max"])
+    spread = spread[spread["max"] > 1]
+    if spread.empty:
         return ""
-    named = ", ".join(f"{family} ({int(n)} seeds per size)" for family, n in seeds.items())
+    named = ", ".join(f"{family} ({int(r['max'])} seeds per size)" if r["min"] == r["max"]
+                      else f"{family} ({int(r['min'])} to {int(r['max'])} seeds per size)"
+                      for family, r in spread.iterrows())
     return (f"Seeds: {named}. Each size is one point, the mean of its seeds, and the bootstrap "
             "resamples the seeds within a size as well as the examples, so these intervals include the "
-            "spread between training runs and are wider than one seed's would be.")
+            "spread between training runs, not only the sampling of examples.")
 
 
 def _es_note(analysis, settings: dict) -> str:

@@ -83,8 +83,9 @@ def columns_of(shape: str) -> tuple[Column, ...]:
 
 
 def model_keys(table: pd.DataFrame) -> list[str]:
-    """Columns that identify a model: family, model, and step when present."""
-    return ["family", "model", "step"] if "step" in table else ["family", "model"]
+    """Columns that identify a model: family, model, and step and seed when present (one name with
+    several seeds is several trained models)."""
+    return ["family", "model"] + [c for c in ("step", "seed") if c in table]
 
 
 def row_keys(table: pd.DataFrame, shape: str) -> list[str]:

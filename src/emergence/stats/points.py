@@ -257,7 +257,9 @@ def build_curves(table: pd.DataFrame, values: np.ndarray, x: str, *, seed: int =
         value_in = rows["value"].to_numpy(dtype=float)
         value = np.empty(len(points))
         reps = np.empty((len(points), values.shape[1]))
-        n_seeds = np.bincount(inverse)
+        # seeds per point: the models of one size with a seed column; rows that only share an x
+        # (two checkpoints of one model at the same loss) are averaged, not seeds
+        n_seeds = np.bincount(inverse) if has_seed else np.ones(len(points), dtype=int)
         names = rows["model"].astype(str).to_numpy()
         models = []
         for p in range(len(points)):
