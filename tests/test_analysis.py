@@ -582,7 +582,8 @@ def test_seeds_with_one_model_name_and_no_fake_seeds_on_a_shared_x():
     assert result.settings["uncertainty"].startswith("examples and seeds")
     loss = np.repeat([3.0, 2.8, 2.6, 2.4, 2.2, 2.0], 2)  # two checkpoints of each model, one loss
     scores = pd.DataFrame({"family": "f", "model": np.repeat([f"m{i}" for i in range(6)], 2),
-                           "step": [1, 2] * 6, "params": np.repeat(1e8 * 2.0 ** np.arange(6), 2), "loss": loss,
+                           "step": [1, 2] * 6, "params": np.repeat(1e8 * 2.0 ** np.arange(6), 2),
+                           "loss": loss,
                            "task": "t", "metric": "exact_match", "kind": "discontinuous",
                            "higher_is_better": True, "value": np.linspace(0.1, 0.6, 12), "stderr": 0.01})
     on_loss = analyze(scores=scores, x="loss", bootstrap=100)
