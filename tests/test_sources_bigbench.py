@@ -306,8 +306,21 @@ def test_a_folder_named_as_in_the_repository_is_analysed_with_sizes_from_the_nam
                            "score_dict": {"exact_str_match": em, "multiple_choice_grade": em,
                                           "calibration_multiple_choice_brier_score": 0.9 - 0.08 * k}}]
         (folder / f"scores_BIG-G_{size}_T=0.json").write_text(json.dumps(data))
-    with pytest.warns(EmergenceWarning, match=r"size 1\.28e\+11 is read from its name \(128b"):
+    with warnings.catch_warnings(record=True) as said:
+        warnings.simplefilter("always")
         table = load(tmp_path)
+    sizes = [str(w.message) for w in said if "total_params" in str(w.message)]
+    assert sizes == ["8 BIG-bench model(s) have no total_params in their files; their sizes are read from "
+                     "the file names (non-embedding parameters for BIG-G, the nominal size for GPT-3); give "
+                     "exact sizes with --sizes FILE"]  # once, not once per file
+    # one more file of the family with total_params: the axis would mix total and non-embedding counts
+    data = fixture_data()
+    data["model"]["model_family"], data["model"]["model_name"] = "", ""
+    (folder / "scores_BIG-G_4b_T=0.json").write_text(json.dumps(data))
+    with pytest.warns(EmergenceWarning, match=r"family 'BIG-G T=0 0-shot' mixes sizes from total_params "
+                                              r"\(1 model\(s\)\) and from file names \(8\)"):
+        load(tmp_path)
+    (folder / "scores_BIG-G_4b_T=0.json").unlink()
     named = [bigbench.name_parts(f"scores_BIG-G_{s}_T=0.json")["params"] for s in steps]
     assert sorted(table["params"].unique()) == sorted(named)
     assert set(table["family"]) == {"BIG-G T=0 0-shot"}
@@ -319,3 +332,7 @@ def test_a_folder_named_as_in_the_repository_is_analysed_with_sizes_from_the_nam
     assert "carry no standard errors and no per-example data (score files such as BIG-bench's have none)" \
         in row.reason and "is a point estimate, and no interval is made up" in row.reason
     assert tasks["jump_discontinuous_lo"].isna().all()  # no fake interval
+    # the preferred exact_str_match is judged, against the Brier score the file carries
+    pairs = __import__("pandas").read_csv(out / "verdicts.csv")
+    assert ("exact_str_match", "calibration_multiple_choice_brier_score") in set(
+        zip(pairs["discontinuous"], pairs["smooth"], strict=True))

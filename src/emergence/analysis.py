@@ -39,8 +39,9 @@ DEFAULT_PAIRS: dict[str, tuple[str, ...]] = {
     "exact_match": ("target_prob_per_token", "token_edit_distance", "target_logprob"),
     "multiple_choice_grade": ("choice_prob", "brier_score", "calibration_multiple_choice_brier_score"),
     "acc": ("log_ppl", "bits_per_byte"),
-    # BIG-bench score files: exact string match with the log-likelihood the file carries
-    "exact_str_match": ("log_likelihood",),
+    # BIG-bench score files: exact string match with the log-likelihood or the Brier score the file
+    # carries (most tasks have no log_likelihood)
+    "exact_str_match": ("log_likelihood", "calibration_multiple_choice_brier_score"),
 }
 
 #: Verdict (pair) columns, in order.

@@ -230,6 +230,11 @@ def load_tables(paths: str | Path | Iterable[str | Path], *, format_in: str | No
             reruns = {str(path) for path, module in files if module.NAME != "csv"}
             combined = _newest_runs(combined, reruns)
             _check_across_files(combined, shape)
+            if shape == "scores" and "params_from" in combined:  # BIG-bench sizes, said once
+                from emergence.sources.bigbench import size_warnings
+
+                for note in size_warnings(combined):
+                    warnings.warn(note, EmergenceWarning, stacklevel=2)
             if shape == "records":
                 check_choice_counts(combined)
             setattr(tables, shape, combined.drop(columns="_file"))

@@ -206,6 +206,7 @@ def read_bigbench(path: str | Path, *, sizes: dict[str, float] | None = None,
     DataFrame
         A validated scores table with columns ``family, model, params, task, subtask, metric, value,
         kind, higher_is_better`` and the extra columns ``parent_task``, ``shots`` (number of shots),
+        ``params_from`` (``total_params``, ``name`` or ``sizes``: where the size came from),
         ``preferred`` (the entry's preferred score), ``aggregate`` (a task-level mean over subtasks),
         ``low_score``, ``high_score``, ``non_embedding_params``,
         ``flop_matched_non_embedding_params``, ``training_batch_size`` and ``training_steps``.
@@ -233,15 +234,12 @@ def read_bigbench(path: str | Path, *, sizes: dict[str, float] | None = None,
                         "name the model (scores_<family>_<model>[_T=<t>].json)")
     # a size the user gives wins (e.g. the non-embedding count), then the file's total_params, then
     # the size in the file name (a BIG-G name gives the non-embedding count: said in a warning)
-    params = (sizes or {}).get(name)
+    params, params_from = (sizes or {}).get(name), "sizes"
     if params is None:
         params = _number(model.get("total_params"), f"{path}: model.total_params")
+        params_from = "total_params"
         if (params is None or params <= 0) and named.get("params"):
-            params = named["params"]
-            warnings.warn(
-                f"{path}: no total_params in the file; the size {params:.3g} is read from its name "
-                f"({named['model']}: the non-embedding parameters for BIG-G, the nominal size for GPT); "
-                "give exact sizes with --sizes FILE", EmergenceWarning, stacklevel=3)
+            params, params_from = named["params"], "name"  # said once for all files: size_warnings
         if params is None or params <= 0:
             problems.append(
                 f"{path}: model.total_params is {model.get('total_params')!r}, not a positive number, and "
@@ -282,6 +280,7 @@ def read_bigbench(path: str | Path, *, sizes: dict[str, float] | None = None,
             "subtask": sub or None,
             "parent_task": parent,
             "shots": shots,
+            "params_from": params_from,
             "low_score": _number(entry.get("low_score"), f"{where}.low_score"),
             "high_score": _number(entry.get("high_score"), f"{where}.high_score"),
             **extras,
@@ -333,6 +332,29 @@ def read_bigbench(path: str | Path, *, sizes: dict[str, float] | None = None,
         return f"scores[{entry_of[i]}], metric {table['metric'].iloc[i]!r}"
 
     return validate_scores(table, source=str(path), locate=locate)
+
+
+def size_warnings(table: pd.DataFrame) -> list[str]:
+    """What to say of the sizes of BIG-bench scores once all files are read (``params_from``): how
+    many models took their size from the file name, and which families mix those with the files'
+    ``total_params`` (a BIG-G name gives non-embedding parameters, ``total_params`` counts the
+    embeddings too: one axis would mix the two)."""
+    if "params_from" not in table:
+        return []
+    models = table[["family", "model", "params_from"]].drop_duplicates()
+    named = models[models["params_from"] == "name"]
+    if named.empty:
+        return []
+    notes = [f"{named['model'].nunique()} BIG-bench model(s) have no total_params in their files; their "
+             "sizes are read from the file names (non-embedding parameters for BIG-G, the nominal size for "
+             "GPT-3); give exact sizes with --sizes FILE"]
+    for family, mine in models.groupby("family"):
+        counts = mine["params_from"].value_counts()
+        if counts.get("name", 0) and counts.get("total_params", 0):
+            notes.append(f"family {family!r} mixes sizes from total_params ({counts['total_params']} "
+                         f"model(s)) and from file names ({counts['name']}): its axis mixes total and "
+                         "non-embedding counts; give every size with --sizes FILE")
+    return notes
 
 
 def _aggregate_kinds(table: pd.DataFrame) -> pd.Series:
