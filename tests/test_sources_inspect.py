@@ -109,6 +109,9 @@ def test_a_sample_without_output_is_an_error_naming_file_and_sample(tmp_path, ca
 
 def test_a_damaged_archive_or_member_is_an_error(tmp_path):
     log = next((DATA / "eval").glob("*.eval"))
+    empty = tmp_path / "empty.eval"
+    empty.write_bytes(b"")
+    assert main(["validate", str(empty)]) == 2  # not passed over in silence
     cut = tmp_path / "cut.eval"
     cut.write_bytes(log.read_bytes()[:5000])
     with pytest.raises(SchemaError, match=r"cut\.eval: not an Inspect \.eval log"):
@@ -158,3 +161,33 @@ def test_json_log_reads_plain_and_gzipped(tmp_path):
         a, _ = read_inspect(plain)
         b, _ = read_inspect(packed)
     pd.testing.assert_frame_equal(a, b)
+
+
+@pytest.mark.parametrize(("value", "correct"), [("P", 0.0), ("N", 0.0)])
+def test_partial_or_no_answer_is_not_correct(tmp_path, value, correct):
+    """Issue 16 review: a 'P' (partial) or 'N' (no answer) stopped the run naming 'row 6'."""
+    log = next((DATA / "eval").glob("*.eval"))
+
+    def change(name, document):
+        if name == "samples/sum-06_epoch_1.json":
+            document["scores"]["match"]["value"] = value
+        return document
+
+    changed = _rewrite(log, tmp_path / "p.eval", change)
+    with pytest.warns(EmergenceWarning, match=r"1 partial or empty answer\(s\) \(P, N\) of match count"):
+        records, _ = read_inspect(changed)
+    assert records.set_index("example").loc["sum-06", "correct"] == correct
+
+
+def test_an_unknown_score_value_names_the_sample(tmp_path):
+    log = next((DATA / "eval").glob("*.eval"))
+
+    def change(name, document):
+        if name == "samples/sum-06_epoch_1.json":
+            document["scores"]["match"]["value"] = "X"
+        return document
+
+    changed = _rewrite(log, tmp_path / "x.eval", change)
+    with pytest.raises(SchemaError, match=r"x\.eval: sample 'sum-06' \(samples/sum-06_epoch_1\.json\): "
+                                          r"scorer 'match' gives 'X'; a value is C, I, P, N or a number"):
+        read_inspect(changed)

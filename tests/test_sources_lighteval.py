@@ -21,7 +21,7 @@ DETAILS = Path(__file__).parent / "data" / "lighteval" / "details"
 
 
 def test_details_folder_loads_five_sizes_of_multiple_choice_records():
-    assert {module.NAME for _, module in find_files(DETAILS)} == {"hf"}
+    assert {module.NAME for _, module in find_files(DETAILS)} == {"lighteval"}
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", EmergenceWarning)
         records = load_tables(DETAILS).records
@@ -69,3 +69,19 @@ def test_a_row_without_an_answer_is_an_error_naming_file_and_row(tmp_path, capsy
     assert main(["validate", str(bad)]) == 2
     err = capsys.readouterr().err
     assert "Traceback" not in err and "row 7" in err and bad.name in err
+
+
+def test_a_row_with_too_few_log_likelihoods_is_named(tmp_path):
+    """Issue 16 review: one row with 1 log-likelihood for 4 choices gave 25 lines blaming rows 0, 1,
+    2, ... and never row 7."""
+    source = next(DETAILS.glob("toy-1b/*/*.parquet"))
+    table = pq.read_table(source).to_pylist()
+    table[7]["model_response"]["logprobs"] = [-0.5]
+    folder = tmp_path / "details" / "toy-1b" / "2026-12-01T00-00-00"
+    folder.mkdir(parents=True)
+    bad = folder / source.name
+    pq.write_table(pa.Table.from_pylist(table), bad)
+    with pytest.raises(SchemaError) as caught:
+        load_tables(bad)
+    (problem,) = caught.value.problems
+    assert "row 7 (doc id" in problem and "holds 1 log-likelihood(s) for 4 choices" in problem

@@ -31,7 +31,8 @@ __all__ = ["Limits", "ReadOptions", "Tables", "find_files", "formats", "load", "
 #: first, the generic benchmark CSV last (a Pythia evaluation CSV is a CSV too). Each module has
 #: ``NAME`` (what ``--format-in`` calls it), ``sniff(path, head) -> bool`` (``head``: the file's first
 #: 64 KiB) and ``read(path, options) -> list of (shape, validated table)``.
-FORMAT_MODULES = ("pythia", "inspect_logs", "lm_eval", "helm", "bigbench", "hf_datasets", "csv_files")
+FORMAT_MODULES = ("pythia", "inspect_logs", "lm_eval", "helm", "bigbench", "lighteval_details", "hf_datasets",
+                  "csv_files")
 
 _SNIFF_BYTES = 65536
 

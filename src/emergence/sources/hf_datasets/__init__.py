@@ -59,7 +59,7 @@ __all__ = ["LIGHTEVAL_COLUMNS", "LM_EVAL_COLUMNS", "NAME", "details_to_records",
 NAME = "hf"
 
 #: What ``list --formats`` says of this format, and an example of it at work.
-SUMMARY = "Open LLM Leaderboard / lighteval details (parquet, arrow, JSON) or hf:// datasets"
+SUMMARY = "Open LLM Leaderboard details (lm-eval or lighteval style: parquet, arrow, JSON), hf:// datasets"
 EXAMPLE = "python -m emergence analyze details/ --sizes sizes.csv   # or hf://ORG/NAME[/CONFIG]"
 
 

@@ -54,8 +54,9 @@ def _models(frame: pd.DataFrame, source: str, path: Path | None, model: str | No
             return str(named[0])
     raise SchemaError(
         f"{source}: cannot tell which model the rows are from: add a 'model_name' column, keep the "
-        "leaderboard's folder name (details_ORG__NAME), or put the model's name in the file name and "
-        "give its size with --sizes FILE or ReadOptions.sizes"
+        "leaderboard's folder name (details_ORG__NAME) or lighteval's tree (details/<model>/<date>/), "
+        "or put the model's name in the file name and give its size with --sizes FILE or "
+        "ReadOptions.sizes"
     )
 
 

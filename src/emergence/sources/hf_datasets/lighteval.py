@@ -48,6 +48,11 @@ def flatten(frame: pd.DataFrame, source: str) -> pd.DataFrame:
         logprobs = response.get("logprobs") if isinstance(response.get("logprobs"), list) else []
         texts = [t for t in (response.get("text_post_processed") or response.get("text") or [])
                  if isinstance(t, str)]
+        if logprobs and len(choices) >= 2 and len(logprobs) != len(choices):
+            problems.append(f"{source}: row {i} (doc id {doc.get('id')!r}): model_response.logprobs holds "
+                            f"{len(logprobs)} log-likelihood(s) for {len(choices)} choices; a "
+                            "multiple-choice row needs one per choice")
+            continue
         if logprobs and (len(logprobs) == len(choices) or not texts):
             predictions = [float(v) for v in logprobs]
         elif texts:

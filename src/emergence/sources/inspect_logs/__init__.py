@@ -9,7 +9,8 @@ One log is one (task, model) run. It maps onto the two tables as follows:
   is the sample ``id``, ``target`` its target (the first, when a list), ``prediction`` the output's
   ``completion``;
 - ``correct`` is the first scorer whose values are ``C``/``I`` (Inspect's correct/incorrect), or 0/1;
-  a partial ``P`` is not an exact match and is left out of it (counted in a warning);
+  a partial ``P`` or no answer ``N`` is not an exact match: 0 (counted in a warning); a value that
+  is none of these nor a number is an error naming the sample;
 - a scorer with other numeric values (a mean of a score in 0..1, say) becomes an aggregate score of
   its own name: its mean over the samples, with the standard error of that mean, in the scores table;
 - ``target_logprob`` comes from the output's logprobs (a ``logprobs=True`` run with top logprobs):
@@ -52,10 +53,11 @@ _JSON_KEYS = (b'"eval"', b'"eval_id"', b'"status"')
 
 
 def sniff(path: Path, head: bytes) -> bool:
-    """An ``.eval`` zip, or a ``.json`` (or ``.json.gz``) document that starts like an Inspect log."""
+    """An ``.eval`` file (the extension is Inspect's), or a ``.json`` (or ``.json.gz``) document that
+    starts like an Inspect log."""
     name = path.name.lower()
-    if name.endswith(".eval"):
-        return head.startswith(b"PK\x03\x04")
+    if name.endswith(".eval"):  # Inspect's own extension: a damaged or empty one is an error, not skipped
+        return True
     if name.endswith(".json.gz") and head.startswith(b"\x1f\x8b"):
         try:  # the start of the stream: a gzip member may be cut anywhere
             head = zlib.decompressobj(16 + zlib.MAX_WBITS).decompress(head, 8192)
@@ -188,14 +190,19 @@ def read_inspect(path: str | Path, *, sizes: dict | None = None, limits=None
         row = {"example": str(sid), "target": target, "prediction": output["completion"]}
         scores = sample.get("scores") if isinstance(sample.get("scores"), dict) else {}
         for scorer, score in scores.items():
-            value = _value(score.get("value") if isinstance(score, dict) else None)
+            raw = score.get("value") if isinstance(score, dict) else None
+            value = _value(raw)
+            if value is None:
+                problems.append(f"{named}: scorer {scorer!r} gives {raw!r:.60}; a value is C, I, P, N or a "
+                                "number")
+                continue
             if isinstance(value, str) or value in (0.0, 1.0):
                 if binary_scorer is None:
                     binary_scorer = scorer
                 if scorer == binary_scorer:
-                    number = value if isinstance(value, float) else np.nan
-                    row["correct"] = {"C": 1.0, "I": 0.0}.get(value, number)
-                    partial += value == "P"
+                    # a partial (P) or no (N) answer is not an exact match: 0, counted in a warning
+                    row["correct"] = {"C": 1.0}.get(value, value if isinstance(value, float) else 0.0)
+                    partial += value in ("P", "N")
             if isinstance(value, float):
                 numeric.setdefault(scorer, []).append(value)
         found = _target_logprob(output, target)
@@ -219,14 +226,16 @@ def read_inspect(path: str | Path, *, sizes: dict | None = None, limits=None
     if later_epochs:
         notes.append(f"{later_epochs} sample(s) of epochs after the first left out")
     if partial:
-        notes.append(f"{partial} partial score(s) (P) of {binary_scorer} are not exact matches and are left "
-                     "out of 'correct'")
+        notes.append(f"{partial} partial or empty answer(s) (P, N) of {binary_scorer} count as not correct "
+                     "(exact match is all or nothing)")
     if lists:
         notes.append(f"{lists} sample(s) with several targets compared with their first")
     if notes:
         warnings.warn(f"{path}: " + "; ".join(notes), EmergenceWarning, stacklevel=3)
     identity = {"family": family_of(model), "model": model, "params": params, "task": task}
-    records = validate_records(table.assign(**identity)[[*identity, *table.columns]], source=str(path))
+    names = table["example"].tolist()
+    records = validate_records(table.assign(**identity)[[*identity, *table.columns]], source=str(path),
+                               locate=lambda i: f"sample {names[i]!r}")
     graded = {name: values for name, values in numeric.items()
               if name != binary_scorer and not set(values) <= {0.0, 1.0}}
     scores = None
