@@ -711,7 +711,12 @@ def test_analyze_on_the_loss_axis_from_a_loss_file(records_csv, tmp_path, capsys
     losses.write_text("model,loss\nm-70m,-3\n")
     assert main(["analyze", str(records_csv), "--x", "loss", "--loss", str(losses), "--out", str(out),
                  "--force"]) == 2
-    assert "line 2, column 'loss': -3 is not > 0" in capsys.readouterr().err
+    assert "line 2, column 'loss': -3 is not a finite number > 0" in capsys.readouterr().err
+    # a loss file without --x loss is said, not silently ignored
+    losses.write_text("model,loss\nm-70m,3.6\nm-350m,3.1\nm-1.3b,2.7\nm-6.7b,2.4\n")
+    assert main(["analyze", str(records_csv), "--loss", str(losses), "--out", str(out), "--force",
+                 "--no-figures"]) == 0
+    assert "is given without --x loss" in capsys.readouterr().err
 
 
 def test_list_formats_names_each_format_with_an_example(capsys):

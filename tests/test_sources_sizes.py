@@ -18,9 +18,10 @@ def test_read_losses_by_model_and_by_checkpoint(tmp_path):
 
 @pytest.mark.parametrize(("text", "message"), [
     ("model,params\n", r"line 1 must be the header 'model,loss' or 'model,step,loss'"),
-    ("model,loss\nm,-1\n", r"line 2, column 'loss': -1 is not > 0"),
+    ("model,loss\nm,-1\n", r"line 2, column 'loss': -1 is not a finite number > 0"),
+    ("model,loss\nm,inf\n", r"line 2, column 'loss': inf is not a finite number > 0"),
     ("model,loss\nm,abc\n", r"line 2: 'm,abc': not a number"),
-    ("model,loss\nm,2\nm,3\n", r"model 'm' is given more than one loss"),
+    ("model,loss\nm,2\nm,3\n", r"lines 2, 3: model 'm' is given more than one loss"),
     ("model,step,loss\nm,1\n", r"line 2: 'm,1' has 2 cell\(s\); the header has 3"),
 ])
 def test_read_losses_names_the_line_and_value(tmp_path, text, message):
@@ -37,3 +38,9 @@ def test_add_losses_by_model_or_checkpoint():
     by_step = add_losses(records, pd.DataFrame({"model": ["a", "a"], "step": [1.0, 2.0], "loss": [3.5, 3.0]}))
     assert by_step["loss"].tolist()[:2] == [3.5, 3.0] and by_step["loss"].iloc[2:].isna().all()
     assert list(by_step.index) == list(records.index) and "x" in by_step
+
+
+def test_add_losses_refuses_a_file_of_other_models():
+    records = pd.DataFrame({"model": ["a", "b"]})
+    with pytest.raises(EmergenceError, match=r"none of its models \(x, y\) is among the models read"):
+        add_losses(records, pd.DataFrame({"model": ["x", "y"], "loss": [3.0, 2.5]}))

@@ -38,6 +38,10 @@ def _read(args, sources, progress=None):
     if args.loss:
         from emergence.sources.sizes import add_losses, read_losses
 
+        if getattr(args, "x", "loss") != "loss":
+            warnings.warn(f"--loss {args.loss} is given without --x loss: the losses are kept in the "
+                          "tables, but the x-axis is not the loss", stacklevel=2)
+
         losses = read_losses(args.loss)
         tables.records = None if tables.records is None else add_losses(tables.records, losses)
         tables.scores = None if tables.scores is None else add_losses(tables.scores, losses)

@@ -93,16 +93,19 @@ def read_losses(path: str | Path) -> pd.DataFrame:
             raise EmergenceError(f"--loss {path}: line {number}: {line!r}: not a number where "
                                  f"{', '.join(header[1:])} should be") from None
         if not (np.isfinite(loss) and loss > 0):
-            raise EmergenceError(f"--loss {path}: line {number}, column 'loss': {cells[-1]} is not > 0; a "
-                                 "loss is a positive number of nats per token, like 2.3")
-        rows.append((cells[0], step, loss))
-    table = pd.DataFrame(rows, columns=["model", "step", "loss"])
+            raise EmergenceError(f"--loss {path}: line {number}, column 'loss': {cells[-1]} is not a finite "
+                                 "number > 0; a loss is a positive number of nats per token, like 2.3")
+        rows.append((cells[0], step, loss, number))
+    table = pd.DataFrame(rows, columns=["model", "step", "loss", "line"])
     twice = table.duplicated(["model", "step"], keep=False)
     if twice.any():
         first = table[twice].iloc[0]
-        raise EmergenceError(f"--loss {path}: model {first['model']!r}"
+        lines = table.loc[twice & (table["model"] == first["model"]), "line"].tolist()
+        raise EmergenceError(f"--loss {path}: lines {', '.join(map(str, lines[:4]))}: "
+                             f"model {first['model']!r}"
                              + ("" if np.isnan(first["step"]) else f" at step {first['step']:g}")
                              + " is given more than one loss; keep one")
+    table = table.drop(columns="line")
     return table if len(header) == 3 else table.drop(columns="step")
 
 
@@ -111,6 +114,12 @@ def add_losses(table: pd.DataFrame, losses: pd.DataFrame) -> pd.DataFrame:
     (model, step) when both have a step. A loss the table already has is kept where the file gives
     none; models the file does not name keep no loss (``--x loss`` leaves them out, with a warning).
     """
+    named = set(losses["model"].astype(str))
+    present = set(table["model"].astype(str))
+    if not named & present:
+        raise EmergenceError(f"--loss: none of its models ({', '.join(sorted(named)[:4])}) is among the "
+                             f"models read ({', '.join(sorted(present)[:4])}); name the models as the results "
+                             "do")
     keys = ["model", "step"] if "step" in losses and "step" in table else ["model"]
     given = losses[keys + ["loss"]].rename(columns={"loss": "_given"})
     if "step" in keys:
