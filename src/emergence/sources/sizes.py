@@ -117,9 +117,9 @@ def add_losses(table: pd.DataFrame, losses: pd.DataFrame) -> pd.DataFrame:
     named = set(losses["model"].astype(str))
     present = set(table["model"].astype(str))
     if not named & present:
-        raise EmergenceError(f"--loss: none of its models ({', '.join(sorted(named)[:4])}) is among the "
-                             f"models read ({', '.join(sorted(present)[:4])}); name the models as the results "
-                             "do")
+        shown, read = ", ".join(sorted(named)[:4]), ", ".join(sorted(present)[:4])
+        raise EmergenceError(f"--loss: none of its models ({shown}) is among the models read ({read}); "
+                             "name the models as the results do")
     keys = ["model", "step"] if "step" in losses and "step" in table else ["model"]
     given = losses[keys + ["loss"]].rename(columns={"loss": "_given"})
     if "step" in keys:
