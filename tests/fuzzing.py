@@ -29,7 +29,9 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
+import orjson
 import pandas as pd
+import pyarrow.parquet as pq
 
 from tests.csv_files import RECORD_COLUMNS, record_rows, write
 
@@ -94,6 +96,22 @@ def make_seeds(folder: Path) -> dict[str, Path]:
     seeds["lm-eval"] = _copy(HERE / "data" / "lm_eval_ladder" / "gen" / "arith-10k", folder / "lm-eval")
     seeds["bigbench"] = _copy(HERE / "data" / "bigbench" / "scores_BIG-G_T=0_2m.json",
                               folder / "scores_BIG-G_T=0_2m.json")
+    # an Inspect log (as inspect-ai wrote it, 3 samples kept, their events dropped) as .json, and the
+    # .eval zip of the same run as inspect-ai wrote it (Zstandard members)
+    packed = next((HERE / "data" / "inspect" / "json").glob("*.json.gz"))
+    log = orjson.loads(gzip.decompress(packed.read_bytes()))
+    log["samples"] = [{k: v for k, v in sample.items() if k not in ("events", "attachments")}
+                      for sample in log["samples"][:3]]
+    log["eval"]["model_args"] = {}
+    seeds["inspect.json"] = folder / "inspect-log.json"
+    seeds["inspect.json"].write_bytes(orjson.dumps(log, option=orjson.OPT_INDENT_2))
+    seeds["inspect.eval"] = _copy(next((HERE / "data" / "inspect" / "eval").glob("*.eval")),
+                                  folder / "inspect-log.eval")
+    lighteval = next((HERE / "data" / "lighteval" / "details").glob("toy-1b/*/*.parquet"))
+    seeds["lighteval"] = folder / "details"  # lighteval's tree: details/<model>/<date>/<file>
+    (seeds["lighteval"] / "toy-1b" / "2026-12-01T00-00-00").mkdir(parents=True)
+    pq.write_table(pq.read_table(lighteval).slice(0, 5),
+                   seeds["lighteval"] / "toy-1b" / "2026-12-01T00-00-00" / lighteval.name)
     helm = SHARED / "lm_eval" / "evaleval_helm_pythia-1b-v0_hellaswag"
     if helm.is_dir():
         seeds["helm"] = _copy(helm, folder / "helm")

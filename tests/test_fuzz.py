@@ -52,9 +52,15 @@ def test_mutated_inputs_end_in_exit_0_or_2_unchanged_and_in_range(seeds, tmp_pat
 
 @pytest.mark.parametrize("name", sorted(p.name for p in PAST.iterdir() if p.name != "README.md"))
 def test_past_failures_end_in_exit_2(name, tmp_path):
-    """Each file here once ended in an internal error (exit 1); see tests/data/fuzz/README.md."""
+    """Each file here once ended in an internal error (exit 1); see tests/data/fuzz/README.md. Each
+    ends in exit 2 with a located message, except the one whose damage only costs what it damaged
+    (the README says which), which is read."""
     path = tmp_path / name
     shutil.copyfile(PAST / name, path)
     outcome = run_once(name, path, tmp_path / "out")
-    assert outcome.exit_code == 2, outcome.message
+    assert outcome.exit_code == (0 if name in READABLE else 2), outcome.message
     assert not outcome.modified
+
+
+#: Past failures whose damage leaves a readable input (tests/data/fuzz/README.md).
+READABLE = {"inspect_log_choice_not_an_object.json"}

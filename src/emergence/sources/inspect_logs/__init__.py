@@ -109,12 +109,16 @@ def _target_logprob(output: dict, target: str) -> tuple[float, int] | None:
     differs, the target's continuation must be among that position's top logprobs and complete the
     target (after a wrong token the rest of the target was never scored).
     """
-    choices = output.get("choices") or []
-    content = ((choices[0] or {}).get("logprobs") or {}).get("content") if choices else None
-    if not content or not target:
+    def obj(value) -> dict:  # a damaged log may hold anything where an object belongs
+        return value if isinstance(value, dict) else {}
+
+    choices = output.get("choices") if isinstance(output.get("choices"), list) else []
+    content = obj(obj(choices[0]).get("logprobs")).get("content") if choices else None
+    if not isinstance(content, list) or not content or not target:
         return None
     total, tokens, rest = 0.0, 0, target
     for position in content:
+        position = obj(position)
         token, logprob = position.get("token"), position.get("logprob")
         if not isinstance(token, str) or not isinstance(logprob, int | float):
             return None
@@ -123,7 +127,8 @@ def _target_logprob(output: dict, target: str) -> tuple[float, int] | None:
             if not rest:
                 return total, tokens
             continue
-        for top in position.get("top_logprobs") or []:
+        tops = position.get("top_logprobs") if isinstance(position.get("top_logprobs"), list) else []
+        for top in map(obj, tops):
             if top.get("token") == rest and isinstance(top.get("logprob"), int | float):
                 return total + top["logprob"], tokens + 1
         return None
