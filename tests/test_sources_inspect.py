@@ -191,3 +191,16 @@ def test_an_unknown_score_value_names_the_sample(tmp_path):
     with pytest.raises(SchemaError, match=r"x\.eval: sample 'sum-06' \(samples/sum-06_epoch_1\.json\): "
                                           r"scorer 'match' gives 'X'; a value is C, I, P, N or a number"):
         read_inspect(changed)
+
+
+def test_load_says_how_to_get_both_tables_of_an_inspect_folder():
+    """An Inspect log with a numeric scorer gives records and scores: load() cannot return one
+    table, and says how to get both (issue 16 review)."""
+    from emergence.errors import EmergenceError
+    from emergence.sources import load
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", EmergenceWarning)
+        with pytest.raises(EmergenceError, match=r"an Inspect log with a numeric scorer\); use "
+                                                 r"emergence\.sources\.load_tables"):
+            load(DATA / "eval")

@@ -275,8 +275,10 @@ def load(paths: str | Path | Iterable[str | Path], *, format_in: str | None = No
     tables = load_tables(paths, format_in=format_in, options=options)
     if tables.records is not None and tables.scores is not None:
         raise EmergenceError(
-            "the inputs mix records files and scores files; load them separately, or use "
-            "emergence.sources.load_tables to get both"
+            "the inputs hold both per-example records and aggregate scores (records and scores files, "
+            "or logs that give both, like lm-eval results beside their samples or an Inspect log with a "
+            "numeric scorer); use emergence.sources.load_tables(...) to get both tables, and pass them "
+            "as emergence.analyze(tables.records, tables.scores)"
         )
     table, shape = (
         (tables.records, "records") if tables.records is not None else (tables.scores, "scores")
