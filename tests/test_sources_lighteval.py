@@ -85,3 +85,16 @@ def test_a_row_with_too_few_log_likelihoods_is_named(tmp_path):
         load_tables(bad)
     (problem,) = caught.value.problems
     assert "row 7 (doc id" in problem and "holds 1 log-likelihood(s) for 4 choices" in problem
+
+
+def test_a_score_that_is_not_0_or_1_is_said_not_used_silently(tmp_path):
+    source = next(DETAILS.glob("toy-1b/*/*.parquet"))
+    table = pq.read_table(source).to_pylist()
+    table[3]["metric"]["acc"] = 3
+    folder = tmp_path / "details" / "toy-1b" / "2026-12-01T00-00-00"
+    folder.mkdir(parents=True)
+    odd = folder / source.name
+    pq.write_table(pa.Table.from_pylist(table), odd)
+    with pytest.warns(EmergenceWarning, match=r"metric 'acc' is not 0/1 in 1 row\(s\) \(row 3: 3\)"):
+        records = load_tables(odd).records
+    assert "correct" not in records or records["correct"].isna().all()

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import warnings
 from collections.abc import Mapping
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 
-from emergence.errors import SchemaError
+from emergence.errors import EmergenceWarning, SchemaError
 from emergence.schema import MAX_PROBLEMS, validate_records
 from emergence.sources.family import family_of
 from emergence.sources.hf_datasets.cells import (
@@ -213,5 +215,12 @@ def _map_lighteval(frame: pd.DataFrame, source: str) -> tuple[dict[str, list], l
             values = metrics.map(lambda m, name=name: m.get(name) if isinstance(m, dict) else None)
             if values.notna().any():
                 out["correct"] = _zero_one(values, out["correct"])
+                numbers = pd.to_numeric(values.map(_plain), errors="coerce")
+                odd = ~numbers.isin([0, 1])
+                if odd.any():  # said, not silent: the producer's score is not used
+                    i = int(np.flatnonzero(odd.to_numpy())[0])
+                    warnings.warn(f"{source}: metric {name!r} is not 0/1 in {int(odd.sum())} row(s) (row "
+                                  f"{i}: {_plain(values.iloc[i])!r}); it is not used as the producer's own score",
+                                  EmergenceWarning, stacklevel=4)
                 break
     return out, problems
