@@ -220,7 +220,8 @@ def _map_lighteval(frame: pd.DataFrame, source: str) -> tuple[dict[str, list], l
                 if odd.any():  # said, not silent: the producer's score is not used
                     i = int(np.flatnonzero(odd.to_numpy())[0])
                     warnings.warn(f"{source}: metric {name!r} is not 0/1 in {int(odd.sum())} row(s) (row "
-                                  f"{i}: {_plain(values.iloc[i])!r}); it is not used as the producer's own score",
+                                  f"{i}: {_plain(values.iloc[i])!r}); it is not used as the producer's own "
+                                  "score",
                                   EmergenceWarning, stacklevel=4)
                 break
     return out, problems
