@@ -3,12 +3,14 @@ object) and their losses (``--loss``: a CSV ``model,loss`` or ``model,step,loss`
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
-from emergence.errors import EmergenceError
+from emergence.errors import EmergenceError, SchemaError
+from emergence.scale import known_params, params_from_name, parse_scale
 
 
 def read_sizes(path: str | Path) -> dict[str, float]:
@@ -54,6 +56,38 @@ def read_sizes(path: str | Path) -> dict[str, float]:
         except ValueError as error:
             raise EmergenceError(f"--sizes {path}: {place}: {error}") from None
     return sizes
+
+
+def model_params(name: str, path: Path | str, sizes: Mapping, *, stated: float | None = None,
+                 stated_as: str | None = None) -> float:
+    """The parameter count of a model a log names: given in ``sizes`` (by the full name or the part
+    after the last ``/``), else the count the file states, a known model's, or a size in the name.
+
+    A size the user gives wins over a stated one (``model_num_parameters`` counts every weight,
+    embeddings included, where a study may want non-embedding parameters).
+
+    Raises
+    ------
+    SchemaError
+        Naming the file and the model, what was looked at (``stated_as``: the field a file of this
+        format would state the size in) and how to give the size.
+    """
+    base = name.rstrip("/").rsplit("/", 1)[-1]
+    given = next((sizes[k] for k in (name, base) if k in sizes), None)
+    if given is not None:
+        try:
+            return parse_scale(given)
+        except ValueError as error:
+            raise SchemaError(f"{path}: the size given for model {name!r} in sizes: {error}") from None
+    for found in (stated, known_params(name), params_from_name(name)):
+        if found is not None:
+            return float(found)
+    looked = f"the file has no {stated_as}, " if stated_as else ""
+    raise SchemaError(
+        f"{path}: the size of model {name!r} is not known: {looked}the name holds no size like '1.4b' and it "
+        f"is not a known model; give it with --sizes FILE (a CSV 'model,params') or, in Python, "
+        f"ReadOptions(sizes={{{name!r}: 1.3e9}})"
+    )
 
 
 def read_losses(path: str | Path) -> pd.DataFrame:

@@ -34,11 +34,11 @@ import numpy as np
 import pandas as pd
 
 from emergence.errors import EmergenceWarning, SchemaError
-from emergence.scale import known_params, params_from_name, parse_scale
 from emergence.schema import MAX_PROBLEMS, validate_records, validate_scores
 from emergence.sources.family import family_of
 from emergence.sources.inspect_logs.archive import eval_log
 from emergence.sources.limits import limits_of
+from emergence.sources.sizes import model_params
 
 __all__ = ["NAME", "read", "read_inspect", "sniff"]
 
@@ -74,21 +74,6 @@ def read(path: Path, options=None) -> list[tuple[str, pd.DataFrame]]:
     sizes = dict(getattr(options, "sizes", None) or {})
     records, scores = read_inspect(path, sizes=sizes, limits=limits_of(options))
     return [("records", records)] + ([("scores", scores)] if scores is not None else [])
-
-
-def _params(path: Path, model: str, sizes: dict) -> float:
-    base = model.rstrip("/").rsplit("/", 1)[-1]
-    given = next((sizes[k] for k in (model, base) if k in sizes), None)
-    if given is not None:
-        try:
-            return parse_scale(given)
-        except ValueError as error:
-            raise SchemaError(f"{path}: the size given for model {model!r} in sizes: {error}") from None
-    for found in (known_params(model), params_from_name(model)):
-        if found is not None:
-            return float(found)
-    raise SchemaError(f"{path}: the size of model {model!r} is not known: the name holds no size like "
-                      f"'1.4b' and it is not a known model; give it with --sizes FILE (a CSV 'model,params')")
 
 
 def _value(raw) -> float | str | None:
@@ -165,7 +150,7 @@ def read_inspect(path: str | Path, *, sizes: dict | None = None, limits=None
         warnings.warn(f"{path}: the run's status is {header.get('status')!r}, not 'success'; its samples are "
                       "read as they are", EmergenceWarning, stacklevel=3)
     model, task = str(spec["model"]), str(spec["task"])
-    params = _params(path, model, sizes or {})
+    params = model_params(model, path, sizes or {})
     rows, numeric, problems = [], {}, []
     later_epochs = partial = lists = 0
     binary_scorer: str | None = None

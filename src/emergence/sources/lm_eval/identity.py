@@ -9,10 +9,10 @@ from typing import Any
 import orjson
 
 from emergence.errors import SchemaError
-from emergence.scale import known_params, params_from_name, parse_scale
 from emergence.sources import ReadOptions
 from emergence.sources.family import family_of
 from emergence.sources.limits import Limits, limits_of, read_bytes
+from emergence.sources.sizes import model_params
 
 # "2026-11-23T00-04-50.218338", the run timestamp lm-eval >= 0.4.3 puts at the end of file names
 _TIMESTAMP_RE = re.compile(r"_(\d{4}-\d{2}-\d{2}T\d{2}[-:]\d{2}[-:]\d{2}(?:\.\d+)?)$")
@@ -57,33 +57,11 @@ def _step_of(args: dict[str, str]) -> int | None:
     return None
 
 
-def _params(name: str, stated: float | None, options: ReadOptions, path: Path) -> float:
-    """The parameter count: given in options.sizes, else stated in the file, known, or in the name.
-
-    A size the user gives wins over the file's ``model_num_parameters``, which counts every weight
-    (embeddings included) where a study may want non-embedding parameters.
-    """
-    base = name.rstrip("/").rsplit("/", 1)[-1]
-    given = next((options.sizes[k] for k in (name, base) if k in options.sizes), None)
-    if given is not None:
-        try:
-            return parse_scale(given)
-        except ValueError as error:
-            raise SchemaError(f"{path}: the size given for model {name!r} in sizes: {error}") from None
-    for found in (stated, known_params(name), params_from_name(name)):
-        if found is not None:
-            return float(found)
-    raise SchemaError(
-        f"{path}: the size of model {name!r} is not known: the file has no model_num_parameters, the "
-        f"name holds no size like '1.4b' and it is not a known model; give it with --sizes FILE (a CSV "
-        f"'model,params') or, in Python, ReadOptions(sizes={{{name!r}: 1.3e9}})"
-    )
-
-
 def _identity(path: Path, name: str, stated: float | None, step: int | None,
               options: ReadOptions) -> dict[str, Any]:
     identity: dict[str, Any] = {"family": family_of(name), "model": name,
-                                "params": _params(name, stated, options, path)}
+                                "params": model_params(name, path, options.sizes, stated=stated,
+                                                       stated_as="model_num_parameters")}
     if step is not None:
         identity["step"] = step
     return identity
