@@ -127,10 +127,10 @@ def positive_scale(table: pd.DataFrame, x: str | None) -> pd.DataFrame:
         return table
     bad = ~(pd.to_numeric(table[x], errors="coerce") > 0)
     if bad.any() and not bad.all():
-        why = ("(no loss given for those checkpoints)" if x == "loss"
+        why = ("(no loss given for those checkpoints) left out" if x == "loss"
                else "(e.g. step 0) left out: a log scale cannot show them")
-        warnings.warn(f"x={x}: {int(bad.sum())} row(s) with no positive {x} {why}"
-                      + (" left out" if x == "loss" else ""), EmergenceWarning, stacklevel=3)
+        warnings.warn(f"x={x}: {int(bad.sum())} row(s) with no positive {x} {why}", EmergenceWarning,
+                      stacklevel=3)
         table = table[~bad].reset_index(drop=True)
     return table
 

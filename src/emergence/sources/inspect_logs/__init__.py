@@ -142,7 +142,7 @@ def read_inspect(path: str | Path, *, sizes: dict | None = None, limits=None
         Naming the file and the sample at fault.
     """
     path = Path(path)
-    header, samples = eval_log(path, limits_of(None) if limits is None else limits)
+    header, samples = eval_log(path, limits or limits_of(None))
     spec = header.get("eval") if isinstance(header, dict) else None
     if not isinstance(spec, dict) or not spec.get("model") or not spec.get("task"):
         raise SchemaError(f"{path}: not an Inspect log: the header has no eval.model and eval.task")
