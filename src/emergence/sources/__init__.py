@@ -30,7 +30,8 @@ __all__ = ["Limits", "ReadOptions", "Tables", "find_files", "formats", "load", "
 #: Format modules under emergence.sources, in the order their ``sniff`` is asked: specific formats
 #: first, the generic benchmark CSV last (a Pythia evaluation CSV is a CSV too). Each module has
 #: ``NAME`` (what ``--format-in`` calls it), ``sniff(path, head) -> bool`` (``head``: the file's first
-#: 64 KiB) and ``read(path, options) -> list of (shape, validated table)``.
+#: 64 KiB) and ``read(path, options) -> list of (shape, validated table)``; optionally
+#: ``combined_notes(table) -> list of str``, warnings about a combined table of all the files read.
 FORMAT_MODULES = ("pythia", "inspect_logs", "lm_eval", "helm", "bigbench", "lighteval_details", "hf_datasets",
                   "csv_files")
 
@@ -231,10 +232,9 @@ def load_tables(paths: str | Path | Iterable[str | Path], *, format_in: str | No
             reruns = {str(path) for path, module in files if module.NAME != "csv"}
             combined = _newest_runs(combined, reruns)
             _check_across_files(combined, shape)
-            if shape == "scores" and "params_from" in combined:  # BIG-bench sizes, said once
-                from emergence.sources.bigbench import size_warnings
-
-                for note in size_warnings(combined):
+            # what a format has to say of all its files together (BIG-bench: sizes read from names)
+            for module in dict.fromkeys(module for _, module in files):
+                for note in getattr(module, "combined_notes", lambda table: [])(combined):
                     warnings.warn(note, EmergenceWarning, stacklevel=2)
             if shape == "records":
                 check_choice_counts(combined)

@@ -239,7 +239,7 @@ def read_bigbench(path: str | Path, *, sizes: dict[str, float] | None = None,
         params = _number(model.get("total_params"), f"{path}: model.total_params")
         params_from = "total_params"
         if (params is None or params <= 0) and named.get("params"):
-            params, params_from = named["params"], "name"  # said once for all files: size_warnings
+            params, params_from = named["params"], "name"  # said once for all files: combined_notes
         if params is None or params <= 0:
             problems.append(
                 f"{path}: model.total_params is {model.get('total_params')!r}, not a positive number, and "
@@ -334,7 +334,7 @@ def read_bigbench(path: str | Path, *, sizes: dict[str, float] | None = None,
     return validate_scores(table, source=str(path), locate=locate)
 
 
-def size_warnings(table: pd.DataFrame) -> list[str]:
+def combined_notes(table: pd.DataFrame) -> list[str]:
     """What to say of the sizes of BIG-bench scores once all files are read (``params_from``): how
     many models took their size from the file name, and which families mix those with the files'
     ``total_params`` (a BIG-G name gives non-embedding parameters, ``total_params`` counts the
