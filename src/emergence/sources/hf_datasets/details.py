@@ -214,14 +214,14 @@ def _map_lighteval(frame: pd.DataFrame, source: str) -> tuple[dict[str, list], l
         for name in _CORRECT_LIGHTEVAL:
             values = metrics.map(lambda m, name=name: m.get(name) if isinstance(m, dict) else None)
             if values.notna().any():
-                out["correct"] = _zero_one(values, out["correct"])
                 numbers = pd.to_numeric(values.map(_plain), errors="coerce")
-                odd = ~numbers.isin([0, 1])
-                if odd.any():  # said, not silent: the producer's score is not used
+                odd = ~numbers.isin([0, 1])  # a missing value too: the whole column or none (_zero_one)
+                if not odd.any():
+                    out["correct"] = numbers.astype(float).tolist()
+                else:  # said, not silent: the producer's score is not used
                     i = int(np.flatnonzero(odd.to_numpy())[0])
                     warnings.warn(f"{source}: metric {name!r} is not 0/1 in {int(odd.sum())} row(s) (row "
                                   f"{i}: {_plain(values.iloc[i])!r}); it is not used as the producer's own "
-                                  "score",
-                                  EmergenceWarning, stacklevel=4)
+                                  "score", EmergenceWarning, stacklevel=4)
                 break
     return out, problems
