@@ -77,6 +77,8 @@ def format_scale_axis(ax, x: str = "params", *, axis: str = "x"):
     """
     from matplotlib.ticker import FuncFormatter, LogFormatterSciNotation, LogLocator, NullFormatter
 
+    from emergence.plots.ticks import light_minor_ticks
+
     target = ax.xaxis if axis == "x" else ax.yaxis
     if x == "loss":  # a linear axis, reversed: the models improve from left to right
         (ax.set_xlabel if axis == "x" else ax.set_ylabel)(scale_label(x))
@@ -100,6 +102,7 @@ def format_scale_axis(ax, x: str = "params", *, axis: str = "x"):
             target.set_major_formatter(FuncFormatter(lambda v, _: _short_power(v)))
         else:
             target.set_major_formatter(LogFormatterSciNotation())
+        light_minor_ticks(target)
         return ax
     target.set_major_locator(LogLocator(base=10))
     target.set_major_formatter(FuncFormatter(lambda v, _: format_scale(v)))
@@ -110,6 +113,7 @@ def format_scale_axis(ax, x: str = "params", *, axis: str = "x"):
         target.set_minor_formatter(FuncFormatter(lambda v, _: format_scale(v)))
     else:
         target.set_minor_formatter(NullFormatter())
+        light_minor_ticks(target)
     return ax
 
 

@@ -97,9 +97,7 @@ def plot_emergence_scores(
     sns.boxenplot(data=finite, x="plotted", y="label", order=label_order, ax=ax, color="#9ecae1",
                   log_scale=True, showfliers=False)
     floored = finite[finite["floored"]]
-    if (~finite["floored"]).any():
-        sns.stripplot(data=finite[~finite["floored"]], x="plotted", y="label", order=label_order, ax=ax,
-                      color="#333333", size=3, jitter=0.2)
+    _strips(finite[~finite["floored"]], label_order, ax)
     if len(floored):  # on the row's centre line, ringed
         ys = [label_order.index(v) for v in floored["label"]]
         ax.scatter(floored["plotted"], ys, marker="o", color="#333333", edgecolors=COLORS["discontinuous"],
@@ -123,6 +121,18 @@ def plot_emergence_scores(
     if ax.get_legend_handles_labels()[0]:
         ax.legend(fontsize="x-small", loc="upper left", bbox_to_anchor=(1.01, 1.0), frameon=False)
     return ax
+
+
+def _strips(points: pd.DataFrame, order: list[str], ax) -> None:
+    """Every curve as a dot on its metric's row, jittered across the row: ``seaborn.stripplot``'s
+    dots (size 3, jitter 0.2), with the jitter drawn from a fixed seed (stripplot draws it from
+    numpy's global generator, so the figure changed from run to run and with ``jobs``)."""
+    rng = np.random.default_rng(0)
+    for row, label in enumerate(order):
+        x = points.loc[points["label"] == label, "plotted"].to_numpy(dtype=float)
+        if len(x):
+            y = row + (rng.uniform(-0.2, 0.2, len(x)) if len(x) > 1 else 0.0)
+            ax.scatter(x, np.broadcast_to(y, x.shape), s=9, color="#333333", linewidths=0)
 
 
 #: Most straight-line references drawn one by one; more ladders are shown as their shaded range.

@@ -51,10 +51,10 @@ def plot_summary(tasks: pd.DataFrame, *, threshold: float = 0.4, ax=None,
     >>> result = emergence.analyze(emergence.simulate(n_examples=100), bootstrap=100)
     >>> ax = plot_summary(result.tasks, verdicts=result.verdicts)
     """
-    import matplotlib.pyplot as plt
+    if ax is None:  # off pyplot, as every figure of this package: nothing keeps it alive
+        from matplotlib.figure import Figure
 
-    if ax is None:
-        _, ax = plt.subplots(figsize=(8.5, 6.2), layout="constrained")
+        ax = Figure(figsize=(8.5, 6.2), layout="constrained").subplots()
     lo, hi = -0.5, 1.05
     ax.set_xlim(lo, hi)
     ax.set_ylim(lo, hi)

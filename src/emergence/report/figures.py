@@ -55,19 +55,41 @@ def overview_name(verdict: str, page: int = 1) -> str:
 DPI, COLOURS = 80, 64
 
 
-def _png(fig) -> bytes:
-    """The figure as a compact PNG (:data:`DPI`, a :data:`COLOURS`-colour palette), then closed."""
-    import matplotlib.pyplot as plt
+def render(fig):
+    """The figure's pixels at :data:`DPI`, as an RGB :class:`PIL.Image.Image` (what ``savefig`` would
+    write, without encoding a PNG only to decode it again).
+
+    Drawn on an Agg canvas of its own: the layout engine runs once, in the draw (``savefig`` adds a
+    second, unrendered draw before it), so the pixels are those of ``savefig(dpi=DPI)``.
+    """
+    import matplotlib as mpl
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
     from PIL import Image
 
-    buffer = io.BytesIO()
-    fig.savefig(buffer, format="png", dpi=DPI)
-    plt.close(fig)
-    image = Image.open(io.BytesIO(buffer.getvalue())).convert("RGB")
+    for side in ("facecolor", "edgecolor"):  # what savefig paints the background with
+        colour = mpl.rcParams[f"savefig.{side}"]
+        if not (isinstance(colour, str) and colour == "auto"):
+            getattr(fig, f"set_{side}")(colour)
+    fig.set_dpi(DPI)
+    canvas = FigureCanvasAgg(fig)
+    canvas.draw()
+    return Image.frombuffer("RGBA", canvas.get_width_height(), canvas.buffer_rgba(), "raw", "RGBA", 0,
+                            1).convert("RGB")
+
+
+def encode(image) -> bytes:
+    """An RGB image as a compact PNG: a :data:`COLOURS`-colour palette (median cut, no dithering)."""
+    from PIL import Image
+
     small = io.BytesIO()
     image.quantize(colors=COLOURS, method=Image.Quantize.MEDIANCUT, dither=Image.Dither.NONE).save(
         small, format="PNG", optimize=True)
     return small.getvalue()
+
+
+def _png(fig) -> bytes:
+    """The figure as a compact PNG (:data:`DPI`, a :data:`COLOURS`-colour palette)."""
+    return encode(render(fig))
 
 
 @dataclass(frozen=True)

@@ -1,0 +1,168 @@
+"""How long the report's figures take, per kind of figure, and the report with 1 and 2 processes.
+
+    python analyses/bench_figures.py [--scales 12] [--families 5] [--examples 60] [--jobs 2]
+                                     [--repeat 1] [--profile]
+
+Builds (not timed) a run of ``--families`` simulated families (:func:`emergence.simulate`, 6 tasks each:
+answers of 1..5 tokens and a four-way multiple choice; by default 5 x 6 = 30 tasks) at ``--scales``
+sizes, analyses it with 100 bootstrap replicates, then prints:
+
+- each figure's time in one process, as :func:`emergence.report.draw_figures` draws it (drawing,
+  layout, rendering and the 64-colour PNG), CPU and wall seconds, summed per kind: the summary, the
+  overview pages, the emergence-score plot, the per-task figures; and the largest PNG;
+- ``write_report(..., figures=True)`` with ``jobs=1`` and with ``jobs=N`` side by side, wall time
+  (with ``--repeat``: the best of that many runs), and whether the figures are the same bytes;
+- with ``--profile``: where one per-task figure's time goes (building the figure, layout and
+  rendering, the PNG), and the functions that take it (cProfile, cumulative).
+
+Issue 13 sets the targets: no figure over ~0.3 s, figures drawn in parallel. These machines are
+shared and noisy: CPU seconds are the figure to compare, wall seconds for the parallel run.
+"""
+
+from __future__ import annotations
+
+import argparse
+import inspect
+import statistics
+import tempfile
+import time
+import warnings
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+
+def build(n_scales: int, n_families: int, n_examples: int):
+    """An analysis of ``n_families`` simulated families (6 tasks each) at ``n_scales`` sizes."""
+    import emergence
+
+    params = np.logspace(8, 11, n_scales)
+    truths = ("power_law", "sharp")
+    records = pd.concat([emergence.simulate(params, family=f"fam{i}", truth=truths[i % 2],
+                                            n_examples=n_examples, seed=i) for i in range(n_families)],
+                        ignore_index=True)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        return emergence.analyze(records, bootstrap=100, seed=0)
+
+
+def kind(name: str) -> str:
+    """The kind of a report figure, from its file name."""
+    if name.startswith("task-"):
+        return "task figure"
+    if name.startswith("overview-"):
+        return "overview page"
+    return name.removesuffix(".png")
+
+
+def per_figure(analysis) -> pd.DataFrame:
+    """Each figure's CPU and wall seconds in one process, from the progress calls of draw_figures."""
+    from emergence.report import draw_figures
+
+    stamps = [(time.process_time(), time.perf_counter())]
+    drawn = draw_figures(analysis, progress=lambda done, total: stamps.append(
+        (time.process_time(), time.perf_counter())))
+    if drawn.failed:
+        raise SystemExit(f"figures failed: {drawn.failed}")
+    rows = [{"figure": name, "kind": kind(name), "cpu": cpu - stamps[i][0], "wall": wall - stamps[i][1],
+             "bytes": len(png)}
+            for i, ((name, (_, png)), (cpu, wall)) in enumerate(zip(drawn.images.items(), stamps[1:],
+                                                                   strict=True))]
+    return pd.DataFrame(rows)
+
+
+def report_seconds(analysis, jobs: int, repeat: int) -> tuple[float, dict[str, bytes]]:
+    """Best wall seconds of write_report(figures=True) at ``jobs``, and the figures it wrote."""
+    from emergence.report import write_report
+
+    accepts_jobs = "jobs" in inspect.signature(write_report).parameters
+    if jobs > 1 and not accepts_jobs:
+        return float("nan"), {}
+    best, figures = float("inf"), {}
+    for _ in range(repeat):
+        with tempfile.TemporaryDirectory() as folder:
+            start = time.perf_counter()
+            out = write_report(analysis, Path(folder) / "r", **({"jobs": jobs} if accepts_jobs else {}))
+            best = min(best, time.perf_counter() - start)
+            figures = {p.name: p.read_bytes() for p in sorted((out / "figures").iterdir())}
+    return best, figures
+
+
+def profile(analysis, top: int) -> None:
+    """Where one per-task figure's time goes: the stages, then the functions (cProfile)."""
+    import cProfile
+    import io
+    import pstats
+
+    from emergence import plots
+    from emergence.report import figures
+
+    family, task = analysis.tasks[["family", "task"]].iloc[0]
+
+    def draw():
+        return plots.plot_task(analysis.scores, family=family, task=task, curves=analysis.curves,
+                               verdicts=analysis.verdicts, tasks=analysis.tasks,
+                               x=analysis.settings.get("x"))
+
+    draw()  # imports and caches (fonts) out of the way
+    stages: dict[str, list[float]] = {"build the figure": [], "layout and render": [], "PNG": []}
+    for _ in range(3):
+        start = time.process_time()
+        fig = draw()
+        built = time.process_time()
+        pixels = figures.render(fig)
+        rendered = time.process_time()
+        figures.encode(pixels)
+        done = time.process_time()
+        for stage, seconds in zip(stages, (built - start, rendered - built, done - rendered), strict=True):
+            stages[stage].append(seconds)
+    print(f"\none task figure ({family} / {task}), CPU seconds, best of 3")
+    for stage, seconds in stages.items():
+        print(f"  {stage:<20} {min(seconds):6.3f}")
+    profiler = cProfile.Profile()
+    profiler.enable()
+    figures._png(draw())
+    profiler.disable()
+    text = io.StringIO()
+    pstats.Stats(profiler, stream=text).sort_stats("cumulative").print_stats(top)
+    print(text.getvalue())
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--scales", type=int, default=12)
+    parser.add_argument("--families", type=int, default=5, help="6 tasks each")
+    parser.add_argument("--examples", type=int, default=60)
+    parser.add_argument("--jobs", type=int, default=2, help="processes of the parallel report")
+    parser.add_argument("--repeat", type=int, default=1, help="report runs per setting (best is shown)")
+    parser.add_argument("--profile", action="store_true", help="where one task figure's time goes")
+    parser.add_argument("--top", type=int, default=30, help="functions listed by --profile")
+    args = parser.parse_args()
+
+    import matplotlib
+
+    matplotlib.use("Agg")
+    analysis = build(args.scales, args.families, args.examples)
+    print(f"run: {args.families * 6} tasks x {args.scales} sizes, {len(analysis.scores):,} scores")
+    times = per_figure(analysis)
+    print("\nper figure, one process   n   CPU s: mean    max   total   wall s: total   largest PNG")
+    for name, mine in times.groupby("kind", sort=False):
+        print(f"  {name:<22} {len(mine):3d}   {mine['cpu'].mean():12.3f} {mine['cpu'].max():6.3f} "
+              f"{mine['cpu'].sum():7.2f}   {mine['wall'].sum():14.2f}   {mine['bytes'].max() / 1000:8.1f} KB")
+    print(f"  {'all':<22} {len(times):3d}   {times['cpu'].mean():12.3f} {times['cpu'].max():6.3f} "
+          f"{times['cpu'].sum():7.2f}   {times['wall'].sum():14.2f}")
+    serial, one = report_seconds(analysis, 1, args.repeat)
+    parallel, many = report_seconds(analysis, args.jobs, args.repeat)
+    same = "not run: write_report has no jobs" if not many else \
+        ("same bytes" if many == one else "DIFFERENT")
+    print(f"\nwrite_report(figures=True), wall s: jobs=1 {serial:.2f}, jobs={args.jobs} {parallel:.2f} "
+          f"({serial / parallel:.2f}x); {len(one)} figures, {same}")
+    median = statistics.median(times["cpu"])
+    print(f"median figure {median:.3f} CPU s; over 0.3 s: {int((times['cpu'] > 0.3).sum())} of {len(times)}")
+    if args.profile:
+        profile(analysis, args.top)
+
+
+if __name__ == "__main__":
+    main()
