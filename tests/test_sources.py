@@ -546,11 +546,24 @@ def test_running_out_of_memory_reading_a_file_is_a_user_error(tmp_path, monkeypa
         raise pd.errors.ParserError("Error tokenizing data. C error: out of memory")
 
     monkeypatch.setattr(csv_files.pd, "read_csv", parser_exhausted)
-    with pytest.raises(SchemaError) as info:
-        load_tables(path)
+    with monkeypatch.context() as patch:
+        patch.setattr(csv_files, "read_records", lambda path, limits: None)  # the text path
+        with pytest.raises(SchemaError) as info:
+            load_tables(path)
     size = path.stat().st_size
     assert info.value.problems == [f"{path}: not enough memory to read the file ({size} bytes on disk); "
                                    "split it into smaller files, or read it on a machine with more memory"]
+
+    import pyarrow as pa
+    import pyarrow.csv as pacsv
+
+    def arrow_exhausted(*args, **kwargs):  # the typed reader's way of saying it
+        raise pa.ArrowMemoryError("malloc of size 4194304 failed")
+
+    monkeypatch.setattr(pacsv, "read_csv", arrow_exhausted)
+    with pytest.raises(SchemaError) as info:
+        load_tables(path)
+    assert info.value.problems[0].startswith(f"{path}: not enough memory to read the file")
 
 
 def test_limits_parse_and_refuse_bad_values():

@@ -147,7 +147,7 @@ def add_compute(table: pd.DataFrame) -> pd.DataFrame:
     if "params" not in table or "tokens" not in table:
         return table
     derived = 6.0 * table["params"].astype(float) * table["tokens"].astype(float)
-    out = table.copy()
+    out = table.copy(deep=False)  # the other columns are shared, not copied
     out["compute"] = out["compute"].fillna(derived) if "compute" in out else derived
     return out
 

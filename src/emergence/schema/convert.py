@@ -31,20 +31,43 @@ class Converters:
         raise NotImplementedError
 
     def _blank(self, name: str) -> np.ndarray:
-        raw = self.raw[name]
+        return self._blank_of(self.raw[name])
+
+    @staticmethod
+    def _blank_of(raw: pd.Series) -> np.ndarray:
+        """Missing cells, and text cells that are empty or only spaces."""
         blank = raw.isna().to_numpy(copy=True)
-        if raw.dtype == object or pd.api.types.is_string_dtype(raw):
+        if isinstance(raw.dtype, pd.CategoricalDtype):  # judged once per distinct string
+            codes, words = _distinct_text(raw)
+            if words is not None:
+                empty = pd.Series(words, dtype="string").str.strip().eq("").to_numpy(dtype=bool)
+                return blank | (np.append(empty, False)[codes])
+        if raw.dtype == object:  # only text can be blank: only text cells are looked at
+            cells = raw.to_numpy()
+            text = np.flatnonzero(~blank)
+            text = text[[isinstance(c, str) for c in cells[text]]]
+            blank[text] = pd.Series(cells[text], dtype=str).str.strip().eq("").to_numpy(dtype=bool)
+        elif pd.api.types.is_string_dtype(raw) or isinstance(raw.dtype, pd.CategoricalDtype):
             blank |= raw.astype(str).str.strip().eq("").to_numpy() & ~blank
         return blank
 
     def _convert_str(self, name: str) -> None:
         raw = self.raw[name]
-        text = raw.astype("string")
-        if name not in ("target", "prediction"):
-            # an empty target or prediction is a real value (handled in _check_records)
-            text = text.str.strip()
-        blank = (text.isna() | text.eq("")).to_numpy(dtype=bool)
-        values = pd.Series(text.to_numpy(dtype=object, na_value=None), index=raw.index, dtype=object)
+        codes, words = _distinct_text(raw)
+        if words is None:  # numbers or other objects among the text: each cell as it is
+            text = raw.astype("string")
+            if name not in ("target", "prediction"):
+                text = text.str.strip()
+            blank = (text.isna() | text.eq("")).to_numpy(dtype=bool)
+            cells = text.to_numpy(dtype=object, na_value=None)
+        else:  # each distinct string made once, shared by its rows
+            text = pd.Series(words, dtype="string")
+            if name not in ("target", "prediction"):
+                # an empty target or prediction is a real value (handled in _check_records)
+                text = text.str.strip()
+            cells = np.append(text.to_numpy(dtype=object, na_value=None), None)[codes]
+            blank = np.append(text.eq("").to_numpy(dtype=bool), True)[codes]  # code -1: missing
+        values = pd.Series(cells, index=raw.index, dtype=object)
         if name == "family":
             values = values.where(~blank, "default")
         elif name in ("model", "task", "example"):
@@ -59,9 +82,12 @@ class Converters:
         raw = self.raw[name]
         if pd.api.types.is_bool_dtype(raw):
             raw = raw.astype(float)
-        values = pd.to_numeric(raw.where(~blank, np.nan), errors="coerce").to_numpy(
-            dtype=float, copy=True
-        )
+        if raw.dtype == np.float64:  # numbers already, NaN where blank
+            values = raw.to_numpy(dtype=float, copy=True)
+        else:
+            values = pd.to_numeric(raw.where(~blank, np.nan), errors="coerce").to_numpy(
+                dtype=float, copy=True
+            )
         bad = ~blank & ~np.isfinite(values)
         self.add_rows(bad, name, raw, "is not a finite number")
         huge = too_large(values)
@@ -120,9 +146,14 @@ class Converters:
             self.out[name] = values
             return
         blank = self._blank(name)
-        text = raw.astype(str).str.strip().str.lower()
         mapping = {"1": 1.0, "0": 0.0, "1.0": 1.0, "0.0": 0.0, "true": 1.0, "false": 0.0}
-        values = text.map(mapping).to_numpy(dtype=float, copy=True)
+        codes, words = _distinct_text(raw)
+        if words is None:
+            text = raw.astype(str).str.strip().str.lower()
+            values = text.map(mapping).to_numpy(dtype=float, copy=True)
+        else:  # each distinct cell read once
+            read = pd.Series(words, dtype=object).str.strip().str.lower().map(mapping).to_numpy(dtype=float)
+            values = np.append(read, np.nan)[codes]
         bad = ~blank & np.isnan(values)
         self.add_rows(bad, name, raw, "is not 0/1 or true/false")
         values[blank] = np.nan
@@ -141,7 +172,15 @@ class Converters:
         values = np.full(len(raw), np.nan)
         # parse each distinct value once: a table has few distinct model sizes
         rows = np.flatnonzero(~blank)
-        codes, distinct = pd.factorize(raw.to_numpy(dtype=object)[rows])
+        every, words = _distinct_text(raw)
+        if words is None:
+            codes, distinct = pd.factorize(raw.to_numpy(dtype=object)[rows])
+        else:  # the same distinct values in the same order (of first appearance), without hashing text
+            present = pd.unique(every[rows])
+            distinct = words[present]
+            codes = np.empty(len(words), dtype=np.intp)
+            codes[present] = np.arange(len(present))
+            codes = codes[every[rows]]
         parsed = np.full(len(distinct), np.nan)
         for k, value in enumerate(distinct):
             try:
@@ -213,6 +252,27 @@ class Converters:
                     _at(i, len(raw)), name, raw, "is not a choice index >= 0 (or a JSON list of them)"
                 )
         self.out[name] = pd.Series(parsed, index=self.raw.index, dtype=object)
+
+
+def _distinct_text(column: pd.Series) -> tuple[np.ndarray, np.ndarray | None]:
+    """(code of each cell, its distinct strings) when every cell is text or missing (code -1);
+    ``(codes, None)`` when some cell holds something else (a number, a list)."""
+    if isinstance(column.dtype, pd.CategoricalDtype):  # the codes are there already
+        words = np.asarray(column.cat.categories, dtype=object)
+        codes = column.cat.codes.to_numpy()
+        return (codes, words) if all(type(w) is str for w in words) else (codes, None)
+    if column.dtype == object and len(column):
+        first = column.iloc[0]
+        if not isinstance(first, str) and first is not None and not isinstance(first, float):
+            return np.empty(0, dtype=np.intp), None  # the common case of lists or numbers, told cheaply
+    try:
+        codes, words = pd.factorize(column)
+    except TypeError:  # unhashable cells (lists)
+        return np.empty(0, dtype=np.intp), None
+    words = np.asarray(words, dtype=object)
+    if not all(type(w) is str for w in words):
+        return codes, None
+    return codes, words
 
 
 def _json_lists(cells: np.ndarray) -> list | None:

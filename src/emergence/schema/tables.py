@@ -12,6 +12,16 @@ from emergence.errors import EmergenceWarning, SchemaError
 from emergence.schema.columns import MAX_PROBLEMS, model_keys, row_keys
 
 
+def choice_counts(column: pd.Series) -> np.ndarray:
+    """The number of choices of each row of a ``choice_logprobs`` column: the length of its list, -1
+    where it holds none."""
+    cells = column.to_numpy(dtype=object)
+    sizes = np.full(len(cells), -1, dtype=np.int64)
+    given = np.flatnonzero(pd.notna(cells))
+    sizes[given] = [len(v) if isinstance(v, list | tuple) else -1 for v in cells[given]]
+    return sizes
+
+
 def check_choice_counts(records: pd.DataFrame) -> None:
     """The same example must offer every model the same number of choices.
 
@@ -22,8 +32,8 @@ def check_choice_counts(records: pd.DataFrame) -> None:
     """
     if "choice_logprobs" not in records:
         return
-    sizes = records["choice_logprobs"].map(lambda v: len(v) if isinstance(v, list | tuple) else np.nan)
-    has = sizes.notna()
+    sizes = choice_counts(records["choice_logprobs"])
+    has = sizes >= 0
     if not has.any():
         return
     table = records.loc[has, ["family", "task", "example", "model"]].assign(_k=sizes[has])

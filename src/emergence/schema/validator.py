@@ -27,7 +27,7 @@ from emergence.schema.columns import (
     row_keys,
 )
 from emergence.schema.convert import Converters
-from emergence.schema.tables import check_choice_counts
+from emergence.schema.tables import check_choice_counts, choice_counts
 from emergence.schema.values import nul_rows, out_of_range, swamped
 
 
@@ -141,7 +141,8 @@ class _Validator(Converters):
                 getattr(self, f"_convert_{column.dtype}")(name)
         if "family" not in converted:
             converted["family"] = "default"
-        self.out = pd.DataFrame(converted, index=self.raw.index)  # at once: linear in columns
+        # at once (linear in columns), and without copying the converted columns into one block
+        self.out = pd.DataFrame(converted, index=self.raw.index, copy=False)
         if column_problems:  # the cross-column checks need the columns
             self.fail_if_any()
         self._check_scale()
@@ -197,10 +198,15 @@ class _Validator(Converters):
         self.out = add_compute(self.out)
         self._check_scale_blanks([c for c in SCALE_COLUMNS if c in self.out])
         keys = model_keys(self.out)
+        # models numbered in order of appearance, once for all scale columns
+        model = self.out.groupby(keys, dropna=False, sort=False).ngroup().to_numpy()
+        first = np.unique(model, return_index=True)[1]
         for column in [c for c in SCALE_COLUMNS if c in self.out]:
-            spread = self.out.groupby(keys, dropna=False, sort=False)[column].nunique()
-            for key in spread.index[spread > 1][:5]:
-                key = key if isinstance(key, tuple) else (key,)
+            # a model with several values has a smallest and a largest (NaN left out, as nunique does)
+            values = pd.Series(self.out[column].to_numpy(dtype=float)).groupby(model)
+            several = np.flatnonzero((values.max() > values.min()).to_numpy())
+            for row in first[several[:5]]:
+                key = tuple(self.out[k].iloc[row] for k in keys)
                 mask = np.logical_and.reduce([self.out[k].eq(v) for k, v in zip(keys, key, strict=True)])
                 values = sorted(set(self.out.loc[mask, column].dropna()))
                 self.add(
@@ -226,21 +232,22 @@ class _Validator(Converters):
         if "target" in out:
             # a target is never empty: a blank target cell means the row has no text (e.g. a
             # multiple-choice row in a mixed file), and then a blank prediction is missing too
-            target = out["target"].astype("string")
-            no_target = (target.isna() | target.str.strip().eq("")).to_numpy(dtype=bool)
+            no_target = self._blank_of(out["target"])
             out["target"] = out["target"].where(~no_target, None)
             if "prediction" in out:
                 out["prediction"] = out["prediction"].where(~no_target, None)
         # a column given for some rows of a task must be given for all rows of that task
+        task = pd.factorize(out["task"])[0]  # a missing task (-1, reported) is in no task
+        rows_of_task = np.bincount(task[task >= 0])
         for name in ("target_logprob", "target_tokens", "choice_logprobs", "gold", "prediction",
                      "target", "correct"):
             if name not in out:
                 continue
-            missing = out[name].isna()
+            missing = out[name].isna().to_numpy()
             if not missing.any():
                 continue
-            partial = missing.groupby(out["task"]).transform("mean")
-            holes = (missing & (partial < 1)).to_numpy()
+            blanks = np.bincount(task[missing & (task >= 0)], minlength=len(rows_of_task))
+            holes = missing & (task >= 0) & (blanks < rows_of_task)[task]
             shown = out[name]
             if name not in ("target", "prediction"):
                 # a cell holding an invalid value was reported by its converter; only blanks are missing
@@ -261,10 +268,11 @@ class _Validator(Converters):
                     continue
                 self.add(f"column {given!r} needs column {absent!r} too")
         if "choice_logprobs" in out and "gold" in out:
-            sizes = out["choice_logprobs"].map(lambda v: len(v) if v is not None else 0).to_numpy()
-            top = out["gold"].map(
-                lambda g: (max(g) if isinstance(g, list) else g) if g is not None else -1
-            ).to_numpy()
+            sizes = choice_counts(out["choice_logprobs"])
+            golds = out["gold"].to_numpy(dtype=object)
+            top = np.full(len(out), -1)
+            given = np.flatnonzero((sizes > 0) & pd.notna(golds))
+            top[given] = [max(g) if isinstance(g, list) else g for g in golds[given]]
             bad = (sizes > 0) & (top >= sizes)
             for i in np.flatnonzero(bad):
                 self.add(

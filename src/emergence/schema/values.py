@@ -26,6 +26,9 @@ def nul_rows(values: pd.Series) -> np.ndarray | None:
     A NUL is never part of a name: it ends strings in C libraries, terminals and spreadsheets, so a
     name holding one can show as another name. One scan of the joined text in the common case.
     """
+    if isinstance(values.dtype, pd.CategoricalDtype):  # one look at each distinct value
+        held = nul_rows(pd.Series(values.cat.categories, dtype=object))
+        return None if held is None else np.append(held, False)[values.cat.codes.to_numpy()]
     if not (values.dtype == object or pd.api.types.is_string_dtype(values)):
         return None
     cells = values.to_numpy(dtype=object)

@@ -13,6 +13,7 @@ import pandas as pd
 
 from emergence.errors import SchemaError
 from emergence.schema import detect_shape, validate_records, validate_scores
+from emergence.sources.csv_typed import read_records
 from emergence.sources.limits import Limits, limits_of, read_bytes
 
 #: Name of this format for ``--format-in``.
@@ -108,6 +109,9 @@ def read_csv(path: str | Path, *, limits: Limits | None = None) -> tuple[str, pd
         Listing every problem of the file with its line, column and value.
     """
     path = Path(path)
+    typed = read_records(path, limits or Limits())
+    if typed is not None:
+        return "records", typed
     data = read_data(path, limits)
     if not data.strip():
         raise SchemaError(f"{path}: the file is empty; a benchmark CSV needs a header and rows")

@@ -1,0 +1,196 @@
+"""The fast way into a records CSV: typed columns read once by pyarrow, for files that are clean.
+
+The text path of :mod:`emergence.sources.csv_files` reads every cell as text and converts it, which
+costs about a kilobyte and several seconds per million records. Here pyarrow's multithreaded CSV
+reader parses each column into its type at once: numbers as float64, names and other text
+dictionary-encoded (each distinct string made once and shared by its rows), scale, 0/1 and gold
+cells as text to be parsed once per distinct value. The validator then runs on those columns.
+
+This path proves a file clean; it never explains why one is not. Whenever pyarrow refuses the file
+(a malformed row, a cell that is not its column's type, bytes that are not UTF-8, a line longer than
+a block) or the validator finds a problem, :func:`read_records` returns None and the caller reads the
+file the text way, whose messages name each line, column and value. Warnings are kept until the file
+is known clean, so none is said twice.
+"""
+
+from __future__ import annotations
+
+import csv
+import gzip
+import io
+import warnings
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from emergence.errors import SchemaError
+from emergence.schema import detect_shape, validate_records
+from emergence.schema.columns import _did_you_mean, columns_of
+from emergence.sources.limits import Limits, is_gzip
+
+#: Bytes pyarrow parses per block (one thread each); a row longer than a block sends the file down
+#: the text path, which holds lines to ``--max-line-bytes``.
+BLOCK_BYTES = 1 << 22
+
+#: Column types of the specification read as float64 by pyarrow; the converters check their rules.
+_NUMBER_TYPES = ("float", "nonneg", "unit", "count", "int", "loss", "logprob")
+
+
+class _TooLarge(Exception):
+    """The decompressed file passed ``max_bytes`` (the text path says so)."""
+
+
+class _Counted(io.RawIOBase):
+    """A gzip file read through pyarrow, stopping once more than ``limit`` bytes came out."""
+
+    def __init__(self, path: Path, limit: int):
+        self._handle = gzip.open(path, "rb")
+        self._limit = limit
+        self._total = 0
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, buffer) -> int:
+        # never more than one byte past the limit, however large the buffer pyarrow offers
+        n = self._handle.readinto(memoryview(buffer)[: self._limit - self._total + 1])
+        self._total += n
+        if self._total > self._limit:
+            raise _TooLarge
+        return n
+
+    def close(self) -> None:
+        self._handle.close()
+        super().close()
+
+
+def header(path: Path) -> list[str] | None:
+    """The column names of a CSV's first line, or None when the line is one the text path should
+    judge (blank, quoted across lines, names with spaces around them, repeated or holding NUL)."""
+    opener = gzip.open if is_gzip(path) else open
+    try:
+        with opener(path, "rb") as handle:
+            line = handle.readline(1 << 20)
+        text = line.removeprefix(b"\xef\xbb\xbf").decode("utf-8")
+    except Exception:  # unreadable, damaged gzip, not UTF-8: the text path says which
+        return None
+    if not text.endswith("\n") or not text.strip():
+        return None
+    names = next(csv.reader([text.rstrip("\r\n")]), None)
+    if (not names or any(n != n.strip() or not n or "\x00" in n for n in names)
+            or len(set(names)) != len(names)):
+        return None
+    return names
+
+
+def read_records(path: Path, limits: Limits) -> pd.DataFrame | None:
+    """The validated records table of a clean records CSV, or None to read it the text way.
+
+    Parameters
+    ----------
+    path : Path
+        A ``.csv`` or ``.csv.gz`` file.
+    limits : Limits
+        Files over ``max_bytes``, and limits on a line below :data:`BLOCK_BYTES`, go the text way.
+
+    Returns
+    -------
+    DataFrame or None
+        What :func:`emergence.sources.csv_files.read_csv` returns for the file, or None.
+    """
+    if limits.max_line_bytes < BLOCK_BYTES:
+        return None
+    try:
+        if not is_gzip(path) and path.stat().st_size > limits.max_bytes:
+            return None
+    except OSError:
+        return None
+    names = header(path)
+    if names is None:
+        return None
+    try:
+        if detect_shape(names, source=str(path)) != "records":
+            return None
+    except SchemaError:
+        return None
+    spec = {c.name: c for c in columns_of("records")}
+    if any(c.required and c.name not in names for c in spec.values()):
+        return None  # the text path names what is missing
+    if _did_you_mean(set(names) - set(spec), spec):
+        return None  # a misspelt column: the text path says which (others are kept as text)
+    table = _parse(path, names, spec, limits)
+    if table is None:
+        return None
+    raw = {}
+    for name in names:
+        column = table.column(name)
+        if name not in spec:  # kept as it is, text as pandas reads it
+            raw[name] = column.to_pandas()
+        elif spec[name].dtype in _NUMBER_TYPES:
+            raw[name] = column.to_numpy()
+            if not np.isfinite(raw[name]).sum() + column.null_count == len(raw[name]):
+                return None  # 'nan' or 'inf' written out: the text way names the cell
+        elif spec[name].dtype == "logprobs":
+            raw[name] = column.to_numpy(zero_copy_only=False)
+        elif column.null_count:
+            return None  # a text column pyarrow found no value in: not a clean file
+        else:
+            raw[name] = _categories(column)
+        table = table.drop_columns([name])  # each column's memory goes back as it is converted
+    # object columns stay object: pandas would otherwise copy each text into its own string type
+    frame = pd.DataFrame({name: pd.Series(values, dtype=values.dtype, copy=False) if isinstance(
+        values, np.ndarray) else values for name, values in raw.items()}, copy=False)
+    del raw, table
+    with warnings.catch_warnings(record=True) as said:
+        warnings.simplefilter("always")
+        try:
+            typed = validate_records(frame, source=str(path), locate=lambda i: f"line {i + 2}")
+        except SchemaError:
+            return None
+    for warning in said:
+        warnings.warn_explicit(warning.message, warning.category, warning.filename, warning.lineno)
+    return typed
+
+
+def _parse(path: Path, names: list[str], spec: dict, limits: Limits):
+    """pyarrow's table of the file, or None where pyarrow refuses it."""
+    import pyarrow as pa
+    import pyarrow.csv as pacsv
+
+    text = pa.dictionary(pa.int32(), pa.string())
+    types = {}
+    for name in names:
+        dtype = spec[name].dtype if name in spec else "extra"
+        types[name] = (pa.float64() if dtype in _NUMBER_TYPES
+                       else pa.string() if dtype in ("logprobs", "extra") else text)
+    source = _Counted(path, limits.max_bytes) if is_gzip(path) else str(path)
+    try:
+        return pacsv.read_csv(
+            source,
+            read_options=pacsv.ReadOptions(column_names=names, skip_rows=1, block_size=BLOCK_BYTES),
+            parse_options=pacsv.ParseOptions(newlines_in_values=True),
+            convert_options=pacsv.ConvertOptions(
+                column_types=types, null_values=[""], strings_can_be_null=False,
+                quoted_strings_can_be_null=True, check_utf8=True,
+            ),
+        )
+    except MemoryError:  # pyarrow's ArrowMemoryError too: the text path would need more
+        raise
+    except Exception:  # whatever pyarrow refuses, the text path explains
+        return None
+    finally:
+        if isinstance(source, _Counted):
+            source.close()
+
+
+def _categories(column) -> pd.Categorical:
+    """A dictionary-encoded text column as a categorical: its codes, and each distinct string once.
+    The validator reads the codes instead of hashing the text, and makes an object column whose rows
+    share their strings (8 bytes a row, not a string each)."""
+    column = column.unify_dictionaries()
+    if column.num_chunks == 0:
+        return pd.Categorical([])
+    words = pd.Index(column.chunk(0).dictionary.to_numpy(zero_copy_only=False), dtype=object)
+    codes = np.concatenate([chunk.indices.to_numpy(zero_copy_only=False) for chunk in column.chunks])
+    return pd.Categorical.from_codes(codes, categories=words, validate=False)

@@ -1,0 +1,134 @@
+"""The typed (pyarrow) way into a records CSV against the text way it stands in for.
+
+The property: for any file, the typed reader either declines (None, the text way then reads it) or
+returns exactly the table the text way returns, with the same warnings; it never accepts a file the
+text way refuses. Tricky cells are put, one at a time, into a column of each type of the
+specification.
+"""
+
+import csv
+import io
+import warnings
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from emergence.errors import SchemaError
+from emergence.sources import csv_files
+from emergence.sources.csv_typed import read_records
+from emergence.sources.limits import Limits
+
+BENCHMARKS = Path(__file__).resolve().parents[1] / "benchmarks"
+
+COLUMNS = ["family", "model", "step", "params", "task", "subtask", "example", "target", "prediction",
+           "correct", "target_logprob", "target_tokens", "choice_logprobs", "gold", "chance", "loss",
+           "note"]
+
+#: Cells that are numbers in one reader's eyes and not in another's, blanks, names, JSON.
+TRICKY = ["", " ", "nan", "NaN", "inf", "-inf", "1e400", "1e-400", "+1.5", " 1.5", "1.5 ", "0x10",
+          "1_000", "1,5", "true", "TRUE", " 1 ", "1.0", "2", "-0", "-0.0", "1.3b", "70m", "[0, 2]", "[]",
+          "[-1.2, -0.3]", "[-1.2, 0.3]", "a\x00b", "é", "a\nb", '"q"', "NA", "null", "None", "#N/A",
+          "1e101", "0.25", "3"]
+
+
+def rows() -> list[list[str]]:
+    out = []
+    for m, size in (("m-70m", "70m"), ("m-1b", "1e9"), ("m-7b", "7b")):
+        for e in range(2):
+            out.append(["fam", m, "100", size, "qa", "s", f"e{e}", "12", "12" if e else "13",
+                        "1" if e else "0", "-1.5", "2", "", "", "", "2.5", "x"])
+            out.append(["fam", m, "100", size, "mc", "s", f"e{e}", "", "", "", "", "", "[-1.2, -0.3]", "1",
+                        "0.5", "2.5", "y"])
+    return out
+
+
+def text_way(path: Path):
+    """What the text way gives: (table, warnings) or the SchemaError's problems."""
+    saved = csv_files.read_records
+    csv_files.read_records = lambda path, limits: None
+    try:
+        with warnings.catch_warnings(record=True) as said:
+            warnings.simplefilter("always")
+            try:
+                return csv_files.read_csv(path)[1], [str(w.message) for w in said]
+            except SchemaError as error:
+                return error.problems, None
+    finally:
+        csv_files.read_records = saved
+
+
+def typed_way(path: Path):
+    with warnings.catch_warnings(record=True) as said:
+        warnings.simplefilter("always")
+        table = read_records(path, Limits())
+    return table, [str(w.message) for w in said]
+
+
+def check_same(path: Path) -> bool:
+    """True when the typed way read the file (and agreed with the text way), False when it declined."""
+    typed, typed_said = typed_way(path)
+    if typed is None:
+        assert typed_said == [], "a declined file says nothing: the text way says it once"
+        return False
+    text, text_said = text_way(path)
+    assert text_said is not None, f"the typed way accepted a file the text way refuses: {text}"
+    pd.testing.assert_frame_equal(typed, text, check_exact=True)
+    assert typed_said == text_said
+    return True
+
+
+def write(path: Path, columns: list[str], body: list[list[str]]) -> Path:
+    handle = io.StringIO()
+    writer = csv.writer(handle, lineterminator="\n")
+    writer.writerow(columns)
+    writer.writerows(body)
+    path.write_text(handle.getvalue(), encoding="utf-8")
+    return path
+
+
+def test_a_clean_file_is_read_the_typed_way_and_equals_the_text_way(tmp_path):
+    assert check_same(write(tmp_path / "r.csv", COLUMNS, rows()))
+
+
+@pytest.mark.parametrize("name", ["arith_ladder.csv.gz", "toy_sharp.csv.gz"])
+def test_the_bundled_benchmarks_read_the_same_both_ways(name):
+    assert check_same(BENCHMARKS / name)
+
+
+@pytest.mark.parametrize("column", [c for c in COLUMNS if c != "note"] + ["note"])
+def test_tricky_cells_are_read_the_same_or_left_to_the_text_way(tmp_path, column):
+    """Each tricky value in the column of each type, in a row where the column has a value."""
+    k = COLUMNS.index(column)
+    typed = 0
+    for n, value in enumerate(TRICKY):
+        body = rows()
+        row = 1 if column in ("choice_logprobs", "gold", "chance") else 0
+        body[row][k] = value
+        typed += check_same(write(tmp_path / f"{n}.csv", COLUMNS, body))
+    assert typed > 0  # the clean values among them went the typed way
+
+
+def test_odd_headers_and_files_go_the_text_way(tmp_path):
+    body = rows()
+    spaced = [" family"] + COLUMNS[1:]
+    assert not check_same(write(tmp_path / "spaced.csv", spaced, body))
+    misspelt = COLUMNS[:-1] + ["exmaple"]
+    assert not check_same(write(tmp_path / "misspelt.csv", misspelt, body))
+    short = write(tmp_path / "short.csv", COLUMNS, [r[:-2] for r in body])
+    assert not check_same(short)
+    long = write(tmp_path / "long.csv", COLUMNS, [r + ["extra"] for r in body])
+    assert not check_same(long)
+    latin = tmp_path / "latin.csv"
+    latin.write_bytes(write(tmp_path / "x.csv", COLUMNS, body).read_bytes().replace(b"m-7b", b"m-\xe97b"))
+    assert not check_same(latin)
+    bom = tmp_path / "bom.csv"
+    bom.write_bytes(b"\xef\xbb\xbf" + write(tmp_path / "y.csv", COLUMNS, body).read_bytes())
+    assert check_same(bom)
+
+
+def test_a_limit_below_a_block_leaves_the_file_to_the_text_way(tmp_path):
+    path = write(tmp_path / "r.csv", COLUMNS, rows())
+    assert read_records(path, Limits(max_line_bytes=1000)) is None
+    assert read_records(path, Limits(max_bytes=100)) is None
+    assert read_records(path, Limits()) is not None
