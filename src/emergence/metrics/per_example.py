@@ -92,15 +92,27 @@ class _Batch:
         return pd.to_numeric(self.records[name], errors="coerce").to_numpy(dtype=float, copy=True)
 
     def _normalise(self, name: str) -> pd.Series:
-        text = self.records[name].astype(object)
+        column = self.records[name]
+        codes, distinct = pd.factorize(column)
+        distinct = np.asarray(distinct, dtype=object)
+        if len(distinct) < len(column) and all(type(v) is str for v in distinct):
+            # a target is shared by every model, a prediction often repeats: each distinct text once
+            normal = np.append(self._normal(pd.Series(distinct, dtype=object)).to_numpy(dtype=object), None)
+            return pd.Series(normal[codes], index=column.index, dtype=object)
+        text = column.astype(object)
         missing = text.isna().to_numpy()
-        text = text.where(~missing, "").astype(str)
+        return self._normal(text.where(~missing, "")).where(~missing, None)
+
+    def _normal(self, text: pd.Series) -> pd.Series:
+        """The text as exact match compares it: whitespace collapsed, stripped, case folded (as the
+        options say)."""
+        text = text.astype(str)
         if self.options.collapse_whitespace:
             text = text.str.replace(r"\s+", " ", regex=True)
         text = text.str.strip()
         if self.options.ignore_case:
             text = text.str.casefold()
-        return text.where(~missing, None)
+        return text.astype(object)
 
     @cached_property
     def prediction(self) -> pd.Series:
@@ -118,40 +130,44 @@ class _Batch:
 
     @cached_property
     def choices(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-        """(log-likelihoods padded with -inf, gold mask, rows that have choices)."""
+        """(log-likelihoods padded with -inf, gold mask, rows that have choices): the first two hold
+        only the rows that have choices, in order (a text row has none, and costs nothing)."""
         if "choice_logprobs" not in self.records or "gold" not in self.records:
-            return np.empty((self.n, 0)), np.empty((self.n, 0), dtype=bool), np.zeros(self.n, bool)
+            return np.empty((0, 1)), np.empty((0, 1), dtype=bool), np.zeros(self.n, bool)
         lists = self.records["choice_logprobs"].to_numpy(dtype=object)
         golds = self.records["gold"].to_numpy(dtype=object)
         # only rows with both cells filled are looked at one by one (text rows are skipped at C speed)
-        candidates = np.flatnonzero(pd.notna(self.records["choice_logprobs"]).to_numpy()
-                                    & pd.notna(self.records["gold"]).to_numpy())
+        candidates = np.flatnonzero(pd.notna(lists) & pd.notna(golds))
         valid = np.zeros(self.n, dtype=bool)
         valid[candidates] = [isinstance(lists[i], list | tuple | np.ndarray) and len(lists[i]) > 0
                              and _is_index(golds[i]) for i in candidates]
-        sizes = np.zeros(self.n, dtype=np.int64)
-        sizes[valid] = np.fromiter(map(len, lists[valid]), dtype=np.int64, count=int(valid.sum()))
+        rows = np.flatnonzero(valid)
+        sizes = np.fromiter(map(len, lists[rows]), dtype=np.int64, count=len(rows))
         width = int(sizes.max(initial=0))
-        logp = np.full((self.n, max(width, 1)), -np.inf)
-        rows = np.repeat(np.arange(self.n), sizes)
+        logp = np.full((len(rows), max(width, 1)), -np.inf)
+        at = np.repeat(np.arange(len(rows)), sizes)
         cols = np.arange(sizes.sum()) - np.repeat(np.cumsum(sizes) - sizes, sizes)
-        logp[rows, cols] = np.fromiter(chain.from_iterable(lists[valid]), float, sizes.sum())
+        logp[at, cols] = np.fromiter(chain.from_iterable(lists[rows]), float, sizes.sum())
         gold = np.zeros(logp.shape, dtype=bool)
-        index = pd.to_numeric(pd.Series(golds[valid], dtype=object), errors="coerce").to_numpy(float)
-        scalar = np.zeros(self.n, dtype=bool)
-        scalar[np.flatnonzero(valid)[~np.isnan(index)]] = True  # a list of golds does not convert
-        gold[np.flatnonzero(scalar), index[~np.isnan(index)].astype(int)] = True
-        for i in np.flatnonzero(valid & ~scalar):  # multi-gold rows are rare
-            gold[i, list(golds[i])] = True
+        index = pd.to_numeric(pd.Series(golds[rows], dtype=object), errors="coerce").to_numpy(float)
+        scalar = ~np.isnan(index)  # a list of golds does not convert
+        gold[np.flatnonzero(scalar), index[scalar].astype(int)] = True
+        for i in np.flatnonzero(~scalar):  # multi-gold rows are rare
+            gold[i, list(golds[rows[i]])] = True
         return logp, gold, valid
 
     @cached_property
     def softmax(self) -> np.ndarray:
-        logp, _, valid = self.choices
-        shifted = logp - np.where(valid, logp.max(axis=1), 0.0)[:, None]
-        weights = np.exp(shifted)
-        weights[~valid] = np.nan
+        """The choices' probabilities, for the rows that have choices."""
+        logp, _, _ = self.choices
+        weights = np.exp(logp - logp.max(axis=1, initial=-np.inf)[:, None])
         return weights / weights.sum(axis=1, keepdims=True)
+
+    def of_choices(self, values: np.ndarray) -> np.ndarray:
+        """One value per row: ``values`` (one per row that has choices) there, NaN elsewhere."""
+        out = np.full(self.n, np.nan)
+        out[self.choices[2]] = values
+        return out
 
 
 def _is_index(gold) -> bool:
@@ -171,21 +187,20 @@ def _exact_match(batch: _Batch) -> np.ndarray:
 
 
 def _multiple_choice_grade(batch: _Batch) -> np.ndarray:
-    logp, gold, valid = batch.choices
-    top = logp == logp.max(axis=1, keepdims=True)
+    logp, gold, _ = batch.choices
+    top = logp == logp.max(axis=1, keepdims=True, initial=-np.inf)
     credit = (top & gold).sum(axis=1) / np.maximum(top.sum(axis=1), 1)  # ties: fractional credit
-    return np.where(valid, credit, np.nan)
+    return batch.of_choices(credit)
 
 
 def _choice_prob(batch: _Batch) -> np.ndarray:
-    _, gold, valid = batch.choices
-    return np.where(valid, np.where(gold, batch.softmax, 0.0).sum(axis=1), np.nan)
+    _, gold, _ = batch.choices
+    return batch.of_choices(np.where(gold, batch.softmax, 0.0).sum(axis=1))
 
 
 def _brier_score(batch: _Batch) -> np.ndarray:
-    _, gold, valid = batch.choices
-    probs = np.nan_to_num(batch.softmax)
-    return np.where(valid, ((probs - gold) ** 2).sum(axis=1), np.nan)
+    _, gold, _ = batch.choices
+    return batch.of_choices(((np.nan_to_num(batch.softmax) - gold) ** 2).sum(axis=1))
 
 
 def _target_logprob(batch: _Batch) -> np.ndarray:
@@ -213,12 +228,18 @@ def _token_edit_distance(batch: _Batch) -> np.ndarray:
     text = batch.has_text
     if not text.any():
         return out
-    predictions = batch.prediction[text].tolist()
-    targets = batch.target[text].tolist()
+    # each distinct (prediction, target) pair once: targets are shared by the models, and small
+    # models often give the same wrong answer
+    p_code, p_text = pd.factorize(batch.prediction[text])
+    t_code, t_text = pd.factorize(batch.target[text])
+    pairs, inverse = np.unique(p_code.astype(np.int64) * len(t_text) + t_code, return_inverse=True)
+    predictions = np.asarray(p_text, dtype=object)[pairs // len(t_text)].tolist()
+    targets = np.asarray(t_text, dtype=object)[pairs % len(t_text)].tolist()
     if batch.options.tokens == "word":
         both = _word_codes(predictions + targets)
         predictions, targets = both[: len(predictions)], both[len(predictions) :]
-    out[text] = process.cpdist(predictions, targets, scorer=Levenshtein.distance, workers=1)
+    distance = process.cpdist(predictions, targets, scorer=Levenshtein.distance, workers=1)
+    out[text] = np.asarray(distance, dtype=float)[inverse]
     return out
 
 

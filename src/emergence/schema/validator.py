@@ -229,10 +229,11 @@ class _Validator(Converters):
 
     def _check_records(self) -> None:
         out = self.out
+        no_target = np.zeros(len(out), dtype=bool)
         if "target" in out:
             # a target is never empty: a blank target cell means the row has no text (e.g. a
             # multiple-choice row in a mixed file), and then a blank prediction is missing too
-            no_target = self._blank_of(out["target"])
+            no_target = self._blank("target")  # out["target"] holds the same cells, typed
             out["target"] = out["target"].where(~no_target, None)
             if "prediction" in out:
                 out["prediction"] = out["prediction"].where(~no_target, None)
@@ -243,7 +244,10 @@ class _Validator(Converters):
                      "target", "correct"):
             if name not in out:
                 continue
-            missing = out[name].isna().to_numpy()
+            if name in ("target", "prediction"):  # missing in the input, or the row has no text
+                missing = self.raw[name].isna().to_numpy() | no_target
+            else:
+                missing = out[name].isna().to_numpy()
             if not missing.any():
                 continue
             blanks = np.bincount(task[missing & (task >= 0)], minlength=len(rows_of_task))

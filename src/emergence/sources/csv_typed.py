@@ -131,8 +131,11 @@ def read_records(path: Path, limits: Limits) -> pd.DataFrame | None:
             raw[name] = column.to_numpy()
             if not np.isfinite(raw[name]).sum() + column.null_count == len(raw[name]):
                 return None  # 'nan' or 'inf' written out: the text way names the cell
-        elif spec[name].dtype == "logprobs":
-            raw[name] = column.to_numpy(zero_copy_only=False)
+        elif spec[name].dtype == "logprobs":  # JSON text; an empty cell is a missing one
+            import pyarrow.compute as pc
+
+            empty = pc.equal(column, "")
+            raw[name] = pc.if_else(empty, None, column).to_numpy(zero_copy_only=False)
         elif column.null_count:
             return None  # a text column pyarrow found no value in: not a clean file
         else:
