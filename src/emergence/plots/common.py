@@ -117,6 +117,20 @@ def format_scale_axis(ax, x: str = "params", *, axis: str = "x"):
     return ax
 
 
+def panel_grid(fig, n: int, nrows: int, ncols: int, *, sharey: bool = False) -> list:
+    """``n`` Axes on a ``nrows`` x ``ncols`` grid of ``fig``, row by row, as ``fig.subplots`` would
+    make them; the cells left over get none (a hidden Axes still had its ticks made and measured at
+    every layout pass). ``sharey``: one y axis, labelled on the first column only."""
+    grid = fig.add_gridspec(nrows, ncols)
+    axes: list = []
+    for i in range(n):
+        ax = fig.add_subplot(grid[i // ncols, i % ncols], sharey=axes[0] if sharey and axes else None)
+        if sharey and i % ncols:
+            ax.yaxis.set_tick_params(which="both", labelleft=False)
+        axes.append(ax)
+    return axes
+
+
 def _short_power(value: float) -> str:
     """A short tick label: ``2.2e21``, ``1e20``."""
     if not value > 0:
@@ -128,9 +142,20 @@ def _short_power(value: float) -> str:
 
 def _curve_points(data: pd.DataFrame, x: str) -> pd.DataFrame:
     """Mean value and interval per distinct scale (checkpoints at the same x are averaged)."""
-    cols = [c for c in ("value", "ci_lo", "ci_hi", "chance") if c in data]
-    points = data.groupby(x, sort=True)[cols].mean(numeric_only=True).reset_index()
-    return points[np.isfinite(points[x].to_numpy(dtype=float)) & (points[x] > 0)]
+    # numpy, not a pandas groupby: this ran for every curve drawn and took ~3 ms each (issue 13)
+    xs = data[x].to_numpy(dtype=float)
+    kept = np.isfinite(xs) & (xs > 0)
+    scales, group = np.unique(xs[kept], return_inverse=True)
+    points = {x: scales}
+    for column in ("value", "ci_lo", "ci_hi", "chance"):
+        if column not in data or not pd.api.types.is_numeric_dtype(data[column]):
+            continue  # as mean(numeric_only=True)
+        values = data[column].to_numpy(dtype=float)[kept]
+        known = ~np.isnan(values)
+        counts = np.bincount(group[known], minlength=len(scales))
+        sums = np.bincount(group[known], weights=values[known], minlength=len(scales))
+        points[column] = np.where(counts > 0, sums / np.maximum(counts, 1), np.nan)
+    return pd.DataFrame(points)
 
 
 def _select(data: pd.DataFrame, **where) -> pd.DataFrame:

@@ -12,6 +12,7 @@ from emergence.plots.common import (
     _curve_points,
     _select,
     format_scale_axis,
+    panel_grid,
     plain,
     scale_label,
 )
@@ -57,9 +58,13 @@ def overview_data(data: pd.DataFrame, verdicts: pd.DataFrame, *, x: str | None =
     """
     x = _choose_x(data, x)
     rows = []
-    for family, task, first, verdict in _first_pairs(verdicts):
+    firsts = _first_pairs(verdicts)
+    # each curve's rows found once (a mask over the whole table per curve took most of a page's time)
+    at = data.groupby(["family", "task", "metric"], sort=False).indices if len(firsts) else {}
+    for family, task, first, verdict in firsts:
         for role, metric in (("discontinuous", first["discontinuous"]), ("smooth", first["smooth"])):
-            part = _select(data, family=family, task=task, metric=metric)
+            part = (_select(data, family=family, task=task, metric=metric) if metric is None
+                    else data.iloc[at.get((family, task, metric), [])])
             per_model = _several_points_per_model(part, x)
             points = (part.groupby(["model", x], sort=True)["value"].mean().reset_index() if per_model
                       else _curve_points(part, x).assign(model=None))
@@ -143,6 +148,9 @@ def plot_overview(
     from matplotlib.figure import Figure
 
     x = _choose_x(data, x)
+    if panels is not None:  # a page: only its tasks' lines
+        asked = pd.MultiIndex.from_tuples([tuple(k) for k in panels]) if len(panels) else []
+        verdicts = verdicts[pd.MultiIndex.from_frame(verdicts[["family", "task"]]).isin(asked)]
     lines = overview_data(data, verdicts, x=x)
     rank = {v: i for i, v in enumerate(VERDICT_ORDER)}
     best = {(f, t): min(rank.get(v, 9) for v in mine["verdict"])
@@ -158,7 +166,7 @@ def plot_overview(
     ncols = max(1, min(ncols, n))
     nrows = -(-n // ncols)
     fig = Figure(figsize=(max(3.3 * ncols, 6.5), 3.0 * nrows + 0.9), layout="constrained")
-    axes = np.atleast_1d(fig.subplots(nrows, ncols, squeeze=False, sharey=True)).ravel()
+    axes = panel_grid(fig, n, nrows, ncols, sharey=True)
     for ax, (family, task) in zip(axes, shown, strict=False):
         mine = lines[(lines["family"] == family) & (lines["task"] == task)]
         names = []  # "D: metric (from -> to)" per role, under the panel: a legend inside covered curves
@@ -186,8 +194,6 @@ def plot_overview(
         ax.set_title(_wrap(f"{plain(family)} / {plain(task)}", 34) + "\n" + verdict, fontsize="small")
         ax.tick_params(labelsize="x-small")
         ax.grid(True, alpha=0.3)
-    for ax in axes[len(shown):]:
-        ax.set_visible(False)
     if not shown:
         axes[0].text(0.5, 0.5, "no discontinuous/smooth pair to show", ha="center", va="center")
     fig.supxlabel(scale_label(x))

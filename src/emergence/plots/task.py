@@ -5,11 +5,18 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-import numpy as np
 import pandas as pd
 
 from emergence.errors import EmergenceError
-from emergence.plots.common import COLORS, VERDICT_ORDER, _choose_x, _select, metric_label, plain
+from emergence.plots.common import (
+    COLORS,
+    VERDICT_ORDER,
+    _choose_x,
+    _select,
+    metric_label,
+    panel_grid,
+    plain,
+)
 from emergence.plots.curve import _missing, _several_points_per_model, _wrap, plot_curve
 
 
@@ -136,7 +143,7 @@ def plot_task(
     nrows = -(-n // max(1, ncols))
     ncols = -(-n // nrows)  # balanced rows: 4 panels as 2 x 2, not 3 + 1
     fig = Figure(figsize=(4.3 * ncols, 3.5 * nrows + 0.5), layout="constrained")
-    axes = np.atleast_1d(fig.subplots(nrows, ncols, squeeze=False)).ravel()
+    axes = panel_grid(fig, n, nrows, ncols)
     # checkpoints of several sizes on a compute/tokens axis: drawn one line per model, while the
     # jump effect is that of all checkpoints pooled into one curve ordered by x
     pooled = _several_points_per_model(part, x)
@@ -164,8 +171,6 @@ def plot_task(
         ax.legend(fontsize="x-small", loc="best")
     for ax, d in zip(axes[len(panels):], checks, strict=False):
         plot_mirage_check(part, discontinuous=d, x=x, ax=ax, band_label=f"{level:.0%}")
-    for ax in axes[n:]:
-        ax.set_visible(False)
     verdict_text = ""
     decided = _lookup(tasks, family=family, task=task)
     if decided is not None:
