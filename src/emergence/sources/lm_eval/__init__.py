@@ -70,6 +70,7 @@ from emergence.errors import SchemaError
 from emergence.sources import ReadOptions
 from emergence.sources.family import family_of
 from emergence.sources.limits import limits_of
+from emergence.sources.lm_eval.columnar import _paused_gc, _samples_columns
 from emergence.sources.lm_eval.parsing import (
     _first_line,
     _not_lm_eval,
@@ -79,7 +80,7 @@ from emergence.sources.lm_eval.parsing import (
     _stream_lines,
 )
 from emergence.sources.lm_eval.results import _results_table
-from emergence.sources.lm_eval.samples import _samples_table
+from emergence.sources.lm_eval.samples import _columnar_table, _samples_table
 
 __all__ = ["NAME", "family_of", "read", "read_results", "read_samples", "sniff"]
 
@@ -164,7 +165,11 @@ def read(path: Path, options: ReadOptions | None = None) -> list[tuple[str, pd.D
     options = options or ReadOptions()
     limits = limits_of(options)
     first = _first_line(path, limits)
-    if isinstance(first, dict) and "doc_id" in first:  # JSON lines: stream them, keep what is used
+    if isinstance(first, dict) and "doc_id" in first:  # JSON lines: as columns, else one line at a time
+        with _paused_gc():
+            columns = _samples_columns(path, first, limits)
+            if columns is not None:
+                return [("records", _columnar_table(path, columns, options))]
         return [("records", _samples_table(path, _stream_lines(path, limits), options))]
     data = _read_bytes(path, limits)
     stripped = data.lstrip()

@@ -1,4 +1,5 @@
-"""An lm-eval samples log as a records table."""
+"""An lm-eval samples log as a records table: made with arrays from the columns of a well-formed log
+(:mod:`.columnar`), else one sample at a time, naming each problem with its line."""
 
 from __future__ import annotations
 
@@ -9,10 +10,12 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
+import pyarrow.compute as pc
 
 from emergence.errors import EmergenceWarning, SchemaError
 from emergence.schema import validate_records
 from emergence.sources import ReadOptions
+from emergence.sources.lm_eval.columnar import _Columns
 from emergence.sources.lm_eval.identity import _task_and_model
 from emergence.sources.lm_eval.parsing import _raise
 from emergence.sources.lm_eval.responses import (
@@ -41,7 +44,10 @@ def _samples_table(path: Path, parsed: tuple[list, list[str]], options: ReadOpti
     _raise(problems)
     if not items:
         raise SchemaError(f"{path}: the samples log holds no samples")
-    kept = _keep_filter(path, items, locs, options)
+    filters = list(dict.fromkeys(str(item.get("filter", "none")) for item in items))
+    chosen = _choose_filter(path, filters, options)
+    kept = [(item, loc) for item, loc in zip(items, locs, strict=True)
+            if str(item.get("filter", "none")) == chosen]
     task, identity = _task_and_model(path, options)
     kinds = [_kind_of(item) for item, _ in kept]
     kind = "choice" if "choice" in kinds else max(set(kinds), key=kinds.count)
@@ -88,7 +94,28 @@ def _samples_table(path: Path, parsed: tuple[list, list[str]], options: ReadOpti
         rows.append(row)
         lines.append(loc)
     _raise(problems)
-    table = pd.DataFrame(rows)
+    locate: Callable[[int], str] = lambda i: lines[i]  # noqa: E731  (row -> line of the file)
+    return _records(path, pd.DataFrame(rows), kind, locate, task, identity)
+
+
+def _columnar_table(path: Path, columns: _Columns, options: ReadOptions) -> pd.DataFrame:
+    """The records of a log read as columns (:func:`.columnar._samples_columns`), as
+    :func:`_samples_table` makes them."""
+    filters = pc.unique(columns.filters).to_pylist()  # in the order first seen
+    chosen = _choose_filter(path, filters, options)
+    keep = None
+    if len(filters) > 1:
+        keep = np.flatnonzero(pc.equal(columns.filters, chosen).to_numpy(zero_copy_only=False))
+    task, identity = _task_and_model(path, options)
+    # the columnar reader takes logs without blank lines: line k + 1 holds sample k
+    locate: Callable[[int], str] = (  # row -> line of the file
+        (lambda i: f"line {i + 1}") if keep is None else (lambda i: f"line {keep[i] + 1}"))
+    return _records(path, pd.DataFrame(columns.rows(keep)), columns.kind, locate, task, identity)
+
+
+def _records(path: Path, table: pd.DataFrame, kind: str, locate: Callable[[int], str], task: str,
+             identity: dict[str, Any]) -> pd.DataFrame:
+    """The samples' rows (example and the columns of their kind) as a validated records table."""
     if "exact_match" in table:
         correct = table.pop("exact_match")
         if correct.map(lambda v: not isinstance(v, bool) and v in (0, 1)).all():
@@ -101,7 +128,6 @@ def _samples_table(path: Path, parsed: tuple[list, list[str]], options: ReadOpti
     for column, value in reversed(list(identity.items()) + [("task", task)]):
         table.insert(0, column, value)
     table = table[[*identity, "task", *[c for c in table if c not in identity and c != "task"]]]
-    locate: Callable[[int], str] = lambda i: lines[i]  # noqa: E731  (row -> line of the file)
     return validate_records(table, source=str(path), locate=locate)
 
 
@@ -132,26 +158,21 @@ def _targets_or_correct(path: Path, table: pd.DataFrame) -> pd.DataFrame:
     return table.drop(columns=["target", "prediction"])
 
 
-def _keep_filter(path: Path, items: list[dict], locs: list[str], options: ReadOptions
-                 ) -> list[tuple[dict, str]]:
-    """The samples of one filter: options.filter if the log has it, else the first one seen."""
-    filters = list(dict.fromkeys(str(item.get("filter", "none")) for item in items))
+def _choose_filter(path: Path, filters: list[str], options: ReadOptions) -> str:
+    """The filter whose samples are kept: options.filter if the log has it, else the first one seen."""
     if len(filters) == 1:
-        chosen = filters[0]
-    elif options.filter is not None:
+        return filters[0]
+    if options.filter is not None:
         if options.filter not in filters:
             raise SchemaError(
                 f"{path}: filter {options.filter!r} is not in this log; its filters are "
                 f"{', '.join(map(repr, filters))}; choose one of them (--filter)"
             )
-        chosen = options.filter
-    else:
-        chosen = filters[0]
-        warnings.warn(
-            f"{path}: the documents are logged under several filters ({', '.join(filters)}); the records "
-            f"keep {chosen!r}, the first (the results' other filters stay metrics of their own, like "
-            "exact_match,flexible-extract); choose another with --filter NAME",
-            EmergenceWarning, stacklevel=4,
-        )
-    return [(item, loc) for item, loc in zip(items, locs, strict=True)
-            if str(item.get("filter", "none")) == chosen]
+        return options.filter
+    warnings.warn(
+        f"{path}: the documents are logged under several filters ({', '.join(filters)}); the records "
+        f"keep {filters[0]!r}, the first (the results' other filters stay metrics of their own, like "
+        "exact_match,flexible-extract); choose another with --filter NAME",
+        EmergenceWarning, stacklevel=4,
+    )
+    return filters[0]
