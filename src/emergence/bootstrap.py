@@ -20,6 +20,9 @@ from __future__ import annotations
 
 import math
 import warnings
+from collections import deque
+from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 
 import numpy as np
@@ -176,6 +179,7 @@ def replicate_means(
     n_replicates: int,
     *,
     chunk: int = 500,
+    jobs: int = 1,
 ) -> np.ndarray:
     """Replicate means sum(w x) / sum(w) of every (metric, group), one pass per task.
 
@@ -202,6 +206,9 @@ def replicate_means(
     n_replicates : int
     chunk : int
         Replicates generated at once; bounds the weight matrix to examples-of-a-task x chunk.
+    jobs : int
+        Threads drawing the weights of the next tasks while one is multiplied; the numbers are the
+        same for any value.
 
     Returns
     -------
@@ -215,12 +222,19 @@ def replicate_means(
     task = example_task[example]
     order = np.argsort(task, kind="stable")
     bounds = np.flatnonzero(np.diff(task[order])) + 1
-    for records in np.split(order, bounds):
-        if not len(records):
-            continue
+    tasks = [records for records in np.split(order, bounds) if len(records)]
+    examples = [np.unique(example[records], return_inverse=True) for records in tasks]
+    starts = range(0, n_replicates, chunk)
+
+    def weights(unit: tuple[int, int]) -> np.ndarray:
+        t, start = unit
+        return poisson_weights(keys[examples[t][0]], np.arange(start, min(start + chunk, n_replicates)),
+                               dtype=np.float64)
+
+    stream = _ahead(weights, [(t, start) for t in range(len(tasks)) for start in starts], jobs)
+    for records, (task_examples, e_local) in zip(tasks, examples, strict=True):
         groups, g_local = np.unique(group[records], return_inverse=True)
-        examples, e_local = np.unique(example[records], return_inverse=True)
-        n_rows, n_examples = n_metrics * len(groups), len(examples)
+        n_rows, n_examples = n_metrics * len(groups), len(task_examples)
         v = np.stack([per_record[records] for per_record in values])
         ok = ~np.isnan(v)
         # cell (row, example) of each (metric, record), row = metric * groups + group; bincount adds
@@ -237,9 +251,26 @@ def replicate_means(
         which = np.array([seen.setdefault(row.tobytes(), len(seen)) for row in counts])
         patterns = counts[np.unique(which, return_index=True)[1]].astype(np.float64)
         target = (np.arange(n_metrics)[:, None] * n_groups + groups[None, :]).ravel()
-        for start in range(0, n_replicates, chunk):
+        for start in starts:
             stop = min(start + chunk, n_replicates)
-            weights = poisson_weights(keys[examples], np.arange(start, stop), dtype=np.float64)
+            w = next(stream)
             with np.errstate(invalid="ignore", divide="ignore"):
-                out[target, start:stop] = (sums @ weights) / (patterns @ weights)[which]
+                out[target, start:stop] = (sums @ w) / (patterns @ w)[which]
     return out
+
+
+def _ahead(make, units: list, jobs: int) -> Iterator:
+    """``make(unit)`` of each unit, in order; with ``jobs > 1`` made by that many threads, at most
+    ``jobs`` units ahead of the one taken (numpy leaves the interpreter lock while it hashes, so the
+    weights of the next units are drawn while the caller multiplies the present ones)."""
+    if jobs <= 1 or len(units) < 2:
+        yield from map(make, units)
+        return
+    with ThreadPoolExecutor(max_workers=jobs) as pool:
+        pending = deque(pool.submit(make, unit) for unit in units[:jobs])
+        for unit in units[jobs:]:
+            done = pending.popleft().result()
+            pending.append(pool.submit(make, unit))
+            yield done
+        while pending:
+            yield pending.popleft().result()

@@ -183,9 +183,12 @@ def _analyze(args) -> int:
 
         raise EmergenceError("nothing to analyse: no rows match --family/--tasks/--metrics "
                              f"(families: {_names(tables, 'family')}; tasks: {_names(tables, 'task')})")
+    from emergence.jobs import default_jobs
+
+    jobs = args.jobs or default_jobs()
     result = analyze(records, scores, x=args.x, metrics=args.metrics, pairs=pairs,
                      bootstrap=args.bootstrap, seed=args.seed, options=_options(args),
-                     thresholds=Thresholds(), progress=progress.update)
+                     thresholds=Thresholds(), progress=progress.update, jobs=jobs)
     settings = {
         "sources": [str(s) for s in sources],
         "files": [str(f) for f in tables.files],

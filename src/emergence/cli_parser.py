@@ -91,6 +91,9 @@ def _parser() -> argparse.ArgumentParser:
     analyze.add_argument("--bootstrap", type=int, default=1000, metavar="B",
                          help="paired-bootstrap replicates (default: 1000, at least 100)")
     analyze.add_argument("--seed", type=int, default=0, help="seed of the bootstrap (default: 0)")
+    analyze.add_argument("--jobs", type=_positive, default=None, metavar="N",
+                         help="cores for independent work: tasks, figures (default: all this machine "
+                              "has); the numbers are the same for any N")
     analyze.add_argument("--format", choices=["text", "json"], default="text",
                          help="what to print (default: text)")
     analyze.add_argument("--no-figures", action="store_true",
@@ -173,6 +176,17 @@ def _size(text: str) -> int:
         return parse_size(text)
     except ValueError as error:
         raise argparse.ArgumentTypeError(str(error)) from None
+
+
+def _positive(text: str) -> int:
+    """A count of cores for ``--jobs``: a whole number >= 1."""
+    try:
+        value = int(text)
+    except ValueError:
+        value = 0
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number >= 1 (the cores to use, e.g. 2)")
+    return value
 
 
 def _text_options(parser: argparse.ArgumentParser) -> None:

@@ -88,8 +88,10 @@ def rescore_replicates(
     common: bool = True,
     n_replicates: int = 1000,
     seed: int = 0,
+    jobs: int = 1,
 ) -> tuple[pd.DataFrame, Replicates | None]:
-    """Scores and their paired-bootstrap replicates (see :func:`rescore` for the parameters).
+    """Scores and their paired-bootstrap replicates (see :func:`rescore` for the parameters;
+    ``jobs`` threads draw the bootstrap weights, the numbers the same for any value).
 
     Returns
     -------
@@ -171,7 +173,8 @@ def rescore_replicates(
     keys_ = example_keys(seed, first["task"].to_numpy(), first["example"].to_numpy())
     example_task = first["task"].factorize()[0]
     replicates = replicate_means(
-        list(values.values()), codes, n_groups, example_of_record, example_task, keys_, n_replicates
+        list(values.values()), codes, n_groups, example_of_record, example_task, keys_, n_replicates,
+        jobs=jobs,
     )
     return scores.reset_index(drop=True), Replicates(replicates[scores.index.to_numpy()], seed)
 
@@ -185,8 +188,8 @@ def _chance(records, name, chance_column, codes, n_groups, ok) -> np.ndarray:
         lists = records["choice_logprobs"].to_numpy(dtype=object)[rows]
         golds = records["gold"].to_numpy(dtype=object)[rows]
         derived = np.full(len(records), np.nan)
-        derived[rows] = [(len(g) if isinstance(g, list) else 1) / len(v) for v, g in
-                         zip(lists, golds, strict=True)]
+        n_gold = np.fromiter((len(g) if isinstance(g, list) else 1 for g in golds), float, len(golds))
+        derived[rows] = n_gold / np.fromiter(map(len, lists), float, len(lists))
         per_example = np.where(np.isnan(per_example), derived, per_example)
     else:  # a chance level belongs to a multiple-choice grade, never to exact match (DESIGN.md 5)
         return np.full(n_groups, np.nan)

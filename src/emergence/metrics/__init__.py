@@ -88,8 +88,20 @@ def get_metric(name: str) -> Metric:
 
 def applicable(records: pd.DataFrame) -> list[str]:
     """Names of the registered metrics that a records table has the columns for."""
-    columns = [c for c in records if records[c].notna().any()]
+    columns = [c for c in records if has_value(records[c])]
     return [m.name for m in REGISTRY.values() if m.applies_to(columns)]
+
+
+def has_value(column: pd.Series) -> bool:
+    """Whether any cell of the column holds a value (not NaN or None): found at the first few rows
+    in the common case, without a pass over the whole column."""
+    values = column.to_numpy()
+    if values.dtype.kind == "f":
+        return not np.isnan(values).all()
+    if values.dtype != object:
+        return bool(column.notna().any())
+    step = 4096
+    return any(pd.notna(values[i : i + step]).any() for i in range(0, len(values), step))
 
 
 def compute(

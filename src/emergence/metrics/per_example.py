@@ -139,8 +139,12 @@ class _Batch:
         # only rows with both cells filled are looked at one by one (text rows are skipped at C speed)
         candidates = np.flatnonzero(pd.notna(lists) & pd.notna(golds))
         valid = np.zeros(self.n, dtype=bool)
-        valid[candidates] = [isinstance(lists[i], list | tuple | np.ndarray) and len(lists[i]) > 0
-                             and _is_index(golds[i]) for i in candidates]
+        if all(type(v) is list and v for v in lists[candidates]) and all(
+                type(g) is int for g in golds[candidates]):  # as a validated table has them
+            valid[candidates] = True
+        else:
+            valid[candidates] = [isinstance(lists[i], list | tuple | np.ndarray) and len(lists[i]) > 0
+                                 and _is_index(golds[i]) for i in candidates]
         rows = np.flatnonzero(valid)
         sizes = np.fromiter(map(len, lists[rows]), dtype=np.int64, count=len(rows))
         width = int(sizes.max(initial=0))
