@@ -11,12 +11,13 @@ from pathlib import Path
 
 import numpy as np
 import orjson
+import pandas as pd
 import pytest
 
 from emergence.cli import main
 from emergence.errors import EmergenceError, EmergenceWarning, SchemaError
 from emergence.metrics import compute
-from emergence.sources import ReadOptions, find_files, format_of, lm_eval, load, load_tables
+from emergence.sources import Limits, ReadOptions, find_files, format_of, lm_eval, load, load_tables
 from emergence.sources.lm_eval import family_of, read, read_results, read_samples, sniff
 
 TIMESTAMP = "2024-05-01T10-00-00.000001"
@@ -631,3 +632,171 @@ def test_ladder_folder_loads_through_the_cli(tmp_path, capsys):
     assert main(["validate", str(LADDER)]) == 0
     # 3 x 100 samples; results of 11 tasks: gen exact_match, ll perplexity + acc, mc acc + brier_score
     assert "6 file(s) valid: 300 records, 55 scores" in capsys.readouterr().out
+
+
+# -- the columnar reader (issue 13) ----------------------------------------------------------------------
+# A well-formed JSON-lines log is read as columns (lm_eval.columnar); anything unusual is left to the
+# per-sample reader (lm_eval.samples), whose table and messages the columnar one must give exactly.
+
+
+def read_both(path: Path, monkeypatch, options: ReadOptions | None = None):
+    """(outcome, warnings, whether the columnar reader read it) of read(path), then the same of the
+    per-sample reader alone; an outcome is the table, or the SchemaError's problems."""
+    outcomes = []
+    for allowed in (True, False):
+        used: list[bool] = []
+
+        def spy(*args, original=lm_eval.columnar._samples_columns, allowed=allowed, used=used):
+            columns = original(*args) if allowed else None
+            used.append(columns is not None)
+            return columns
+
+        monkeypatch.setattr(lm_eval, "_samples_columns", spy)
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            try:
+                outcome = read(path, options or ReadOptions())[0][1]
+            except SchemaError as error:
+                outcome = error.problems
+        outcomes.append((outcome, [str(w.message) for w in caught], any(used)))
+    return outcomes
+
+
+def assert_same(one, other):
+    if isinstance(other, list):  # the problems
+        assert one == other
+    else:
+        pd.testing.assert_frame_equal(one, other, check_exact=True)
+
+
+@pytest.fixture
+def choice_log(run_dir) -> Path:
+    """A multiple-choice log as lm-eval >= 0.4.3 writes it (every target an index as text)."""
+    return dump_lines(run_dir / f"samples_arc_easy_{TIMESTAMP}.jsonl", [
+        choice_sample(0, [-1.0, -2.0, -3.0], "0"),
+        choice_sample(1, [-2.5, -0.5, -4.0], "1"),
+        choice_sample(2, [-1.5, -1.0, -0.2], "2"),
+    ])
+
+
+def columnar_logs(run_dir: Path) -> list[Path]:
+    """Logs the columnar reader takes: the ladder's three kinds, multiple choice, two filters."""
+    return [*sorted(LADDER.rglob("samples_*.jsonl")), *sorted(run_dir.glob("samples_*.jsonl"))]
+
+
+def test_columnar_reader_makes_the_per_sample_table(choice_log, run_dir, monkeypatch):
+    """Multiple choice, one log-likelihood request, generations (with two filters): the columnar
+    reader reads each log and makes the per-sample reader's table, value for value, type for type."""
+    for path in columnar_logs(run_dir):
+        (columns, said, fast), (per_sample, said_too, slow) = read_both(path, monkeypatch)
+        assert fast and not slow, path.name
+        assert_same(columns, per_sample)
+        assert said == said_too  # gsm8k's two filters: the same warning
+
+
+def test_columnar_reader_on_the_shared_logs(shared_data, monkeypatch):
+    for path in sorted((shared_data / "lm_eval").glob("*lm_eval*/samples_*.jsonl")):
+        for options in (ReadOptions(), ReadOptions(filter="flexible-extract")):
+            (columns, said, fast), (per_sample, said_too, _) = read_both(path, monkeypatch, options)
+            assert fast, path.name
+            assert_same(columns, per_sample)  # a table, or: the filter is not in this log
+            assert said == said_too
+
+
+def test_columnar_reader_block_by_block(choice_log, run_dir, monkeypatch):
+    """Read a line or two at a time (a block ends at a line's end), the table is the same."""
+    from emergence.sources.lm_eval import scan
+
+    monkeypatch.setattr(scan, "_BLOCK", 100)
+    monkeypatch.setattr(scan, "_WINDOW", 64)
+    for path in columnar_logs(run_dir):
+        (columns, _, fast), (per_sample, _, _) = read_both(path, monkeypatch)
+        assert fast, path.name
+        assert_same(columns, per_sample)
+
+
+def test_mixed_target_types_are_read_sample_by_sample(run_dir, monkeypatch):
+    """run_dir's multiple-choice log has targets "0", 1 and "2": Arrow reads a field of one type,
+    so the per-sample reader reads it."""
+    path = run_dir / f"samples_arc_easy_{TIMESTAMP}.jsonl"
+    (columns, _, fast), (per_sample, _, _) = read_both(path, monkeypatch)
+    assert not fast
+    assert_same(columns, per_sample)
+
+
+def _edit_line_2(old: bytes, new: bytes):
+    def change(lines: list[bytes]) -> list[bytes]:
+        lines[1] = lines[1].replace(old, new, 1)
+        return lines
+    return change
+
+
+MALFORMED = {  # name -> what is done to the lines of choice_log (orjson writes without spaces)
+    "truncated": lambda lines: [lines[0], lines[1][:40], *lines[2:]],
+    "NaN in a field not used": _edit_line_2(b'"acc":0.0', b'"acc":NaN'),
+    "-Infinity in a list": _edit_line_2(b'"acc":0.0', b'"acc":[1, -Infinity]'),
+    "Infinity in a text": _edit_line_2(b'"question 1"', b'"x: Infinity"'),
+    "bytes not UTF-8": _edit_line_2(b'"question 1"', b'"qu\xe9stion"'),
+    "a 400-digit number": _edit_line_2(b'"acc":0.0', b'"acc":' + b"9" * 400),
+    "two samples on a line": lambda lines: [lines[0] + lines[1], *lines[2:]],
+    "a blank line, then no doc_id": lambda lines: [lines[0], b"", lines[1].replace(b'"doc_id"', b'"id"'),
+                                                   *lines[2:]],
+    "a line of spaces": lambda lines: [lines[0], b"   ", *lines[1:]],
+    "not an object": lambda lines: [lines[0], b"[" + lines[1] + b"]", *lines[2:]],
+    "doc_id of another type": _edit_line_2(b'"doc_id":1', b'"doc_id":"1"'),
+    "a target that is no choice": _edit_line_2(b'"target":"1"', b'"target":"9"'),
+    "a target as a number": _edit_line_2(b'"target":"1"', b'"target":1'),
+    "a response that is no pair": _edit_line_2(b'["-0.5","False"]', b'"-0.5"'),
+    "a greedy flag that is no boolean": _edit_line_2(b'"False"]', b'"no"]'),
+    "a log-likelihood that is no number": _edit_line_2(b'"-0.5"', b'"abc"'),
+    "a log-likelihood that is NaN": _edit_line_2(b'"-0.5"', b'"nan"'),
+    "a positive log-likelihood": _edit_line_2(b'"-0.5"', b'"0.5"'),
+    "no filtered responses": _edit_line_2(b'"filtered_resps"', b'"other"'),
+    "a filter that is null": _edit_line_2(b'"filter":"none"', b'"filter":null'),
+    "a line over the limit": _edit_line_2(b'"acc":0.0', b'"acc":"' + b"x" * 2000 + b'"'),
+}
+
+
+@pytest.mark.parametrize("name", sorted(MALFORMED))
+def test_malformed_lines_keep_their_messages(choice_log, monkeypatch, name):
+    """Whatever is unusual in a log, read() says (or reads) exactly what the per-sample reader does:
+    the columnar reader leaves the log to it, or makes the same table."""
+    lines = choice_log.read_bytes().split(b"\n")
+    changed = MALFORMED[name](list(lines))
+    assert changed != lines
+    choice_log.write_bytes(b"\n".join(changed))
+    options = ReadOptions(limits=Limits(max_line_bytes=1500))
+    (outcome, said, _), (per_sample, said_too, _) = read_both(choice_log, monkeypatch, options)
+    assert_same(outcome, per_sample)
+    assert said == said_too
+
+
+def test_malformed_line_messages_pinned(choice_log):
+    """The messages themselves (orjson's words), for lines pyarrow's JSON reader would take."""
+    lines = choice_log.read_bytes().split(b"\n")
+    expected = {
+        b'"acc":NaN': "not valid JSON: unexpected character, expected a JSON value",
+        b'"acc":' + b"9" * 400: "not valid JSON: number is infinity when parsed as double",
+        b'"acc":"\xe9"': "not valid JSON: str is not valid UTF-8: surrogates not allowed",
+        b'"acc":0.0}{"doc_id":9': "not valid JSON: unexpected content after document",
+    }
+    for value, message in expected.items():
+        choice_log.write_bytes(b"\n".join([lines[0], lines[1].replace(b'"acc":0.0', value), *lines[2:]]))
+        with pytest.raises(SchemaError) as info:
+            read(choice_log, ReadOptions())
+        assert info.value.problems == [f"{choice_log}: line 2: {message}"]
+
+
+def test_columnar_reader_names_the_line_of_a_kept_filter(run_dir, monkeypatch):
+    """Two filters, one line each per document: a bad value of the second filter's third document is
+    on line 6, as the per-sample reader says."""
+    path = dump_lines(run_dir / f"samples_arc_easy_{TIMESTAMP}.jsonl", [
+        choice_sample(doc, [-1.0, 0.5 if (doc, name) == (2, "b") else -2.0], "1", filter_name=name)
+        for doc in range(3) for name in ("a", "b")
+    ])
+    (outcome, _, fast), (per_sample, _, _) = read_both(path, monkeypatch, ReadOptions(filter="b"))
+    assert fast
+    assert outcome == per_sample == [
+        f"{path}: line 6, column 'choice_logprobs': [-1.0, 0.5] holds a value that is > 0 or not finite; "
+        "choice log-likelihoods are finite and <= 0"
+    ]
