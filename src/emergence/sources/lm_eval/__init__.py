@@ -56,7 +56,11 @@ the one rule of every log format, :func:`emergence.sources.family.family_of`.
 The format is a package by concern: :mod:`.parsing` (bytes and lines to JSON values),
 :mod:`.identity` (model, size, step, family and task), :mod:`.results` (results JSON -> scores),
 :mod:`.responses` (one sample's requests, responses and target) and :mod:`.samples` (samples ->
-records). Every public name is importable from ``emergence.sources.lm_eval``.
+records, one at a time). A well-formed JSON-lines log, the large kind, is read as columns instead:
+:mod:`.scan` (the fields used, by pyarrow's JSON reader) and :mod:`.columnar` (the records' columns
+made with arrays); whatever is unusual in it is left to the per-sample reader, whose table and
+messages the columnar one gives exactly. Every public name is importable from
+``emergence.sources.lm_eval``.
 """
 
 from __future__ import annotations

@@ -31,6 +31,8 @@ from emergence.sources.lm_eval.responses import (
 
 
 def _samples_table(path: Path, parsed: tuple[list, list[str]], options: ReadOptions) -> pd.DataFrame:
+    """The records of a log parsed into samples (each with its place, "line 7"), one sample at a time:
+    every problem is named with its line."""
     items, locs = parsed
     problems = []
     for item, loc in zip(items, locs, strict=True):
