@@ -10,16 +10,17 @@ separate test grid there and in the README.
 
 from __future__ import annotations
 
-import warnings
 from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
 
 from emergence.analysis_display import _few, _repr_safe, _summary_img, _tasks_html, task_lines
+from emergence.bootstrap import percentile_interval
 from emergence.combine import combined_table, with_log_perplexity
 from emergence.errors import EmergenceError
 from emergence.jobs import check_jobs
+from emergence.memory import give_back
 from emergence.metrics import MetricOptions, resolve_kind
 from emergence.scale import choose_x
 from emergence.stats.decide import VERDICTS, Thresholds
@@ -274,11 +275,12 @@ def analyze(
     table = table.assign(_row=np.arange(len(table)))
     table = final_checkpoints(positive_scale(table, x), x)
     check_one_model_per_scale(table, x)
-    values = values[table["_row"].to_numpy()]
+    kept = table["_row"].to_numpy()
+    if not np.array_equal(kept, np.arange(len(values))):  # else the same rows: no copy
+        values = values[kept]
     table = table.drop(columns="_row").reset_index(drop=True)
-    tail = (1 - thresholds.level) / 2 * 100
-    with np.errstate(all="ignore"), warnings.catch_warnings(action="ignore", category=RuntimeWarning):
-        table["ci_lo"], table["ci_hi"] = np.nanpercentile(values, [tail, 100 - tail], axis=1)
+    give_back()
+    table["ci_lo"], table["ci_hi"] = percentile_interval(values, thresholds.level)
     say("judging", 0)
     curves = build_curves(table, values, x, seed=seed)
     curve_table, verdicts, tasks = judge(curves, pairs, x, thresholds)

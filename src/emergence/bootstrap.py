@@ -163,10 +163,25 @@ class Replicates:
 
     def interval(self, level: float = 0.95) -> tuple[np.ndarray, np.ndarray]:
         """Percentile interval of each row (NaN where a row has no finite replicate)."""
-        tail = (1 - level) / 2 * 100
-        with np.errstate(all="ignore"), warnings.catch_warnings(action="ignore", category=RuntimeWarning):
-            lo, hi = np.nanpercentile(self.values, [tail, 100 - tail], axis=1)
-        return lo, hi
+        return percentile_interval(self.values, level)
+
+
+def percentile_interval(values: np.ndarray, level: float = 0.95, *, rows: int = 1024
+                        ) -> tuple[np.ndarray, np.ndarray]:
+    """The percentile interval of each row of ``values`` (NaN where a row has no finite value).
+
+    ``np.nanpercentile`` over the rows, a block of ``rows`` at a time: it sorts a copy of what it is
+    given, so the memory it takes is one block's, not the whole matrix's. Each row is reduced on its
+    own, so the numbers are those of one call over all rows.
+    """
+    tail = (1 - level) / 2 * 100
+    lo, hi = np.full(len(values), np.nan), np.full(len(values), np.nan)
+    with np.errstate(all="ignore"), warnings.catch_warnings(action="ignore", category=RuntimeWarning):
+        for start in range(0, len(values), rows):
+            block = values[start : start + rows]
+            lo[start : start + rows], hi[start : start + rows] = np.nanpercentile(block, [tail, 100 - tail],
+                                                                                  axis=1)
+    return lo, hi
 
 
 def replicate_means(
@@ -180,6 +195,7 @@ def replicate_means(
     *,
     chunk: int = 500,
     jobs: int = 1,
+    rows: np.ndarray | None = None,
 ) -> np.ndarray:
     """Replicate means sum(w x) / sum(w) of every (metric, group), one pass per task.
 
@@ -209,16 +225,23 @@ def replicate_means(
     jobs : int
         Threads drawing the weights of the next tasks while one is multiplied; the numbers are the
         same for any value.
+    rows : ndarray of int, optional
+        The rows (``m * n_groups + g``) wanted, in the order wanted; by default all of them. Only
+        those are kept: memory for the replicates of the (metric, group) pairs that have values.
 
     Returns
     -------
-    ndarray, shape (len(values) * n_groups, n_replicates)
-        Row ``m * n_groups + g`` holds metric m of group g; NaN where the group has no value.
+    ndarray, shape (len(rows), n_replicates)
+        Row ``i`` holds metric m of group g for ``rows[i] = m * n_groups + g`` (by default row
+        ``m * n_groups + g``); NaN where the group has no value.
     """
     n_metrics = len(values)
-    out = np.full((n_metrics * n_groups, n_replicates), np.nan)
-    if not n_metrics:
+    rows = np.arange(n_metrics * n_groups) if rows is None else np.asarray(rows)
+    out = np.full((len(rows), n_replicates), np.nan)
+    if not n_metrics or not len(rows):
         return out
+    place = np.full(n_metrics * n_groups, -1)
+    place[rows] = np.arange(len(rows))
     task = example_task[example]
     order = np.argsort(task, kind="stable")
     bounds = np.flatnonzero(np.diff(task[order])) + 1
@@ -250,12 +273,13 @@ def replicate_means(
         seen: dict[bytes, int] = {}
         which = np.array([seen.setdefault(row.tobytes(), len(seen)) for row in counts])
         patterns = counts[np.unique(which, return_index=True)[1]].astype(np.float64)
-        target = (np.arange(n_metrics)[:, None] * n_groups + groups[None, :]).ravel()
+        target = place[(np.arange(n_metrics)[:, None] * n_groups + groups[None, :]).ravel()]
+        kept = target >= 0
         for start in starts:
             stop = min(start + chunk, n_replicates)
             w = next(stream)
             with np.errstate(invalid="ignore", divide="ignore"):
-                out[target, start:stop] = (sums @ w) / (patterns @ w)[which]
+                out[target[kept], start:stop] = ((sums @ w) / (patterns @ w)[which])[kept]
     return out
 
 

@@ -46,8 +46,10 @@ def combined_table(records, scores, *, metrics, options: MetricOptions | None, b
                            zip(task, sub.to_numpy(dtype=object, na_value=None), strict=True)],
                           index=table.index)
         table["task"] = task.where(named, task + ":" + sub.fillna(""))
-    values = np.empty((len(table), bootstrap))
     own = table["_replicate_row"].to_numpy() >= 0
+    if own.all() and np.array_equal(table["_replicate_row"].to_numpy(), np.arange(len(replicates.values))):
+        return table.drop(columns="_replicate_row"), replicates.values  # the rescored rows as they are
+    values = np.empty((len(table), bootstrap))
     if own.any():
         values[own] = replicates.values[table.loc[own, "_replicate_row"].to_numpy()]
     if (~own).any():

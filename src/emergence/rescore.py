@@ -11,9 +11,10 @@ import pandas as pd
 
 from emergence.bootstrap import Replicates, example_keys, replicate_means
 from emergence.errors import EmergenceError
-from emergence.metrics import MetricOptions, applicable, compute_many, get_metric
+from emergence.metrics import MetricOptions, applicable, compute_many, get_metric, has_value
 from emergence.scale import SCALE_COLUMNS
-from emergence.schema import check_unique_examples, common_examples, model_keys
+from emergence.schema import check_unique_examples, common_examples, model_keys, row_keys
+from emergence.schema.keys import column_codes, first_appearance, group_codes, repeated
 
 #: Columns of the table :func:`rescore` returns, in order (scale columns only where present).
 SCORE_OUTPUT = ("family", "model", "step", "seed", *(c for c in SCALE_COLUMNS if c != "step"), "task",
@@ -109,7 +110,7 @@ def rescore_replicates(
         metrics = applicable(records)
     else:
         metrics = list(dict.fromkeys(metrics))
-        have = [c for c in records if records[c].notna().any()]
+        have = [c for c in records if has_value(records[c])]
         for name in metrics:
             metric = get_metric(name)
             if not metric.applies_to(have):
@@ -122,21 +123,25 @@ def rescore_replicates(
             "No metric applies to these records: give prediction+target, target_logprob"
             "(+target_tokens), choice_logprobs+gold, or correct."
         )
-    check_unique_examples(records)
-    if common:
-        records = common_examples(records)
+    keys = model_keys(records) + ["task"]
+    coded = _coded(records)
+    if repeated(group_codes([coded[k] for k in row_keys(records, "records")])[0]).any():
+        check_unique_examples(records)  # names the rows
+    if common and not _all_common(coded, keys):
+        records = common_examples(records)  # says what it leaves out
         if records.empty:
             raise EmergenceError(
                 "No example is present for every model of its family, so no curve can be paired; "
                 "check that the models were scored on the same examples with the same ids, or pass "
                 "common=False to rescore"
             )
-    keys = model_keys(records) + ["task"]
-    grouped = records.groupby(keys, sort=True, dropna=False)
-    codes = grouped.ngroup().to_numpy()
-    n_groups = grouped.ngroups
+        coded = _coded(records)
+    # the (model, task) groups in sorted order, as groupby(keys, sort=True, dropna=False) numbers them
+    codes, n_groups = group_codes([coded[k] for k in keys])
     scales = [c for c in SCALE_COLUMNS if c in records and c != "step"]
-    groups = grouped[scales].first().reset_index()
+    groups = records[keys].iloc[np.unique(codes, return_index=True)[1]].reset_index(drop=True)
+    for scale in scales:  # the first value given in each group
+        groups[scale] = pd.Series(records[scale].to_numpy()).groupby(codes).first().to_numpy()
 
     values = compute_many(records, metrics, options)
     chance_column = (
@@ -167,16 +172,36 @@ def rescore_replicates(
     scores = scores[scores["n"] > 0]
     if not n_replicates:
         return scores.reset_index(drop=True), None
-    examples = records.groupby(["task", "example"], sort=False)
-    example_of_record = examples.ngroup().to_numpy()
-    first = examples.head(1)
-    keys_ = example_keys(seed, first["task"].to_numpy(), first["example"].to_numpy())
-    example_task = first["task"].factorize()[0]
+    # the (task, example) pairs in order of appearance, as groupby(sort=False) numbers them
+    example_of_record, first = first_appearance(group_codes([coded["task"], coded["example"]])[0])
+    task_of, example_of = (records[c].to_numpy(dtype=object)[first] for c in ("task", "example"))
+    keys_ = example_keys(seed, task_of, example_of)
+    example_task = pd.factorize(task_of)[0]
+    del coded
     replicates = replicate_means(
         list(values.values()), codes, n_groups, example_of_record, example_task, keys_, n_replicates,
-        jobs=jobs,
+        jobs=jobs, rows=scores.index.to_numpy(),
     )
-    return scores.reset_index(drop=True), Replicates(replicates[scores.index.to_numpy()], seed)
+    return scores.reset_index(drop=True), Replicates(replicates, seed)
+
+
+def _coded(records: pd.DataFrame) -> dict[str, tuple[np.ndarray, int]]:
+    """The codes of each key column (:func:`~emergence.schema.keys.column_codes`), hashed once."""
+    names = [*model_keys(records), "task", *(["subtask"] if "subtask" in records else []), "example"]
+    return {name: column_codes(records[name]) for name in names}
+
+
+def _all_common(coded: dict, keys: list[str]) -> bool:
+    """Whether every example of each (family, task) has a row for every model of that (family,
+    task): :func:`~emergence.schema.common_examples` would keep every row."""
+    place, _ = group_codes([coded["family"], coded["task"]])
+    model, n_models = group_codes([coded[k] for k in keys[1:-1]])
+    models_at = np.bincount(np.unique(place * n_models + model) // n_models)
+    example, _ = group_codes([coded["family"], coded["task"], coded["example"]])
+    rows_of = np.bincount(example)
+    place_of = np.empty(len(rows_of), dtype=np.int64)
+    place_of[example] = place
+    return bool(np.array_equal(rows_of, models_at[place_of]))
 
 
 def _chance(records, name, chance_column, codes, n_groups, ok) -> np.ndarray:

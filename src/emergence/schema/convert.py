@@ -26,6 +26,9 @@ class Converters:
 
     raw: pd.DataFrame
     out: dict
+    #: Codes of converted text columns (:func:`~emergence.schema.keys.column_codes`), where the
+    #: conversion had them at hand.
+    codes: dict
 
     def add_rows(self, mask: np.ndarray, column: str, values, what: str) -> None:
         raise NotImplementedError
@@ -67,6 +70,10 @@ class Converters:
                 text = text.str.strip()
             cells = np.append(text.to_numpy(dtype=object, na_value=None), None)[codes]
             blank = np.append(text.eq("").to_numpy(dtype=bool), True)[codes]  # code -1: missing
+            if name in ("family", "model", "task", "subtask", "example") and not blank.any():
+                # the codes of a key column as it is out, for the checks across rows
+                merged, names = pd.factorize(text.to_numpy(dtype=object), sort=True)
+                self.codes[name] = (merged.astype(np.int32)[codes], len(names))
         values = pd.Series(cells, index=raw.index, dtype=object)
         if name == "family":
             values = values.where(~blank, "default")
@@ -82,8 +89,8 @@ class Converters:
         raw = self.raw[name]
         if pd.api.types.is_bool_dtype(raw):
             raw = raw.astype(float)
-        if raw.dtype == np.float64:  # numbers already, NaN where blank
-            values = raw.to_numpy(dtype=float, copy=True)
+        if raw.dtype == np.float64:  # numbers already, NaN where blank: shared, copied if changed below
+            values = raw.to_numpy(dtype=float)
         else:
             values = pd.to_numeric(raw.where(~blank, np.nan), errors="coerce").to_numpy(
                 dtype=float, copy=True
@@ -92,7 +99,9 @@ class Converters:
         self.add_rows(bad, name, raw, "is not a finite number")
         huge = too_large(values)
         self.add_rows(huge, name, raw, f"is too large to compute with (beyond ±{MAX_MAGNITUDE:g})")
-        values[bad | huge] = np.nan  # reported; not to be reported again by a later rule
+        if (bad | huge).any():  # reported; not to be reported again by a later rule
+            values = values.copy()
+            values[bad | huge] = np.nan
         return values, blank
 
     def _convert_float(self, name: str) -> None:

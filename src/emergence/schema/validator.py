@@ -27,6 +27,7 @@ from emergence.schema.columns import (
     row_keys,
 )
 from emergence.schema.convert import Converters
+from emergence.schema.keys import column_codes, first_appearance, group_codes, repeated
 from emergence.schema.tables import check_choice_counts, choice_counts
 from emergence.schema.values import nul_rows, out_of_range, swamped
 
@@ -85,6 +86,7 @@ class _Validator(Converters):
         self.problems: list[str] = []
         self.n_more = 0
         self.out: pd.DataFrame | dict = pd.DataFrame(index=self.raw.index)
+        self.codes: dict = {}
 
     # -- reporting -----------------------------------------------------------------------------
     def add(self, message: str) -> None:
@@ -199,8 +201,7 @@ class _Validator(Converters):
         self._check_scale_blanks([c for c in SCALE_COLUMNS if c in self.out])
         keys = model_keys(self.out)
         # models numbered in order of appearance, once for all scale columns
-        model = self.out.groupby(keys, dropna=False, sort=False).ngroup().to_numpy()
-        first = np.unique(model, return_index=True)[1]
+        model, first = first_appearance(group_codes([self._coded(k) for k in keys])[0])
         for column in [c for c in SCALE_COLUMNS if c in self.out]:
             # a model with several values has a smallest and a largest (NaN left out, as nunique does)
             values = pd.Series(self.out[column].to_numpy(dtype=float)).groupby(model)
@@ -328,9 +329,15 @@ class _Validator(Converters):
                 stacklevel=5,
             )
 
+    def _coded(self, name: str) -> tuple[np.ndarray, int]:
+        """The codes of an output column: kept from its conversion, or hashed once now."""
+        if name not in self.codes:
+            self.codes[name] = column_codes(self.out[name])
+        return self.codes[name]
+
     def _check_duplicates(self) -> None:
         keys = row_keys(self.out, self.shape)
-        dup = self.out.duplicated(keys, keep=False).to_numpy()
+        dup = repeated(group_codes([self._coded(k) for k in keys])[0])
         if not dup.any():
             return
         groups = self.out[dup].groupby(keys, dropna=False, sort=False).indices

@@ -18,6 +18,7 @@ import numpy as np
 import pandas as pd
 
 from emergence.errors import EmergenceError, EmergenceWarning, SchemaError
+from emergence.memory import give_back
 from emergence.schema import MAX_PROBLEMS, check_choice_counts, model_keys, row_keys
 from emergence.sources.csv_files import write_csv
 from emergence.sources.family import assign_families, with_seeds
@@ -198,6 +199,7 @@ def load_tables(paths: str | Path | Iterable[str | Path], *, format_in: str | No
     files = find_files([p for p in paths if not str(p).startswith("hf://")], format_in) if len(hub) < len(
         paths) else []
     parts: dict[str, list[pd.DataFrame]] = {"records": [], "scores": []}
+    unchecked: set[str] = set()
     problems: list[str] = []
     how = dict(options.family_from) if isinstance(options.family_from, Mapping) else options.family_from
     for spec in hub:  # a Hugging Face dataset: datasets.load_dataset, then the details mapping
@@ -213,7 +215,12 @@ def load_tables(paths: str | Path | Iterable[str | Path], *, format_in: str | No
             progress(done, len(files))
         try:
             for shape, table in module.read(path, options):
-                table = with_seeds(assign_families(table, how, source=_source_of(path, paths)))
+                named = assign_families(table, how, source=_source_of(path, paths))
+                if named is not table or module.NAME != "csv":
+                    # a CSV's table was checked whole by its validator; families merged by a rule,
+                    # or a table put together from several documents, are checked again below
+                    unchecked.add(shape)
+                table = with_seeds(named)
                 parts[shape].append(table.assign(_file=str(path)))
         except SchemaError as error:
             problems.extend(error.problems)
@@ -231,14 +238,17 @@ def load_tables(paths: str | Path | Iterable[str | Path], *, format_in: str | No
                 combined = pd.concat(frames, ignore_index=True)
             reruns = {str(path) for path, module in files if module.NAME != "csv"}
             combined = _newest_runs(combined, reruns)
-            _check_across_files(combined, shape)
+            whole = len(frames) == 1 and shape not in unchecked and len(combined) == len(frames[0])
+            if not whole:
+                _check_across_files(combined, shape)
             # what a format has to say of all its files together (BIG-bench: sizes read from names)
             for module in dict.fromkeys(module for _, module in files):
                 for note in getattr(module, "combined_notes", lambda table: [])(combined):
                     warnings.warn(note, EmergenceWarning, stacklevel=2)
-            if shape == "records":
+            if shape == "records" and not whole:
                 check_choice_counts(combined)
             setattr(tables, shape, combined.drop(columns="_file"))
+    give_back()
     return tables
 
 

@@ -25,6 +25,7 @@ import numpy as np
 import pandas as pd
 
 from emergence.errors import SchemaError
+from emergence.memory import give_back
 from emergence.schema import detect_shape, validate_records
 from emergence.schema.columns import _did_you_mean, columns_of
 from emergence.sources.limits import Limits, is_gzip
@@ -129,6 +130,8 @@ def read_records(path: Path, limits: Limits) -> pd.DataFrame | None:
             raw[name] = column.to_pandas()
         elif spec[name].dtype in _NUMBER_TYPES:
             raw[name] = column.to_numpy()
+            if not raw[name].flags.writeable:  # pyarrow's own buffer: the table's is one to keep
+                raw[name] = raw[name].copy()
             if not np.isfinite(raw[name]).sum() + column.null_count == len(raw[name]):
                 return None  # 'nan' or 'inf' written out: the text way names the cell
         elif spec[name].dtype == "logprobs":  # JSON text; an empty cell is a missing one
@@ -145,12 +148,15 @@ def read_records(path: Path, limits: Limits) -> pd.DataFrame | None:
     frame = pd.DataFrame({name: pd.Series(values, dtype=values.dtype, copy=False) if isinstance(
         values, np.ndarray) else values for name, values in raw.items()}, copy=False)
     del raw, table
+    give_back()  # pyarrow's pool keeps what the parsed table held
     with warnings.catch_warnings(record=True) as said:
         warnings.simplefilter("always")
         try:
             typed = validate_records(frame, source=str(path), locate=lambda i: f"line {i + 2}")
         except SchemaError:
             return None
+    del frame
+    give_back()
     for warning in said:
         warnings.warn_explicit(warning.message, warning.category, warning.filename, warning.lineno)
     return typed

@@ -1,0 +1,55 @@
+"""Integer codes of key columns, each column hashed once and carried as numbers.
+
+Grouping a table of millions of rows by its text columns (family, model, task, example) hashes every
+string each time; the checks and groupings of a run do it a dozen times. Here each column is
+factorized once and the groupings are made from the codes: sums and sorts of integers.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+
+def column_codes(column: pd.Series) -> tuple[np.ndarray, int]:
+    """(code of each row, number of codes): codes follow the sorted order of the values, a missing
+    value after all others, the order ``groupby(sort=True, dropna=False)`` gives its groups. The codes
+    are 32-bit where they fit: four bytes a row to carry."""
+    codes, uniques = pd.factorize(column, sort=True)
+    n = len(uniques)
+    if (codes < 0).any():
+        codes = np.where(codes < 0, n, codes)
+        n += 1
+    return codes.astype(np.int32 if n < 2**31 - 1 else np.int64, copy=False), max(n, 1)
+
+
+def group_codes(columns: list[tuple[np.ndarray, int]]) -> tuple[np.ndarray, int]:
+    """(group of each row, number of groups) over several columns' codes (from :func:`column_codes`),
+    numbered in the lexicographic order of the columns' values: ``groupby(columns, sort=True,
+    dropna=False).ngroup()``."""
+    n_rows = len(columns[0][0]) if columns else 0
+    code, size = np.zeros(n_rows, dtype=np.int64), 1
+    for codes, n in columns:
+        if size * n >= 2**62:  # renumber the groups so far before the product could overflow
+            code = np.unique(code, return_inverse=True)[1].astype(np.int64)
+            size = int(code.max(initial=-1)) + 1
+        code = code * n + codes.astype(np.int64, copy=False)
+        size *= n
+    distinct, inverse = np.unique(code, return_inverse=True)
+    return inverse.astype(np.int64, copy=False), len(distinct)
+
+
+def first_appearance(groups: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Renumber groups in the order they first appear: (new code of each row, first row of each new
+    code), as ``groupby(sort=False).ngroup()`` numbers them."""
+    _, first, inverse = np.unique(groups, return_index=True, return_inverse=True)
+    order = np.argsort(first, kind="stable")
+    rank = np.empty(len(order), dtype=np.int64)
+    rank[order] = np.arange(len(order))
+    return rank[inverse], first[order]
+
+
+def repeated(groups: np.ndarray) -> np.ndarray:
+    """Rows whose group appears more than once (``duplicated(keep=False)``)."""
+    counts = np.bincount(groups)
+    return counts[groups] > 1
