@@ -210,6 +210,8 @@ class Converters:
         rows = np.flatnonzero(~self._blank(name))
         parsed = np.full(len(raw), None, dtype=object)
         lists = _json_lists(cells[rows])
+        if lists is None:  # or every cell a list of floats already (a reader's typed table)
+            lists = _float_lists(cells[rows])
         if lists is not None:  # the fast path: every cell is JSON text of a list of numbers
             sizes = np.fromiter(map(len, lists), dtype=np.int64, count=len(lists))
             try:
@@ -282,6 +284,16 @@ def _distinct_text(column: pd.Series) -> tuple[np.ndarray, np.ndarray | None]:
     if not all(type(w) is str for w in words):
         return codes, None
     return codes, words
+
+
+def _float_lists(cells: np.ndarray) -> list | None:
+    """Copies of the cells when every one is a list of floats (what the per-cell path makes of
+    them); None otherwise."""
+    if not len(cells) or not all(type(c) is list for c in cells):
+        return None
+    if not all(type(v) is float for v in chain.from_iterable(cells)):
+        return None
+    return [list(c) for c in cells]
 
 
 def _json_lists(cells: np.ndarray) -> list | None:
