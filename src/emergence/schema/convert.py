@@ -180,29 +180,32 @@ class Converters:
         blank = self._blank(name)
         values = np.full(len(raw), np.nan)
         # parse each distinct value once: a table has few distinct model sizes
-        rows = np.flatnonzero(~blank)
         every, words = _distinct_text(raw)
-        if words is None:
-            codes, distinct = pd.factorize(raw.to_numpy(dtype=object)[rows])
-        else:  # the same distinct values in the same order (of first appearance), without hashing text
-            present = pd.unique(every[rows])
-            distinct = words[present]
-            codes = np.empty(len(words), dtype=np.intp)
-            codes[present] = np.arange(len(present))
-            codes = codes[every[rows]]
+        if words is not None:  # the distinct values are at hand: no text hashed, no row looked up
+            present = pd.unique(every[~blank])  # in order of first appearance, as below
+            parsed = np.full(len(words) + 1, np.nan)  # the last for a missing cell (code -1)
+            for k in present:
+                parsed[k] = self._scale(name, words[k], (every == k) & ~blank)
+            values = parsed[every]
+            values[blank] = np.nan
+            self.out[name] = values
+            return
+        rows = np.flatnonzero(~blank)
+        codes, distinct = pd.factorize(raw.to_numpy(dtype=object)[rows])
         parsed = np.full(len(distinct), np.nan)
         for k, value in enumerate(distinct):
-            try:
-                parsed[k] = parse_scale(value)
-            except ValueError:
-                self.add_rows(
-                    np.isin(np.arange(len(raw)), rows[codes == k]),
-                    name,
-                    raw,
-                    "is not a positive model size (write 1.3e9, 1300000000 or '1.3b')",
-                )
+            parsed[k] = self._scale(name, value, np.isin(np.arange(len(raw)), rows[codes == k]))
         values[rows] = parsed[codes]
         self.out[name] = values
+
+    def _scale(self, name: str, value, rows: np.ndarray) -> float:
+        """One distinct scale value parsed, or NaN with its ``rows`` reported."""
+        try:
+            return parse_scale(value)
+        except ValueError:
+            self.add_rows(rows, name, self.raw[name],
+                          "is not a positive model size (write 1.3e9, 1300000000 or '1.3b')")
+            return np.nan
 
     def _convert_logprobs(self, name: str) -> None:
         raw = self.raw[name]

@@ -31,22 +31,20 @@ def group_codes(columns: list[tuple[np.ndarray, int]]) -> tuple[np.ndarray, int]
     code, size = np.zeros(n_rows, dtype=np.int64), 1
     for codes, n in columns:
         if size * n >= 2**62:  # renumber the groups so far before the product could overflow
-            code = np.unique(code, return_inverse=True)[1].astype(np.int64)
+            code = pd.factorize(code, sort=True)[0].astype(np.int64)
             size = int(code.max(initial=-1)) + 1
         code = code * n + codes.astype(np.int64, copy=False)
         size *= n
-    distinct, inverse = np.unique(code, return_inverse=True)
+    inverse, distinct = pd.factorize(code, sort=True)  # hashed, only the distinct codes sorted
     return inverse.astype(np.int64, copy=False), len(distinct)
 
 
 def first_appearance(groups: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """Renumber groups in the order they first appear: (new code of each row, first row of each new
     code), as ``groupby(sort=False).ngroup()`` numbers them."""
-    _, first, inverse = np.unique(groups, return_index=True, return_inverse=True)
-    order = np.argsort(first, kind="stable")
-    rank = np.empty(len(order), dtype=np.int64)
-    rank[order] = np.arange(len(order))
-    return rank[inverse], first[order]
+    codes, _ = pd.factorize(groups)  # numbered as they first appear
+    first = np.flatnonzero(~pd.Series(codes).duplicated().to_numpy())
+    return codes.astype(np.int64, copy=False), first
 
 
 def repeated(groups: np.ndarray) -> np.ndarray:
