@@ -283,7 +283,7 @@ def analyze(
     table["ci_lo"], table["ci_hi"] = percentile_interval(values, thresholds.level)
     say("judging", 0)
     curves = build_curves(table, values, x, seed=seed)
-    curve_table, verdicts, tasks = judge(curves, pairs, x, thresholds)
+    curve_table, verdicts, tasks = judge(curves, pairs, x, thresholds, jobs=jobs)
     say("judging", 1)
     seeds = int(curve_table["seeds_per_scale"].max()) if len(curve_table) else 1
     paired = bool(len(curve_table)) and bool(curve_table["per_example"].any())

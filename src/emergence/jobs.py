@@ -10,6 +10,8 @@ order.
 from __future__ import annotations
 
 import os
+import warnings
+from collections.abc import Callable, Sequence
 
 from emergence.errors import EmergenceError
 
@@ -35,3 +37,42 @@ def check_jobs(jobs: int) -> int:
             f"The 'jobs' parameter must be an int >= 1 (cores to use). Got {jobs!r} instead."
         )
     return jobs
+
+
+def parallel_map(func: Callable, items: Sequence, jobs: int) -> list:
+    """``[func(item) for item in items]``, by ``jobs`` processes when ``jobs > 1``.
+
+    Each process is started fresh ("spawn": nothing of this process's state but what is sent), and
+    the results come back in the order of ``items``. Warnings a process gives are said here, in the
+    order of the items that gave them, as if the work had been done in this process.
+
+    Parameters
+    ----------
+    func : callable
+        A module-level function (it is sent to the processes by name).
+    items : sequence
+        Its arguments, one per call; each is pickled to a process.
+    jobs : int
+        Processes to start (at most one per item); 1 runs everything here.
+    """
+    if jobs <= 1 or len(items) < 2:
+        return [func(item) for item in items]
+    import multiprocessing
+    from concurrent.futures import ProcessPoolExecutor
+
+    workers = min(jobs, len(items))
+    with ProcessPoolExecutor(max_workers=workers, mp_context=multiprocessing.get_context("spawn")) as pool:
+        chunk = max(1, len(items) // (4 * workers))
+        done = list(pool.map(_said, [func] * len(items), items, chunksize=chunk))
+    for _, said in done:
+        for category, message in said:
+            warnings.warn(message, category, stacklevel=3)
+    return [result for result, _ in done]
+
+
+def _said(func: Callable, item) -> tuple[object, list[tuple[type[Warning], str]]]:
+    """``func(item)`` and the warnings it gave, to be said by the process that asked."""
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        result = func(item)
+    return result, [(w.category, str(w.message)) for w in caught]

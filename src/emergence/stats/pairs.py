@@ -13,6 +13,7 @@ import numpy as np
 import pandas as pd
 
 from emergence.errors import EmergenceWarning
+from emergence.jobs import parallel_map
 from emergence.scale import axis_value
 from emergence.stats.backtest import backtest
 from emergence.stats.decide import Thresholds, jump_state, pair_verdict, task_verdict
@@ -115,6 +116,25 @@ def curve_row(curve: Curve, x: str, th: Thresholds, measured: Measured) -> dict:
     row["range"] = jump.spread if jump is not None else np.nan
     row["noise_floor"] = jump.range_floor if jump is not None else np.nan
     return row | measured.backtest(curve)
+
+
+def _measure_task(work: tuple) -> tuple[list[dict], list[dict]]:
+    """The curve rows and pair rows of one (family, task): ``work`` is (its curves, the pairs, x,
+    thresholds)."""
+    curves, pairs, x, th = work
+    index = {c.metric: c for c in curves}
+    measured = Measured(th.level)
+    curve_rows = [curve_row(c, x, th, measured) for c in curves]
+    rows = []
+    for d, partners in pairs.items():
+        if d not in index:
+            continue
+        present = [s for s in partners if s in index]
+        predictor = index.get(PREDICTORS.get(d, ""))
+        for i, s in enumerate(present):
+            rows.append(pair_row(index[d], index[s], predictor, "primary" if i == 0 else "support", th,
+                                 measured))
+    return curve_rows, rows
 
 
 def _place(curve: Curve, start: int, stop: int) -> tuple[str, str]:
@@ -239,8 +259,11 @@ def tasks_table(pairs: pd.DataFrame) -> pd.DataFrame:
 
 
 def judge(curves: list[Curve], pairs: dict[str, tuple[str, ...]], x: str,
-          th: Thresholds) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
+          th: Thresholds, *, jobs: int = 1) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
     """The curve, pair and task tables of a run.
+
+    Each (family, task) is measured on its own (by ``jobs`` processes when ``jobs > 1``); the
+    q-values and decisions then take the whole run. The numbers are the same for any ``jobs``.
 
     Returns
     -------
@@ -248,19 +271,19 @@ def judge(curves: list[Curve], pairs: dict[str, tuple[str, ...]], x: str,
         Columns: see :func:`curve_row`, :data:`PAIR_COLUMNS` (plus the working columns ``p_*``,
         ``state_*`` and ``*_sd``) and :data:`TASK_COLUMNS`.
     """
-    index = {(c.family, c.task, c.metric): c for c in curves}
-    measured = Measured(th.level)
-    curve_table = pd.DataFrame([curve_row(c, x, th, measured) for c in curves])
+    places: dict[tuple[str, str], list[int]] = {}
+    for i, c in enumerate(curves):
+        places.setdefault((c.family, c.task), []).append(i)
+    order = sorted(places)
+    measured = parallel_map(_measure_task, [([curves[i] for i in places[p]], pairs, x, th) for p in order],
+                            jobs)
+    curve_rows: list[dict] = [{}] * len(curves)
     rows = []
-    for (family, task) in sorted({(c.family, c.task) for c in curves}):
-        for d, partners in pairs.items():
-            if (family, task, d) not in index:
-                continue
-            present = [s for s in partners if (family, task, s) in index]
-            predictor = index.get((family, task, PREDICTORS.get(d, "")))
-            for i, s in enumerate(present):
-                rows.append(pair_row(index[(family, task, d)], index[(family, task, s)], predictor,
-                                     "primary" if i == 0 else "support", th, measured))
+    for place, (task_curves, task_pairs) in zip(order, measured, strict=True):
+        for i, row in zip(places[place], task_curves, strict=True):
+            curve_rows[i] = row
+        rows.extend(task_pairs)
+    curve_table = pd.DataFrame(curve_rows)
     table = decide(pd.DataFrame(rows), th) if rows else pd.DataFrame(columns=list(PAIR_COLUMNS))
     tasks = tasks_table(table) if rows else pd.DataFrame(columns=list(TASK_COLUMNS))
     if len(curve_table):
