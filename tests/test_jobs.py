@@ -1,0 +1,80 @@
+"""--jobs N spreads independent work over N workers; every output is the same bytes at any N.
+
+The run below has 6 tasks of text and multiple-choice records at 6 sizes, so the bootstrap weights
+(threads), the curves and pairs (processes) and nothing else differ between N = 1, 2 and 3.
+"""
+
+import numpy as np
+import pandas as pd
+import pytest
+
+import emergence
+from emergence.cli import main
+from emergence.errors import EmergenceError
+from emergence.jobs import check_jobs, default_jobs, parallel_map
+from emergence.sources import write_csv
+
+
+@pytest.fixture(scope="module")
+def records_csv(tmp_path_factory):
+    params = np.logspace(7, 10, 6)
+    parts = []
+    for t in range(6):
+        if t % 3 == 2:
+            part = emergence.simulate(params, family="f", target_lengths=(), n_choices=4, n_examples=60,
+                                      seed=t)
+        else:
+            part = emergence.simulate(params, family="f", target_lengths=(1 + t % 3,), n_choices=0,
+                                      n_examples=60, seed=t)
+        parts.append(part.assign(task=f"task_{t}"))
+    path = tmp_path_factory.mktemp("jobs") / "records.csv"
+    write_csv(pd.concat(parts, ignore_index=True), path)
+    return path
+
+
+def test_every_output_table_is_the_same_bytes_at_any_jobs(records_csv, tmp_path, capsys):
+    outputs = {}
+    for jobs in (1, 2, 3):
+        out = tmp_path / f"jobs{jobs}"
+        assert main(["analyze", str(records_csv), "--no-figures", "-q", "--bootstrap", "200", "--jobs",
+                     str(jobs), "--out", str(out)]) == 0
+        outputs[jobs] = {name: (out / name).read_bytes() for name in
+                         ("scores.csv", "curves.csv", "verdicts.csv", "tasks.csv")}
+    capsys.readouterr()
+    assert outputs[1] == outputs[2] == outputs[3]
+
+
+def test_the_bootstrap_draws_the_same_weights_with_threads(records_csv):
+    from emergence.rescore import rescore_replicates
+    from emergence.sources import load
+
+    records = load(records_csv)
+    one = rescore_replicates(records, n_replicates=300, seed=3, jobs=1)[1].values
+    three = rescore_replicates(records, n_replicates=300, seed=3, jobs=3)[1].values
+    assert one.tobytes() == three.tobytes()
+
+
+def _square(x: int) -> int:
+    import warnings
+
+    if x == 2:
+        warnings.warn("two is even", UserWarning, stacklevel=1)
+    return x * x
+
+
+def test_parallel_map_keeps_the_order_and_says_the_workers_warnings():
+    with pytest.warns(UserWarning, match="two is even"):
+        assert parallel_map(_square, [3, 1, 2, 5], jobs=2) == [9, 1, 4, 25]
+    assert parallel_map(_square, [4], jobs=4) == [16]
+
+
+def test_jobs_must_be_a_whole_number_of_at_least_one(capsys):
+    assert default_jobs() >= 1
+    assert check_jobs(2) == 2
+    for bad in (0, -1, 1.5, True, "2"):
+        with pytest.raises(EmergenceError, match=r"The 'jobs' parameter must be an int >= 1"):
+            check_jobs(bad)
+    with pytest.raises(SystemExit) as info:
+        main(["analyze", "--jobs", "0"])
+    assert info.value.code == 2
+    assert "--jobs: '0' is not a whole number >= 1" in capsys.readouterr().err
