@@ -1,14 +1,17 @@
 """How long a full analysis takes at scale, how much memory it needs, and against what.
 
     python analyses/bench_analyze.py [--scales 12] [--tasks 100] [--examples 2000] [--bootstrap 1000]
-                                     [--profile]
+                                     [--jobs N] [--figures] [--profile] [--memory-only]
+
+    python analyses/bench_analyze.py --tasks 400 --memory-only    # 9.6M records: time and memory
 
 Builds (not timed) a family of 12 models x 100 tasks x 2,000 examples = 2.4M records with
 `emergence.simulate` (80 generation tasks of 1..5-token answers, 20 four-way multiple-choice tasks)
 and writes them as a benchmark CSV. Then, from one run, it prints:
 
 - the toolkit: `python -m emergence analyze bench.csv --no-figures` in a child process, its wall
-  time, CPU time and peak resident memory (also per record);
+  time, CPU time and peak resident memory (also per record), with `--jobs N` (default: all cores);
+  with `--figures`, the same run drawing its figures too, and the ratio of the two;
 - the bare numpy work the analysis cannot avoid: one pass over the numeric columns of the records,
   and the bootstrap's products (per task, the (models x metrics) x examples sums times the examples x
   replicates weights, random numbers of the same shapes), and the toolkit's time over it;
@@ -40,6 +43,8 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from emergence.jobs import default_jobs
+
 
 def build(path: Path, n_scales: int, n_tasks: int, n_examples: int) -> None:
     import emergence
@@ -58,12 +63,17 @@ def build(path: Path, n_scales: int, n_tasks: int, n_examples: int) -> None:
     write_csv(pd.concat(parts, ignore_index=True), path)
 
 
-def run_cli(path: Path, out: Path, bootstrap: int) -> dict:
-    """The toolkit as a user runs it, in a child: wall, CPU and peak RSS of that child."""
+def run_cli(path: Path, out: Path, bootstrap: int, *, figures: bool = False, jobs: int | None = None,
+            max_bytes: str = "8G") -> dict:
+    """The toolkit as a user runs it, in a child: wall, CPU and peak RSS of that child (the largest of
+    its processes: the workers of --jobs are smaller)."""
     before = resource.getrusage(resource.RUSAGE_CHILDREN)
     start = time.perf_counter()
-    done = subprocess.run([sys.executable, "-m", "emergence", "analyze", str(path), "--no-figures", "-q",
-                           "--bootstrap", str(bootstrap), "--out", str(out)], capture_output=True, text=True)
+    command = [sys.executable, "-m", "emergence", "analyze", str(path), "-q", "--bootstrap", str(bootstrap),
+               "--out", str(out), "--force", "--max-bytes", max_bytes]
+    command += [] if figures else ["--no-figures"]
+    command += ["--jobs", str(jobs)] if jobs else []
+    done = subprocess.run(command, capture_output=True, text=True)
     wall = time.perf_counter() - start
     after = resource.getrusage(resource.RUSAGE_CHILDREN)
     if done.returncode != 0:
@@ -165,6 +175,10 @@ def main() -> None:
     parser.add_argument("--examples", type=int, default=2000)
     parser.add_argument("--bootstrap", type=int, default=1000)
     parser.add_argument("--profile", action="store_true", help="also time the stages in this process")
+    parser.add_argument("--jobs", type=int, default=None, help="--jobs of the run (default: all cores)")
+    parser.add_argument("--figures", action="store_true", help="also time the run with its figures")
+    parser.add_argument("--memory-only", action="store_true",
+                        help="only the run's time and memory (for the largest sizes)")
     args = parser.parse_args()
 
     with tempfile.TemporaryDirectory() as folder:
@@ -174,7 +188,19 @@ def main() -> None:
         child.start()
         child.join()
         n = args.scales * args.tasks * args.examples
-        cli = run_cli(path, Path(folder) / "report", args.bootstrap)
+        cli = run_cli(path, Path(folder) / "report", args.bootstrap, jobs=args.jobs)
+        print(f"records                       {n:,} ({args.scales} models x {args.tasks} tasks x "
+              f"{args.examples:,} examples), {args.bootstrap} replicates, --jobs "
+              f"{args.jobs or 'all cores'} of {default_jobs()}")
+        print(f"analyze (CLI, no figures)     {cli['wall']:.1f} s wall, {cli['cpu']:.1f} s CPU, "
+              f"peak {cli['peak_mb']:,.0f} MB = {cli['peak_mb'] * 2**20 / n:,.0f} bytes per record")
+        if args.figures:
+            drawn = run_cli(path, Path(folder) / "drawn", args.bootstrap, figures=True, jobs=args.jobs)
+            pictures = len(list((Path(folder) / "drawn" / "figures").glob("*.png")))
+            print(f"analyze (CLI, figures)        {drawn['wall']:.1f} s wall, {drawn['cpu']:.1f} s CPU, "
+                  f"{pictures} figures: {drawn['wall'] / cli['wall']:.2f}x the run without them")
+        if args.memory_only:
+            return
 
         from emergence.sources import load_tables
 
@@ -190,10 +216,7 @@ def main() -> None:
         lm_eval_curve = per_point * args.scales
         ours_curve = bootstrap_seconds(records, args.bootstrap) / len(curves)
 
-        print(f"records                       {n:,} ({args.scales} models x {args.tasks} tasks x "
-              f"{args.examples:,} examples), {args.bootstrap} replicates; {len(curves)} curves")
-        print(f"analyze (CLI, no figures)     {cli['wall']:.1f} s wall, {cli['cpu']:.1f} s CPU, "
-              f"peak {cli['peak_mb']:,.0f} MB = {cli['peak_mb'] * 2**20 / n:,.0f} bytes per record")
+        print(f"curves                        {len(curves)}")
         print(f"bare numpy work               {bare:.2f} s (one pass over the numeric columns "
               f"{one_pass:.2f} s, bootstrap products {products:.2f} s): the run is "
               f"{cli['wall'] / bare:,.1f}x it")

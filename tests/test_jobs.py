@@ -78,3 +78,17 @@ def test_jobs_must_be_a_whole_number_of_at_least_one(capsys):
         main(["analyze", "--jobs", "0"])
     assert info.value.code == 2
     assert "--jobs: '0' is not a whole number >= 1" in capsys.readouterr().err
+
+
+def test_a_script_without_a_main_guard_can_ask_for_processes(tmp_path):
+    """Started processes do not run the caller's script again (they would fail, or redo its work)."""
+    import subprocess
+    import sys
+
+    script = tmp_path / "unguarded.py"
+    script.write_text("from emergence.jobs import parallel_map\nfrom emergence.stats.inference import "
+                      "benjamini_hochberg as bh\nprint('ran once')\nprint(len(parallel_map(bh, [[0.01, 0.2], "
+                      "[0.5]], jobs=2)))\n")
+    done = subprocess.run([sys.executable, str(script)], capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.split() == ["ran", "once", "2"]

@@ -10,8 +10,11 @@ order.
 from __future__ import annotations
 
 import os
+import sys
+import types
 import warnings
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
 
 from emergence.errors import EmergenceError
 
@@ -61,13 +64,32 @@ def parallel_map(func: Callable, items: Sequence, jobs: int) -> list:
     from concurrent.futures import ProcessPoolExecutor
 
     workers = min(jobs, len(items))
-    with ProcessPoolExecutor(max_workers=workers, mp_context=multiprocessing.get_context("spawn")) as pool:
+    with _main_left_alone(), ProcessPoolExecutor(max_workers=workers,
+                                                 mp_context=multiprocessing.get_context("spawn")) as pool:
         chunk = max(1, len(items) // (4 * workers))
         done = list(pool.map(_said, [func] * len(items), items, chunksize=chunk))
     for _, said in done:
         for category, message in said:
             warnings.warn(message, category, stacklevel=3)
     return [result for result, _ in done]
+
+
+@contextmanager
+def _main_left_alone() -> Iterator[None]:
+    """While processes are started: a started process does not run the caller's script again.
+
+    A spawned process imports the parent's main module (to find what was defined there), which runs
+    a script without an ``if __name__ == "__main__":`` guard a second time, up to the call that starts
+    processes, and then fails. The work sent here is made of emergence's own functions and objects,
+    so the processes need nothing of the main module: a blank one stands in for it meanwhile.
+    """
+    main = sys.modules.get("__main__")
+    sys.modules["__main__"] = types.ModuleType("__main__")
+    try:
+        yield
+    finally:
+        if main is not None:
+            sys.modules["__main__"] = main
 
 
 def _said(func: Callable, item) -> tuple[object, list[tuple[type[Warning], str]]]:
