@@ -22,8 +22,10 @@ def choice_counts(column: pd.Series) -> np.ndarray:
     return sizes
 
 
-def check_choice_counts(records: pd.DataFrame) -> None:
+def check_choice_counts(records: pd.DataFrame, sizes: np.ndarray | None = None) -> None:
     """The same example must offer every model the same number of choices.
+
+    ``sizes`` are the column's :func:`choice_counts` when the caller has them already.
 
     Raises
     ------
@@ -32,7 +34,7 @@ def check_choice_counts(records: pd.DataFrame) -> None:
     """
     if "choice_logprobs" not in records:
         return
-    sizes = choice_counts(records["choice_logprobs"])
+    sizes = choice_counts(records["choice_logprobs"]) if sizes is None else sizes
     has = sizes >= 0
     if not has.any():
         return

@@ -87,6 +87,7 @@ class _Validator(Converters):
         self.n_more = 0
         self.out: pd.DataFrame | dict = pd.DataFrame(index=self.raw.index)
         self.codes: dict = {}
+        self.choice_sizes: np.ndarray | None = None  # of choice_logprobs, once counted
 
     # -- reporting -----------------------------------------------------------------------------
     def add(self, message: str) -> None:
@@ -157,7 +158,7 @@ class _Validator(Converters):
         self.fail_if_any()
         if self.shape == "records":
             try:
-                check_choice_counts(self.out)
+                check_choice_counts(self.out, sizes=self.choice_sizes)
             except SchemaError as error:
                 raise SchemaError([f"{self.source}: {p}" for p in error.problems]) from None
         order = [c.name for c in spec.values() if c.name in self.out]
@@ -273,7 +274,7 @@ class _Validator(Converters):
                     continue
                 self.add(f"column {given!r} needs column {absent!r} too")
         if "choice_logprobs" in out and "gold" in out:
-            sizes = choice_counts(out["choice_logprobs"])
+            sizes = self.choice_sizes = choice_counts(out["choice_logprobs"])
             golds = out["gold"].to_numpy(dtype=object)
             top = np.full(len(out), -1)
             given = np.flatnonzero((sizes > 0) & pd.notna(golds))
