@@ -85,6 +85,8 @@ class _Batch:
         self.records = records
         self.options = options
         self.n = len(records)
+        #: text column -> (code of each row, -1 where missing; the normalised text of each code)
+        self.distinct: dict[str, tuple[np.ndarray, np.ndarray]] = {}
 
     def column(self, name: str) -> np.ndarray:
         if name not in self.records:
@@ -98,6 +100,7 @@ class _Batch:
         if len(distinct) < len(column) and all(type(v) is str for v in distinct):
             # a target is shared by every model, a prediction often repeats: each distinct text once
             normal = np.append(self._normal(pd.Series(distinct, dtype=object)).to_numpy(dtype=object), None)
+            self.distinct[name] = (codes, normal)  # the edit distance takes its pairs from the codes
             return pd.Series(normal[codes], index=column.index, dtype=object)
         text = column.astype(object)
         missing = text.isna().to_numpy()
@@ -126,7 +129,10 @@ class _Batch:
     def has_text(self) -> np.ndarray:
         if "prediction" not in self.records or "target" not in self.records:
             return np.zeros(self.n, dtype=bool)
-        return (self.prediction.notna() & self.target.notna()).to_numpy()
+        prediction, target = self.prediction, self.target
+        if "prediction" in self.distinct and "target" in self.distinct:  # missing text has code -1
+            return (self.distinct["prediction"][0] >= 0) & (self.distinct["target"][0] >= 0)
+        return (prediction.notna() & target.notna()).to_numpy()
 
     @cached_property
     def choices(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -234,9 +240,13 @@ def _token_edit_distance(batch: _Batch) -> np.ndarray:
         return out
     # each distinct (prediction, target) pair once: targets are shared by the models, and small
     # models often give the same wrong answer
-    p_code, p_text = pd.factorize(batch.prediction[text])
-    t_code, t_text = pd.factorize(batch.target[text])
-    pairs, inverse = np.unique(p_code.astype(np.int64) * len(t_text) + t_code, return_inverse=True)
+    if "prediction" in batch.distinct and "target" in batch.distinct:  # codes of the text at hand
+        (p_code, p_text), (t_code, t_text) = batch.distinct["prediction"], batch.distinct["target"]
+        p_code, t_code = p_code[text], t_code[text]
+    else:
+        p_code, p_text = pd.factorize(batch.prediction[text])
+        t_code, t_text = pd.factorize(batch.target[text])
+    inverse, pairs = pd.factorize(p_code.astype(np.int64) * len(t_text) + t_code)
     predictions = np.asarray(p_text, dtype=object)[pairs // len(t_text)].tolist()
     targets = np.asarray(t_text, dtype=object)[pairs % len(t_text)].tolist()
     if batch.options.tokens == "word":
