@@ -196,7 +196,7 @@ def _all_common(coded: dict, keys: list[str]) -> bool:
     task): :func:`~emergence.schema.common_examples` would keep every row."""
     place, _ = group_codes([coded["family"], coded["task"]])
     model, n_models = group_codes([coded[k] for k in keys[1:-1]])
-    models_at = np.bincount(np.unique(place * n_models + model) // n_models)
+    models_at = np.bincount(np.unique(place.astype(np.int64) * n_models + model) // n_models)
     example, _ = group_codes([coded["family"], coded["task"], coded["example"]])
     rows_of = np.bincount(example)
     place_of = np.empty(len(rows_of), dtype=np.int64)

@@ -20,7 +20,7 @@ def column_codes(column: pd.Series) -> tuple[np.ndarray, int]:
     if (codes < 0).any():
         codes = np.where(codes < 0, n, codes)
         n += 1
-    return codes.astype(np.int32 if n < 2**31 - 1 else np.int64, copy=False), max(n, 1)
+    return _narrow(codes, n), max(n, 1)
 
 
 def group_codes(columns: list[tuple[np.ndarray, int]]) -> tuple[np.ndarray, int]:
@@ -36,18 +36,24 @@ def group_codes(columns: list[tuple[np.ndarray, int]]) -> tuple[np.ndarray, int]
         code = code * n + codes.astype(np.int64, copy=False)
         size *= n
     inverse, distinct = pd.factorize(code, sort=True)  # hashed, only the distinct codes sorted
-    return inverse.astype(np.int64, copy=False), len(distinct)
+    return _narrow(inverse, len(distinct)), len(distinct)
 
 
 def first_appearance(groups: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """Renumber groups in the order they first appear: (new code of each row, first row of each new
     code), as ``groupby(sort=False).ngroup()`` numbers them."""
-    codes, _ = pd.factorize(groups)  # numbered as they first appear
+    codes, distinct = pd.factorize(groups)  # numbered as they first appear
     first = np.flatnonzero(~pd.Series(codes).duplicated().to_numpy())
-    return codes.astype(np.int64, copy=False), first
+    return _narrow(codes, len(distinct)), first
 
 
 def repeated(groups: np.ndarray) -> np.ndarray:
     """Rows whose group appears more than once (``duplicated(keep=False)``)."""
     counts = np.bincount(groups)
     return counts[groups] > 1
+
+
+def _narrow(codes: np.ndarray, n: int) -> np.ndarray:
+    """Codes below ``n`` as 32-bit integers where they fit (4 bytes a row to carry, not 8); products
+    of codes are taken in 64 bits (:func:`group_codes`)."""
+    return codes.astype(np.int32 if n < 2**31 - 1 else np.int64, copy=False)
