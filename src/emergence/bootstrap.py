@@ -20,9 +20,8 @@ from __future__ import annotations
 
 import math
 import warnings
-from collections import deque
-from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
+from contextlib import nullcontext
 from dataclasses import dataclass
 
 import numpy as np
@@ -223,7 +222,7 @@ def replicate_means(
     chunk : int
         Replicates generated at once; bounds the weight matrix to examples-of-a-task x chunk.
     jobs : int
-        Threads drawing the weights of the next tasks while one is multiplied; the numbers are the
+        Threads drawing the weights of a task (a block of its examples each); the numbers are the
         same for any value.
     rows : ndarray of int, optional
         The rows (``m * n_groups + g``) wanted, in the order wanted; by default all of them. Only
@@ -247,54 +246,47 @@ def replicate_means(
     bounds = np.flatnonzero(np.diff(task[order])) + 1
     tasks = [records for records in np.split(order, bounds) if len(records)]
     examples = [np.unique(example[records], return_inverse=True) for records in tasks]
-    starts = range(0, n_replicates, chunk)
-
-    def weights(unit: tuple[int, int]) -> np.ndarray:
-        t, start = unit
-        return poisson_weights(keys[examples[t][0]], np.arange(start, min(start + chunk, n_replicates)),
-                               dtype=np.float64)
-
-    stream = _ahead(weights, [(t, start) for t in range(len(tasks)) for start in starts], jobs)
-    for records, (task_examples, e_local) in zip(tasks, examples, strict=True):
-        groups, g_local = np.unique(group[records], return_inverse=True)
-        n_rows, n_examples = n_metrics * len(groups), len(task_examples)
-        v = np.stack([per_record[records] for per_record in values])
-        ok = ~np.isnan(v)
-        # cell (row, example) of each (metric, record), row = metric * groups + group; bincount adds
-        # the values of a cell in record order, as np.add.at did, so the sums are the same bits
-        cell = ((np.arange(n_metrics)[:, None] * len(groups) + g_local) * n_examples + e_local)[ok]
-        sums = np.bincount(cell, weights=v[ok], minlength=n_rows * n_examples).reshape(n_rows, n_examples)
-        counts = np.bincount(cell, minlength=n_rows * n_examples).reshape(n_rows, n_examples)
-        # every row of the sums, those without values too (a metric that does not apply to the
-        # task): OpenBLAS sums an element of a product in an order that depends on the number of
-        # rows (and threads), so leaving rows out would change the last bits of the others. The
-        # counts are small integers, as are the weights, so their products are exact in any order:
-        # one product per distinct row of counts (most rows are all examples or none) is the same.
-        seen: dict[bytes, int] = {}
-        which = np.array([seen.setdefault(row.tobytes(), len(seen)) for row in counts])
-        patterns = counts[np.unique(which, return_index=True)[1]].astype(np.float64)
-        target = place[(np.arange(n_metrics)[:, None] * n_groups + groups[None, :]).ravel()]
-        kept = target >= 0
-        for start in starts:
-            stop = min(start + chunk, n_replicates)
-            w = next(stream)
-            with np.errstate(invalid="ignore", divide="ignore"):
-                out[target[kept], start:stop] = ((sums @ w) / (patterns @ w)[which])[kept]
+    with ThreadPoolExecutor(max_workers=jobs) if jobs > 1 else nullcontext() as pool:
+        for records, (task_examples, e_local) in zip(tasks, examples, strict=True):
+            groups, g_local = np.unique(group[records], return_inverse=True)
+            n_rows, n_examples = n_metrics * len(groups), len(task_examples)
+            v = np.stack([per_record[records] for per_record in values])
+            ok = ~np.isnan(v)
+            # cell (row, example) of each (metric, record), row = metric * groups + group; bincount
+            # adds the values of a cell in record order, as np.add.at did, so the sums are the same bits
+            cell = ((np.arange(n_metrics)[:, None] * len(groups) + g_local) * n_examples + e_local)[ok]
+            sums = np.bincount(cell, weights=v[ok], minlength=n_rows * n_examples).reshape(n_rows, n_examples)
+            counts = np.bincount(cell, minlength=n_rows * n_examples).reshape(n_rows, n_examples)
+            # every row of the sums, those without values too (a metric that does not apply to the
+            # task): OpenBLAS sums an element of a product in an order that depends on the number of
+            # rows (and threads), so leaving rows out would change the last bits of the others. The
+            # counts are small integers, as are the weights, so their products are exact in any
+            # order: one product per distinct row of counts (most rows are all examples or none).
+            seen: dict[bytes, int] = {}
+            which = np.array([seen.setdefault(row.tobytes(), len(seen)) for row in counts])
+            patterns = counts[np.unique(which, return_index=True)[1]].astype(np.float64)
+            target = place[(np.arange(n_metrics)[:, None] * n_groups + groups[None, :]).ravel()]
+            kept = target >= 0
+            for start in range(0, n_replicates, chunk):
+                stop = min(start + chunk, n_replicates)
+                w = _weights(keys[task_examples], np.arange(start, stop), pool, jobs)
+                with np.errstate(invalid="ignore", divide="ignore"):
+                    out[target[kept], start:stop] = ((sums @ w) / (patterns @ w)[which])[kept]
     return out
 
 
-def _ahead(make, units: list, jobs: int) -> Iterator:
-    """``make(unit)`` of each unit, in order; with ``jobs > 1`` made by that many threads, at most
-    ``jobs`` units ahead of the one taken (numpy leaves the interpreter lock while it hashes, so the
-    weights of the next units are drawn while the caller multiplies the present ones)."""
-    if jobs <= 1 or len(units) < 2:
-        yield from map(make, units)
-        return
-    with ThreadPoolExecutor(max_workers=jobs) as pool:
-        pending = deque(pool.submit(make, unit) for unit in units[:jobs])
-        for unit in units[jobs:]:
-            done = pending.popleft().result()
-            pending.append(pool.submit(make, unit))
-            yield done
-        while pending:
-            yield pending.popleft().result()
+def _weights(keys: np.ndarray, replicates: np.ndarray, pool, jobs: int) -> np.ndarray:
+    """:func:`poisson_weights` as float64, by ``jobs`` threads a block of examples each when a pool
+    is given (numpy leaves the interpreter lock while it hashes; rows are independent, so the numbers
+    are the same). The products are not made meanwhile: the BLAS threads and these would contend."""
+    if pool is None or len(keys) < 2 * jobs:
+        return poisson_weights(keys, replicates, dtype=np.float64)
+    out = np.empty((len(keys), len(replicates)))
+    bounds = np.linspace(0, len(keys), jobs + 1).astype(int)
+
+    def fill(block: int) -> None:
+        lo, hi = bounds[block], bounds[block + 1]
+        out[lo:hi] = poisson_weights(keys[lo:hi], replicates, dtype=np.float64)
+
+    list(pool.map(fill, range(jobs)))
+    return out

@@ -14,7 +14,7 @@ from emergence.errors import EmergenceError
 from emergence.metrics import MetricOptions, applicable, compute_many, get_metric, has_value
 from emergence.scale import SCALE_COLUMNS
 from emergence.schema import check_unique_examples, common_examples, model_keys, row_keys
-from emergence.schema.keys import column_codes, first_appearance, group_codes, repeated
+from emergence.schema.keys import column_codes, combined_code, first_appearance, group_codes, has_repeats
 
 #: Columns of the table :func:`rescore` returns, in order (scale columns only where present).
 SCORE_OUTPUT = ("family", "model", "step", "seed", *(c for c in SCALE_COLUMNS if c != "step"), "task",
@@ -125,7 +125,7 @@ def rescore_replicates(
         )
     keys = model_keys(records) + ["task"]
     coded = _coded(records)
-    if repeated(group_codes([coded[k] for k in row_keys(records, "records")])[0]).any():
+    if has_repeats(combined_code([coded[k] for k in row_keys(records, "records")])):
         check_unique_examples(records)  # names the rows
     if common and not _all_common(coded, keys):
         records = common_examples(records)  # says what it leaves out

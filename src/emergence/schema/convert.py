@@ -290,13 +290,13 @@ def _distinct_text(column: pd.Series) -> tuple[np.ndarray, np.ndarray | None]:
 
 
 def _float_lists(cells: np.ndarray) -> list | None:
-    """Copies of the cells when every one is a list of floats (what the per-cell path makes of
-    them); None otherwise."""
+    """The cells when every one is a list of floats (what the per-cell path makes of them); None
+    otherwise. The lists are shared, not copied, as pandas' copies share the objects of a column."""
     if not len(cells) or not all(type(c) is list for c in cells):
         return None
     if not all(type(v) is float for v in chain.from_iterable(cells)):
         return None
-    return [list(c) for c in cells]
+    return list(cells)
 
 
 def _json_lists(cells: np.ndarray) -> list | None:

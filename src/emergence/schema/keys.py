@@ -27,16 +27,29 @@ def group_codes(columns: list[tuple[np.ndarray, int]]) -> tuple[np.ndarray, int]
     """(group of each row, number of groups) over several columns' codes (from :func:`column_codes`),
     numbered in the lexicographic order of the columns' values: ``groupby(columns, sort=True,
     dropna=False).ngroup()``."""
+    inverse, distinct = pd.factorize(combined_code(columns), sort=True)  # only the distinct ones sorted
+    return _narrow(inverse, len(distinct)), len(distinct)
+
+
+def combined_code(columns: list[tuple[np.ndarray, int]]) -> np.ndarray:
+    """One 64-bit code per row over several columns' codes, in their lexicographic order: rows have
+    the same code exactly when they have the same values (not numbered from 0)."""
     n_rows = len(columns[0][0]) if columns else 0
     code, size = np.zeros(n_rows, dtype=np.int64), 1
     for codes, n in columns:
         if size * n >= 2**62:  # renumber the groups so far before the product could overflow
             code = pd.factorize(code, sort=True)[0].astype(np.int64)
             size = int(code.max(initial=-1)) + 1
-        code = code * n + codes.astype(np.int64, copy=False)
+        code *= n
+        code += codes
         size *= n
-    inverse, distinct = pd.factorize(code, sort=True)  # hashed, only the distinct codes sorted
-    return _narrow(inverse, len(distinct)), len(distinct)
+    return code
+
+
+def has_repeats(code: np.ndarray) -> bool:
+    """Whether any code appears twice: one sort, no hash table of every row."""
+    ordered = np.sort(code)
+    return bool((ordered[1:] == ordered[:-1]).any())
 
 
 def first_appearance(groups: np.ndarray) -> tuple[np.ndarray, np.ndarray]:

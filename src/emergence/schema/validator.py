@@ -17,6 +17,7 @@ import numpy as np
 import pandas as pd
 
 from emergence.errors import EmergenceWarning, SchemaError, UnknownMetricWarning
+from emergence.memory import give_back
 from emergence.scale import SCALE_COLUMNS, add_compute, params_from_name
 from emergence.schema.columns import (
     MAX_COLUMNS,
@@ -27,7 +28,14 @@ from emergence.schema.columns import (
     row_keys,
 )
 from emergence.schema.convert import Converters
-from emergence.schema.keys import column_codes, first_appearance, group_codes, repeated
+from emergence.schema.keys import (
+    column_codes,
+    combined_code,
+    first_appearance,
+    group_codes,
+    has_repeats,
+    repeated,
+)
 from emergence.schema.tables import check_choice_counts, choice_counts
 from emergence.schema.values import nul_rows, out_of_range, swamped
 
@@ -154,6 +162,7 @@ class _Validator(Converters):
         else:
             self._check_scores()
         self.fail_if_any()
+        give_back()  # what the conversions freed, before the checks across rows take theirs
         self._check_duplicates()
         self.fail_if_any()
         if self.shape == "records":
@@ -338,6 +347,8 @@ class _Validator(Converters):
 
     def _check_duplicates(self) -> None:
         keys = row_keys(self.out, self.shape)
+        if not has_repeats(combined_code([self._coded(k) for k in keys])):
+            return
         dup = repeated(group_codes([self._coded(k) for k in keys])[0])
         if not dup.any():
             return

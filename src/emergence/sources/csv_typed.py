@@ -19,9 +19,11 @@ import csv
 import gzip
 import io
 import warnings
+from itertools import chain
 from pathlib import Path
 
 import numpy as np
+import orjson
 import pandas as pd
 
 from emergence.errors import SchemaError
@@ -134,11 +136,10 @@ def read_records(path: Path, limits: Limits) -> pd.DataFrame | None:
                 raw[name] = raw[name].copy()
             if not np.isfinite(raw[name]).sum() + column.null_count == len(raw[name]):
                 return None  # 'nan' or 'inf' written out: the text way names the cell
-        elif spec[name].dtype == "logprobs":  # JSON text; an empty cell is a missing one
-            import pyarrow.compute as pc
-
-            empty = pc.equal(column, "")
-            raw[name] = pc.if_else(empty, None, column).to_numpy(zero_copy_only=False)
+        elif spec[name].dtype == "logprobs":  # JSON lists of floats, parsed a block at a time
+            raw[name] = _float_lists(column)
+            if raw[name] is None:
+                return None
         elif column.null_count:
             return None  # a text column pyarrow found no value in: not a clean file
         else:
@@ -203,3 +204,27 @@ def _categories(column) -> pd.Categorical:
     words = pd.Index(column.chunk(0).dictionary.to_numpy(zero_copy_only=False), dtype=object)
     codes = np.concatenate([chunk.indices.to_numpy(zero_copy_only=False) for chunk in column.chunks])
     return pd.Categorical.from_codes(codes, categories=words, validate=False)
+
+
+def _float_lists(column) -> np.ndarray | None:
+    """The JSON lists of a text column as lists of floats (None where a cell is empty), parsed one
+    block at a time so that the text of every cell is never held at once; None when a cell is not a
+    JSON list of numbers written with a decimal point or an exponent (the text way judges it)."""
+    import pyarrow.compute as pc
+
+    out = np.full(len(column), None, dtype=object)
+    start = 0
+    for chunk in column.chunks:
+        cells = pc.if_else(pc.equal(chunk, ""), None, chunk).to_numpy(zero_copy_only=False)
+        given = np.flatnonzero(pd.notna(cells))
+        if len(given):
+            try:
+                lists = orjson.loads("[" + ",".join(cells[given]) + "]")
+            except orjson.JSONDecodeError:
+                return None
+            if len(lists) != len(given) or not all(type(v) is list and v for v in lists) or not all(
+                    type(x) is float for x in chain.from_iterable(lists)):
+                return None
+            out[start + given] = lists
+        start += len(chunk)
+    return out
