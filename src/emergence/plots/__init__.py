@@ -18,7 +18,8 @@ in a notebook they display like any figure.
   form of Schaeffer, Miranda & Koyejo 2023, Fig. 5);
 - :func:`plot_summary`: one point per task, the jump of D against that of S, coloured by verdict.
 
-The package is split by figure: :mod:`~emergence.plots.common` (labels, colours, the scale axis),
+The package is split by figure: :mod:`~emergence.plots.common` (labels, colours, the scale axis,
+with :mod:`~emergence.plots.ticks` drawing a log axis's minor ticks in one go),
 :mod:`~emergence.plots.curve`, :mod:`~emergence.plots.task`, :mod:`~emergence.plots.overview`,
 :mod:`~emergence.plots.scores` and :mod:`~emergence.plots.summary`.
 """

@@ -2,7 +2,8 @@
 
 :func:`write_report` is what ``python -m emergence analyze`` calls. The package is split by concern:
 :mod:`~emergence.report.folder` (the folder on disk, written atomically),
-:mod:`~emergence.report.figures`, :mod:`~emergence.report.text` (meanings, notes, ``report.md``)
+:mod:`~emergence.report.figures` (with :mod:`~emergence.report.pool`, drawing them in several
+processes), :mod:`~emergence.report.text` (meanings, notes, ``report.md``)
 and :mod:`~emergence.report.page` (``report.html``).
 """
 
@@ -69,6 +70,7 @@ def write_report(
     force: bool = False,
     progress=None,
     notes: Sequence[str] = (),
+    jobs: int = 1,
 ) -> Path:
     """Write the report folder of an analysis, atomically.
 
@@ -99,6 +101,9 @@ def write_report(
     notes : sequence of str
         The run's warnings (a loader's choice of filter, copies of a metric dropped, checkpoints
         left out...), listed under "Warnings" in report.html and report.md.
+    jobs : int
+        Processes drawing the figures (see :func:`draw_figures`): 1 starts none; the files are the
+        same bytes at any ``jobs``.
 
     Returns
     -------
@@ -111,8 +116,8 @@ def write_report(
     settings = {"written": datetime.datetime.now().astimezone().isoformat(timespec="seconds"),
                 **analysis.settings, **(settings or {})}
     inputs = input_files(files)
-    drawn = draw_figures(analysis, max_task_figures=max_task_figures, progress=progress) if figures \
-        else Figures({}, {}, 0, skipped=True)
+    drawn = draw_figures(analysis, max_task_figures=max_task_figures, progress=progress, jobs=jobs) \
+        if figures else Figures({}, {}, 0, skipped=True)
     scores = analysis.scores.drop(columns=[c for c in ("per_example",) if c in analysis.scores])
     tasks = tasks_of(analysis)
     writers: dict[str, Callable[[Path], None]] = {

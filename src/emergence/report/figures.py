@@ -1,5 +1,6 @@
 """The figures of a report: one PNG per task (at most ``max_task_figures``), the overview and the
-emergence-score plot, drawn in memory and written with the folder."""
+emergence-score plot, drawn in memory (here, or by ``jobs`` processes: :mod:`~emergence.report.pool`)
+and written with the folder."""
 
 from __future__ import annotations
 
@@ -10,7 +11,7 @@ from dataclasses import dataclass
 
 import pandas as pd
 
-from emergence.errors import EmergenceWarning
+from emergence.errors import EmergenceError, EmergenceWarning
 
 
 def slug(*parts: str) -> str:
@@ -108,7 +109,7 @@ class Figures:
     skipped: bool = False  # figures were not asked for (``--no-figures``)
 
 
-def draw_figures(analysis, *, max_task_figures: int = 60, progress=None) -> Figures:
+def draw_figures(analysis, *, max_task_figures: int = 60, progress=None, jobs: int = 1) -> Figures:
     """Draw the summary, the overview (one page per verdict and 16 tasks), the emergence-score
     distribution and one figure per (family, task).
 
@@ -124,13 +125,66 @@ def draw_figures(analysis, *, max_task_figures: int = 60, progress=None) -> Figu
         At most this many per-task figures; the rest are counted in ``left_out``.
     progress : callable, optional
         Called as ``progress(done, total)`` after each figure.
+    jobs : int
+        Processes drawing the figures (matplotlib is not thread-safe): 1 draws them here, one after
+        another, and starts no process; more start that many (``spawn``: a script calling this needs
+        the usual ``if __name__ == "__main__":`` guard). The figures are the same bytes at any
+        ``jobs``: each process draws with this one's matplotlib settings.
     """
+    if isinstance(jobs, bool) or not isinstance(jobs, int) or jobs < 1:
+        raise EmergenceError(f"The 'jobs' parameter of draw_figures must be an int >= 1 (processes). "
+                             f"Got {jobs!r} instead.")
+    context, plan, left_out = _plan(analysis, max_task_figures)
+    drawn: list = [None] * len(plan)
+    if jobs > 1 and len(plan) > 1:
+        from emergence.report.pool import draw_in_processes
+
+        drawn = draw_in_processes(_worker_context(context), plan, jobs=jobs, progress=progress)
+        if None in drawn:
+            warnings.warn(
+                f"the processes drawing the figures stopped; {drawn.count(None)} figure(s) are drawn in "
+                "this process instead. A script that asks for jobs > 1 must start its work under "
+                "'if __name__ == \"__main__\":' (the processes import it).", EmergenceWarning, stacklevel=2)
+    count = len(plan) - drawn.count(None)
+    for i, figure in enumerate(plan):
+        if drawn[i] is None:
+            drawn[i] = draw_one(context, figure.kind, figure.args)
+            count += 1
+            if progress is not None:
+                progress(count, len(plan))
+    images: dict[str, tuple[str, bytes]] = {}
+    task_images: dict[tuple[str, str], str] = {}
+    failed: list[tuple[str, str]] = []
+    for figure, (png, error) in zip(plan, drawn, strict=True):
+        if error is not None:
+            failed.append((figure.name, error))
+            warnings.warn(f"figure {figure.name} could not be drawn and is left out: {error}",
+                          EmergenceWarning, stacklevel=2)
+            continue
+        images[figure.name] = (figure.caption, png)
+        if figure.kind == "task":
+            task_images[figure.args] = figure.name
+    return Figures(images, task_images, left_out, tuple(failed))
+
+
+@dataclass(frozen=True)
+class Planned:
+    """One figure to draw: its file name, caption, kind (``summary``, ``overview``, ``scores``,
+    ``task``) and what :func:`draw_one` needs besides the run's tables."""
+
+    name: str
+    caption: str
+    kind: str
+    args: tuple = ()
+
+
+def _plan(analysis, max_task_figures: int) -> tuple[dict, list[Planned], int]:
+    """The tables the figures are drawn from, the figures in the report's order, and how many task
+    figures the cap left out."""
     from emergence import plots
 
     scores, curves, verdicts = analysis.scores, analysis.curves, analysis.verdicts
     tasks = tasks_of(analysis)
-    x = analysis.settings.get("x")
-    level = float(analysis.settings.get("level", 0.95))
     rank = {v: i for i, v in enumerate(plots.VERDICT_ORDER)}
     keys: list[tuple[str, str]] = []
     if not tasks.empty:
@@ -141,69 +195,75 @@ def draw_figures(analysis, *, max_task_figures: int = 60, progress=None) -> Figu
         keys += sorted(k for k in dict.fromkeys(zip(scores["family"].astype(str), scores["task"].astype(str),
                                                     strict=True)) if k not in judged)
     shown, left_out = keys[:max_task_figures], max(0, len(keys) - max_task_figures)
-    scored = not curves.empty and plots.emergence_score_data(curves)["plotted"].notna().any()
-    judged = not tasks.empty and tasks["jump_discontinuous"].notna().any()
-    pages = plots.overview_pages(tasks if not tasks.empty else verdicts) if not verdicts.empty else []
-    total = int(judged) + len(pages) + int(scored) + len(shown)
-    images: dict[str, tuple[str, bytes]] = {}
-    task_images: dict[tuple[str, str], str] = {}
-    failed: list[tuple[str, str]] = []
-    count = 0
-
-    def attempt(name: str, caption: str, draw) -> bool:
-        nonlocal count
-        count += 1
-        try:
-            images[name] = (caption, _png(draw()))
-        except Exception as error:
-            failed.append((name, f"{type(error).__name__}: {error}".splitlines()[0]))
-            warnings.warn(f"figure {name} could not be drawn and is left out: {failed[-1][1]}",
-                          EmergenceWarning, stacklevel=3)
-            return False
-        finally:
-            if progress is not None:
-                progress(count, total)
-        return True
-
-    if judged:
-        from emergence.plots.summary import plot_summary
-
-        threshold = float(analysis.settings.get("jump_threshold", 0.4))
-        attempt(SUMMARY,
-                "One point per task: the jump effect J of the discontinuous metric D against that of its "
-                "smooth partner S where D jumps, with 95% intervals, coloured by the task's verdict. "
-                f"Right of the dashed line D jumps (J above {threshold:g}); below the dotted line S does "
-                "not: mirage; above it: emergent; left: no emergence. Grey points are inconclusive. A hollow "
-                "point is a task decided by the exact match its sequence probability predicts (D's own "
-                "test unclear), drawn at the prediction's J.",
-                lambda: plot_summary(tasks, threshold=threshold, verdicts=verdicts).figure)
+    threshold = float(analysis.settings.get("jump_threshold", 0.4))
+    context = {"scores": scores, "curves": curves, "verdicts": verdicts, "tasks": tasks,
+               "x": analysis.settings.get("x"), "level": float(analysis.settings.get("level", 0.95)),
+               "threshold": threshold, "pairs": analysis.pairs or None}
+    plan = []
+    if not tasks.empty and tasks["jump_discontinuous"].notna().any():
+        plan.append(Planned(
+            SUMMARY,
+            "One point per task: the jump effect J of the discontinuous metric D against that of its "
+            "smooth partner S where D jumps, with 95% intervals, coloured by the task's verdict. "
+            f"Right of the dashed line D jumps (J above {threshold:g}); below the dotted line S does "
+            "not: mirage; above it: emergent; left: no emergence. Grey points are inconclusive. A hollow "
+            "point is a task decided by the exact match its sequence probability predicts (D's own "
+            "test unclear), drawn at the prediction's J.", "summary"))
     if not verdicts.empty:
-        table = tasks if not tasks.empty else verdicts
-        for verdict, page, panels in pages:
-            attempt(overview_name(verdict, page),
-                    f"{verdict.capitalize()} tasks{f' (page {page})' if page > 1 else ''}: the discontinuous "
-                    "metric (orange) and its primary smooth partner (blue) of each, each on its reported "
-                    "scale rescaled to 0..1 (0 = worst, 1 = best of the curve); the title gives the task's "
-                    "verdict and the discontinuous metric's jump effect J.",
-                    lambda v=verdict, p=page, keys=panels: plots.plot_overview(
-                        scores, verdicts=table, x=x, panels=keys,
-                        title=f"Overview, {v}{f' (page {p})' if p > 1 else ''}: discontinuous D (orange) "
-                              "vs smooth S (blue) metric per task"))
-    if scored:  # at least one curve with a score to draw (not a single-scale run)
-        attempt("emergence_scores.png",
-                "Emergence scores per metric across all curves, each metric as reported (the form of "
-                "Schaeffer et al. 2023, Fig. 5); ringed: the denominator was floored at the noise of a "
-                "step; the dashed line is the score of a straight line at these scales.",
-                lambda: plots.plot_emergence_scores(curves).figure)
-    for family, task in shown:
-        name = figure_name(family, task)
-        if attempt(name, f"{family} / {task}",
-                   lambda f=family, t=task: plots.plot_task(
-                       scores, family=f, task=t, x=x, curves=curves, verdicts=verdicts,
-                       tasks=tasks if not tasks.empty else None, pairs=analysis.pairs or None,
-                       level=level)):
-            task_images[(family, task)] = name
-    return Figures(images, task_images, left_out, tuple(failed))
+        for verdict, page, panels in plots.overview_pages(tasks if not tasks.empty else verdicts):
+            plan.append(Planned(
+                overview_name(verdict, page),
+                f"{verdict.capitalize()} tasks{f' (page {page})' if page > 1 else ''}: the discontinuous "
+                "metric (orange) and its primary smooth partner (blue) of each, each on its reported "
+                "scale rescaled to 0..1 (0 = worst, 1 = best of the curve); the title gives the task's "
+                "verdict and the discontinuous metric's jump effect J.", "overview",
+                (verdict, page, tuple(panels))))
+    if not curves.empty and plots.emergence_score_data(curves)["plotted"].notna().any():
+        # at least one curve with a score to draw (not a single-scale run)
+        plan.append(Planned(
+            "emergence_scores.png",
+            "Emergence scores per metric across all curves, each metric as reported (the form of "
+            "Schaeffer et al. 2023, Fig. 5); ringed: the denominator was floored at the noise of a "
+            "step; the dashed line is the score of a straight line at these scales.", "scores"))
+    plan += [Planned(figure_name(family, task), f"{family} / {task}", "task", (family, task))
+             for family, task in shown]
+    return context, plan, left_out
+
+
+def _worker_context(context: dict) -> dict:
+    """The tables a drawing process needs: the scores without their per-example arrays."""
+    scores = context["scores"]
+    return {**context, "scores": scores.drop(columns=[c for c in ("per_example",) if c in scores])}
+
+
+def draw_one(context: dict, kind: str, args: tuple) -> tuple[bytes | None, str | None]:
+    """Draw one figure of :func:`_plan` as a compact PNG: ``(png, None)``, or ``(None, error)`` when
+    it cannot be drawn (the error's type and first line)."""
+    from emergence import plots
+
+    tasks = context["tasks"]
+    try:
+        if kind == "summary":
+            from emergence.plots.summary import plot_summary
+
+            fig = plot_summary(tasks, threshold=context["threshold"], verdicts=context["verdicts"]).figure
+        elif kind == "overview":
+            verdict, page, panels = args
+            fig = plots.plot_overview(
+                context["scores"], verdicts=tasks if not tasks.empty else context["verdicts"], x=context["x"],
+                panels=list(panels), title=f"Overview, {verdict}{f' (page {page})' if page > 1 else ''}: "
+                                          "discontinuous D (orange) vs smooth S (blue) metric per task")
+        elif kind == "scores":
+            fig = plots.plot_emergence_scores(context["curves"]).figure
+        else:
+            family, task = args
+            fig = plots.plot_task(context["scores"], family=family, task=task, x=context["x"],
+                                  curves=context["curves"], verdicts=context["verdicts"],
+                                  tasks=tasks if not tasks.empty else None, pairs=context["pairs"],
+                                  level=context["level"])
+        return _png(fig), None
+    except Exception as error:
+        return None, f"{type(error).__name__}: {error}".splitlines()[0]
 
 
 def tasks_of(analysis) -> pd.DataFrame:

@@ -1,0 +1,108 @@
+"""Drawing a report's figures in several processes (matplotlib is not thread-safe).
+
+Each process gets the run's tables once, when it starts, and this process's matplotlib settings, so
+that it draws every figure to the same bytes as :func:`emergence.report.figures.draw_one` here; what
+a figure warns is handed back and warned here. Figures are handed out one at a time in the report's
+order (which puts the largest, the summary and the overview pages, first), and put back in it.
+"""
+
+from __future__ import annotations
+
+import warnings
+from collections.abc import Callable, Sequence
+
+#: The run's tables in a drawing process (set when it starts).
+_CONTEXT: dict | None = None
+
+#: matplotlib settings that choose a backend, not how a figure looks.
+_NOT_STYLE = ("backend", "backend_fallback", "interactive", "webagg.", "toolbar")
+
+
+Drawn = tuple[bytes | None, str | None]  # (png, None) or (None, error)
+
+
+def draw_in_processes(context: dict, plan: Sequence, *, jobs: int,
+                      progress: Callable[[int, int], None] | None = None) -> list[Drawn | None]:
+    """``(png, error)`` of each planned figure, drawn by ``jobs`` processes, in ``plan``'s order;
+    None for a figure not drawn because the processes stopped (one died, or could not start).
+
+    Parameters
+    ----------
+    context : dict
+        The tables the figures are drawn from (:func:`emergence.report.figures._plan`).
+    plan : sequence of Planned
+    jobs : int
+        Processes to start (at most one per figure).
+    progress : callable, optional
+        Called as ``progress(done, total)`` as each figure comes back.
+    """
+    import multiprocessing
+    import pickle
+    import tempfile
+    from concurrent.futures import ProcessPoolExecutor, as_completed
+    from pathlib import Path
+
+    results: list[Drawn | None] = [None] * len(plan)
+    with tempfile.TemporaryDirectory(prefix="emergence-figures-") as folder:
+        # the tables go by file, pickled once: sent with each process's start they were pickled per
+        # process, and a process that died starting left this one blocked writing to it
+        tables = Path(folder) / "tables.pickle"
+        tables.write_bytes(pickle.dumps(context, protocol=pickle.HIGHEST_PROTOCOL))
+        pool = ProcessPoolExecutor(max_workers=min(jobs, len(plan)),
+                                   mp_context=multiprocessing.get_context("spawn"), initializer=_start,
+                                   initargs=(str(tables), _style()))
+        try:
+            futures = {pool.submit(_draw, figure.kind, figure.args): i for i, figure in enumerate(plan)}
+            done = 0
+            for future in as_completed(futures):
+                try:
+                    png, error, caught = future.result()
+                except Exception:  # the pool broke: what is left is drawn by the caller
+                    continue
+                for category, message in caught:
+                    warnings.warn(message, category, stacklevel=2)
+                results[futures[future]] = (png, error)
+                done += 1
+                if progress is not None:
+                    progress(done, len(plan))
+        finally:
+            pool.shutdown(wait=True, cancel_futures=True)
+    return results
+
+
+def _style() -> dict:
+    """This process's matplotlib settings (defaults when matplotlib is not imported yet)."""
+    import sys
+
+    if "matplotlib" not in sys.modules:
+        return {}
+    import matplotlib as mpl
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # reading a deprecated setting warns
+        return {key: value for key, value in mpl.rcParams.items() if not key.startswith(_NOT_STYLE)}
+
+
+def _start(tables: str, style: dict) -> None:
+    """A drawing process starts: it reads the tables and takes the settings."""
+    import pickle
+    from pathlib import Path
+
+    global _CONTEXT
+    _CONTEXT = pickle.loads(Path(tables).read_bytes())
+    if style:
+        import matplotlib as mpl
+
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")  # a setting deprecated since: set as the caller had it
+            mpl.rcParams.update(style)
+
+
+def _draw(kind: str, args: tuple) -> tuple[bytes | None, str | None, list[tuple[type, str]]]:
+    """One figure in a drawing process, and what it warned."""
+    from emergence.report.figures import draw_one
+
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        png, error = draw_one(_CONTEXT, kind, args)
+    return png, error, [(w.category, str(w.message)) for w in caught]

@@ -1,0 +1,152 @@
+"""Tests of the report's figures as issue 13 made them cheaper: the same bytes whether one process or
+several draw them, drawn in this process at jobs=1, the pixels matplotlib draws (minor ticks as one
+set of marks, no PNG round trip), and the same figure every time."""
+
+import warnings
+
+import numpy as np
+import pandas as pd
+import pytest
+
+import emergence
+from emergence import plots
+from emergence.errors import EmergenceError
+from emergence.report import draw_figures, write_report
+
+
+@pytest.fixture(scope="module")
+def analysis():
+    """One simulated family, 3 tasks (all inconclusive at 40 examples): 6 figures (summary, an
+    overview page, emergence scores, 3 tasks)."""
+    records = emergence.simulate(family="toy", truth="sharp", n_examples=40, target_lengths=(1, 5), seed=3)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        return emergence.analyze(records, bootstrap=100, seed=0)
+
+
+def _files(folder) -> dict:
+    return {p.name: p.read_bytes() for p in sorted(folder.iterdir())}
+
+
+def test_two_processes_write_the_same_bytes_and_report_progress(analysis, tmp_path):
+    """Figures drawn by 2 processes are the files drawn in this one, byte for byte, and so are the
+    CSVs; progress counts each figure once, up to the total."""
+    one = write_report(analysis, tmp_path / "one", max_task_figures=1)  # a figure of each kind
+    calls = []
+    two = write_report(analysis, tmp_path / "two", max_task_figures=1, jobs=2,
+                       progress=lambda done, total: calls.append((done, total)))
+    first = _files(one / "figures")
+    assert len(first) == 4 and first == _files(two / "figures")
+    for name in ("tasks.csv", "verdicts.csv", "curves.csv", "scores.csv"):
+        assert (one / name).read_bytes() == (two / name).read_bytes(), name
+    assert calls == [(done, 4) for done in range(1, 5)]
+
+
+def test_one_job_starts_no_process(analysis, monkeypatch):
+    from emergence.report import pool
+
+    def started(*args, **kwargs):
+        raise AssertionError("a drawing process was started")
+
+    monkeypatch.setattr(pool, "draw_in_processes", started)
+    figures = draw_figures(analysis, max_task_figures=1, jobs=1)
+    assert len(figures.images) == 4 and not figures.failed
+
+
+@pytest.mark.parametrize("jobs", [0, -2, 1.5, True, "2"])
+def test_jobs_must_be_an_int_of_at_least_one(analysis, jobs):
+    with pytest.raises(EmergenceError, match=r"The 'jobs' parameter of draw_figures must be an int >= 1"):
+        draw_figures(analysis, jobs=jobs)
+
+
+def _pixels(fig) -> np.ndarray:
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+
+    canvas = FigureCanvasAgg(fig)
+    canvas.draw()
+    return np.asarray(canvas.buffer_rgba()).copy()
+
+
+def test_minor_ticks_are_the_pixels_matplotlib_draws():
+    """The unlabelled minor ticks of a log axis are drawn by one artist (MinorTicks): the same pixels
+    as matplotlib's own 40 Tick objects, for either axis and any tick style."""
+    from matplotlib.figure import Figure
+
+    from emergence.plots.ticks import MinorTicks, light_minor_ticks
+
+    def draw(light: bool):
+        fig = Figure(figsize=(3.2, 2.4), dpi=80)
+        ax = fig.subplots()
+        ax.plot([1e8, 3e9, 1.75e11], [2e-3, 0.4, 0.9])
+        ax.set(xscale="log", yscale="log")
+        ax.tick_params(which="minor", length=5, width=1.5, direction="inout", top=True, colors="red")
+        if light:
+            light_minor_ticks(ax.xaxis)
+            light_minor_ticks(ax.yaxis)
+            light_minor_ticks(ax.xaxis)  # once per axis
+        return fig, ax
+
+    fig, ax = draw(True)
+    marks = [a for a in ax.artists if isinstance(a, MinorTicks)]
+    assert [m.axis for m in marks] == [ax.xaxis, ax.yaxis] and not len(ax.xaxis.get_minorticklocs())
+    plain, own = draw(False)
+    assert np.array_equal(_pixels(plain), _pixels(fig))
+    low, high = own.get_xlim()
+    ticks = own.xaxis.get_minorticklocs()  # 7e7, 8e7, 9e7, 2e8 .. 9e8, ..., 2e11
+    np.testing.assert_array_equal(marks[0].locations(), ticks[(ticks >= low) & (ticks <= high)])
+
+
+def test_format_scale_axis_keeps_one_minor_tick_artist():
+    """The mirage check draws two curves on one Axes: format_scale_axis runs twice."""
+    from matplotlib.figure import Figure
+
+    from emergence.plots.ticks import MinorTicks
+
+    ax = Figure().subplots()
+    ax.plot([1e8, 1e11], [0, 1])
+    plots.format_scale_axis(ax, "params")
+    plots.format_scale_axis(ax, "params")
+    assert sum(isinstance(a, MinorTicks) for a in ax.artists) == 1
+
+
+def test_render_is_what_savefig_writes(analysis):
+    """The report renders on an Agg canvas and quantizes those pixels: the pixels savefig writes."""
+    import io
+
+    from PIL import Image
+
+    from emergence.report.figures import DPI, render
+
+    def figure():
+        return plots.plot_task(analysis.scores, family="toy", task="toy_length_5", curves=analysis.curves)
+
+    buffer = io.BytesIO()
+    figure().savefig(buffer, format="png", dpi=DPI)
+    saved = np.asarray(Image.open(buffer).convert("RGB"))
+    assert np.array_equal(np.asarray(render(figure())), saved)
+
+
+def test_emergence_scores_figure_is_the_same_every_time(analysis):
+    """The dots' jitter is seeded (seaborn's stripplot drew it from numpy's global generator: the
+    figure changed from run to run, and a report with jobs)."""
+    def dots():
+        ax = plots.plot_emergence_scores(analysis.curves)
+        return [c.get_offsets().tolist() for c in ax.collections if len(c.get_offsets())]
+
+    first = dots()  # the global generator moved on meanwhile
+    assert first and dots() == first
+
+
+def test_curve_points_average_each_scale_as_pandas_does():
+    """Rows at one scale (seeds, checkpoints) are averaged, NaN values skipped, scales that cannot be
+    on a log axis dropped, non-numeric columns left out: what groupby(x).mean(numeric_only=True)
+    gave."""
+    from emergence.plots.common import _curve_points
+
+    data = pd.DataFrame({"params": [1e6, 1e6, 1e7, np.nan, 0.0, 1e8, 1e7],
+                         "value": [0.1, 0.3, np.nan, 0.5, 0.2, 0.4, np.nan],
+                         "ci_lo": [0.0, 0.2, 0.1, 0.4, 0.1, 0.3, 0.3],
+                         "chance": [None] * 7})
+    expected = data.groupby("params", sort=True)[["value", "ci_lo", "chance"]].mean(numeric_only=True)
+    expected = expected.reset_index().query("params > 0").reset_index(drop=True)
+    pd.testing.assert_frame_equal(_curve_points(data, "params"), expected)
