@@ -11,6 +11,7 @@ import pandas as pd
 
 from emergence.bootstrap import Replicates, example_keys, replicate_means
 from emergence.errors import EmergenceError
+from emergence.memory import give_back
 from emergence.metrics import MetricOptions, applicable, compute_many, get_metric, has_value
 from emergence.scale import SCALE_COLUMNS
 from emergence.schema import check_unique_examples, common_examples, model_keys, row_keys
@@ -143,7 +144,9 @@ def rescore_replicates(
     for scale in scales:  # the first value given in each group
         groups[scale] = pd.Series(records[scale].to_numpy()).groupby(codes).first().to_numpy()
 
+    give_back()  # what hashing the keys took, before the metrics take theirs
     values = compute_many(records, metrics, options)
+    give_back()
     chance_column = (
         pd.to_numeric(records["chance"], errors="coerce").to_numpy(dtype=float)
         if "chance" in records else np.full(len(records), np.nan)

@@ -85,8 +85,6 @@ class _Batch:
         self.records = records
         self.options = options
         self.n = len(records)
-        #: text column -> (code of each row, -1 where missing; the normalised text of each code)
-        self.distinct: dict[str, tuple[np.ndarray, np.ndarray]] = {}
 
     def column(self, name: str) -> np.ndarray:
         if name not in self.records:
@@ -95,13 +93,6 @@ class _Batch:
 
     def _normalise(self, name: str) -> pd.Series:
         column = self.records[name]
-        codes, distinct = pd.factorize(column)
-        distinct = np.asarray(distinct, dtype=object)
-        if len(distinct) < len(column) and all(type(v) is str for v in distinct):
-            # a target is shared by every model, a prediction often repeats: each distinct text once
-            normal = np.append(self._normal(pd.Series(distinct, dtype=object)).to_numpy(dtype=object), None)
-            self.distinct[name] = (codes, normal)  # the edit distance takes its pairs from the codes
-            return pd.Series(normal[codes], index=column.index, dtype=object)
         text = column.astype(object)
         missing = text.isna().to_numpy()
         return self._normal(text.where(~missing, "")).where(~missing, None)
@@ -126,13 +117,28 @@ class _Batch:
         return self._normalise("target")
 
     @cached_property
+    def texts(self) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray] | None:
+        """(code of each row's prediction, -1 where missing; the normalised text of each code; the
+        same of the targets): each distinct text normalised once, the rows carrying small codes (a
+        target is shared by every model, a prediction often repeats). None when a cell holds
+        something other than text."""
+        coded = []
+        for name in ("prediction", "target"):
+            codes, distinct = pd.factorize(self.records[name])
+            distinct = np.asarray(distinct, dtype=object)
+            if not all(type(v) is str for v in distinct):
+                return None
+            normal = self._normal(pd.Series(distinct, dtype=object)).to_numpy(dtype=object)
+            coded += [codes.astype(np.int32 if len(distinct) < 2**31 - 1 else np.int64), normal]
+        return tuple(coded)
+
+    @cached_property
     def has_text(self) -> np.ndarray:
         if "prediction" not in self.records or "target" not in self.records:
             return np.zeros(self.n, dtype=bool)
-        prediction, target = self.prediction, self.target
-        if "prediction" in self.distinct and "target" in self.distinct:  # missing text has code -1
-            return (self.distinct["prediction"][0] >= 0) & (self.distinct["target"][0] >= 0)
-        return (prediction.notna() & target.notna()).to_numpy()
+        if self.texts is not None:  # a missing text has code -1
+            return (self.texts[0] >= 0) & (self.texts[2] >= 0)
+        return (self.prediction.notna() & self.target.notna()).to_numpy()
 
     @cached_property
     def choices(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -190,9 +196,12 @@ def _is_index(gold) -> bool:
 def _exact_match(batch: _Batch) -> np.ndarray:
     out = batch.column("correct")
     text = batch.has_text
-    if text.any():
-        equal = (batch.prediction[text] == batch.target[text]).to_numpy(dtype=float)
-        out[text] = equal
+    if text.any() and batch.texts is not None:  # the texts' codes in one space: equal text, equal code
+        p_code, p_text, t_code, t_text = batch.texts
+        joint = pd.factorize(np.concatenate([p_text, t_text]))[0]
+        out[text] = joint[p_code[text]] == joint[len(p_text) + t_code[text]]
+    elif text.any():
+        out[text] = (batch.prediction[text] == batch.target[text]).to_numpy(dtype=float)
     return out
 
 
@@ -240,8 +249,8 @@ def _token_edit_distance(batch: _Batch) -> np.ndarray:
         return out
     # each distinct (prediction, target) pair once: targets are shared by the models, and small
     # models often give the same wrong answer
-    if "prediction" in batch.distinct and "target" in batch.distinct:  # codes of the text at hand
-        (p_code, p_text), (t_code, t_text) = batch.distinct["prediction"], batch.distinct["target"]
+    if batch.texts is not None:  # the codes of the texts at hand
+        p_code, p_text, t_code, t_text = batch.texts
         p_code, t_code = p_code[text], t_code[text]
     else:
         p_code, p_text = pd.factorize(batch.prediction[text])
