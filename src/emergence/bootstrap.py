@@ -244,35 +244,61 @@ def replicate_means(
     task = example_task[example]
     order = np.argsort(task, kind="stable")
     bounds = np.flatnonzero(np.diff(task[order])) + 1
-    tasks = [records for records in np.split(order, bounds) if len(records)]
-    examples = [np.unique(example[records], return_inverse=True) for records in tasks]
     with ThreadPoolExecutor(max_workers=jobs) if jobs > 1 else nullcontext() as pool:
-        for records, (task_examples, e_local) in zip(tasks, examples, strict=True):
-            groups, g_local = np.unique(group[records], return_inverse=True)
-            n_rows, n_examples = n_metrics * len(groups), len(task_examples)
-            v = np.stack([per_record[records] for per_record in values])
-            ok = ~np.isnan(v)
-            # cell (row, example) of each (metric, record), row = metric * groups + group; bincount
-            # adds the values of a cell in record order, as np.add.at did, so the sums are the same bits
-            cell = ((np.arange(n_metrics)[:, None] * len(groups) + g_local) * n_examples + e_local)[ok]
-            sums = np.bincount(cell, weights=v[ok], minlength=n_rows * n_examples).reshape(n_rows, n_examples)
-            counts = np.bincount(cell, minlength=n_rows * n_examples).reshape(n_rows, n_examples)
-            # every row of the sums, those without values too (a metric that does not apply to the
-            # task): OpenBLAS sums an element of a product in an order that depends on the number of
-            # rows (and threads), so leaving rows out would change the last bits of the others. The
-            # counts are small integers, as are the weights, so their products are exact in any
-            # order: one product per distinct row of counts (most rows are all examples or none).
-            seen: dict[bytes, int] = {}
-            which = np.array([seen.setdefault(row.tobytes(), len(seen)) for row in counts])
-            patterns = counts[np.unique(which, return_index=True)[1]].astype(np.float64)
+        for records in np.split(order, bounds):
+            if not len(records):
+                continue
+            groups, block = task_replicates([per_record[records] for per_record in values], group[records],
+                                            example[records], keys, n_replicates, chunk=chunk, pool=pool,
+                                            jobs=jobs)
             target = place[(np.arange(n_metrics)[:, None] * n_groups + groups[None, :]).ravel()]
-            kept = target >= 0
-            for start in range(0, n_replicates, chunk):
-                stop = min(start + chunk, n_replicates)
-                w = _weights(keys[task_examples], np.arange(start, stop), pool, jobs)
-                with np.errstate(invalid="ignore", divide="ignore"):
-                    out[target[kept], start:stop] = ((sums @ w) / (patterns @ w)[which])[kept]
+            out[target[target >= 0]] = block[target >= 0]
     return out
+
+
+def task_replicates(values: list[np.ndarray], group: np.ndarray, example: np.ndarray, keys: np.ndarray,
+                    n_replicates: int, *, chunk: int = 500, pool=None, jobs: int = 1
+                    ) -> tuple[np.ndarray, np.ndarray]:
+    """The replicate means of every metric and group of one task's records.
+
+    Per metric, the records form a dense (groups x examples) matrix of sums; all metrics' matrices
+    are stacked and multiplied by the (examples x replicates) weight matrix: one BLAS product per
+    chunk of replicates (see :func:`replicate_means` for the parameters; ``values`` and ``group``
+    and ``example`` hold the task's records only, ``keys`` every example's key).
+
+    Returns
+    -------
+    groups : ndarray of int
+        The task's groups, sorted.
+    block : ndarray, shape (len(values) * len(groups), n_replicates)
+        Row ``m * len(groups) + j`` holds metric m of group ``groups[j]``; NaN where it has no value.
+    """
+    n_metrics = len(values)
+    groups, g_local = np.unique(group, return_inverse=True)
+    examples, e_local = np.unique(example, return_inverse=True)
+    n_rows, n_examples = n_metrics * len(groups), len(examples)
+    v = np.stack(values)
+    ok = ~np.isnan(v)
+    # cell (row, example) of each (metric, record), row = metric * groups + group; bincount adds
+    # the values of a cell in record order, as np.add.at did, so the sums are the same bits
+    cell = ((np.arange(n_metrics)[:, None] * len(groups) + g_local) * n_examples + e_local)[ok]
+    sums = np.bincount(cell, weights=v[ok], minlength=n_rows * n_examples).reshape(n_rows, n_examples)
+    counts = np.bincount(cell, minlength=n_rows * n_examples).reshape(n_rows, n_examples)
+    # every row of the sums, those without values too (a metric that does not apply to the task):
+    # OpenBLAS sums an element of a product in an order that depends on the number of rows (and
+    # threads), so leaving rows out would change the last bits of the others. The counts are small
+    # integers, as are the weights, so their products are exact in any order: one product per
+    # distinct row of counts (most rows are all examples or none) gives the same numbers.
+    seen: dict[bytes, int] = {}
+    which = np.array([seen.setdefault(row.tobytes(), len(seen)) for row in counts])
+    patterns = counts[np.unique(which, return_index=True)[1]].astype(np.float64)
+    block = np.empty((n_rows, n_replicates))
+    for start in range(0, n_replicates, chunk):
+        stop = min(start + chunk, n_replicates)
+        w = _weights(keys[examples], np.arange(start, stop), pool, jobs)
+        with np.errstate(invalid="ignore", divide="ignore"):
+            block[:, start:stop] = (sums @ w) / (patterns @ w)[which]
+    return groups, block
 
 
 def _weights(keys: np.ndarray, replicates: np.ndarray, pool, jobs: int) -> np.ndarray:

@@ -6,10 +6,13 @@ group with ``np.bincount`` over group codes: no Python loop over examples or gro
 
 from __future__ import annotations
 
+from concurrent.futures import ThreadPoolExecutor
+from contextlib import nullcontext
+
 import numpy as np
 import pandas as pd
 
-from emergence.bootstrap import Replicates, example_keys, replicate_means
+from emergence.bootstrap import Replicates, example_keys, task_replicates
 from emergence.errors import EmergenceError
 from emergence.memory import give_back
 from emergence.metrics import MetricOptions, applicable, compute_many, get_metric, has_value
@@ -140,30 +143,49 @@ def rescore_replicates(
     # the (model, task) groups in sorted order, as groupby(keys, sort=True, dropna=False) numbers them
     codes, n_groups = group_codes([coded[k] for k in keys])
     scales = [c for c in SCALE_COLUMNS if c in records and c != "step"]
-    groups = records[keys].iloc[np.unique(codes, return_index=True)[1]].reset_index(drop=True)
+    groups_table = records[keys].iloc[np.unique(codes, return_index=True)[1]].reset_index(drop=True)
     for scale in scales:  # the first value given in each group
-        groups[scale] = pd.Series(records[scale].to_numpy()).groupby(codes).first().to_numpy()
+        groups_table[scale] = pd.Series(records[scale].to_numpy()).groupby(codes).first().to_numpy()
 
+    names = list(dict.fromkeys(metrics))
+    if n_replicates:  # the (task, example) pairs in order of appearance, as groupby(sort=False) numbers them
+        example_of_record, first = first_appearance(group_codes([coded["task"], coded["example"]])[0])
+        task_of, example_of = (records[c].to_numpy(dtype=object)[first] for c in ("task", "example"))
+        keys_ = example_keys(seed, task_of, example_of)
+        del task_of, example_of, first
+    task = coded["task"][0]
+    del coded
     give_back()  # what hashing the keys took, before the metrics take theirs
-    values = compute_many(records, metrics, options)
-    give_back()
     chance_column = (
         pd.to_numeric(records["chance"], errors="coerce").to_numpy(dtype=float)
         if "chance" in records else np.full(len(records), np.nan)
     )
+    # one task at a time: its records' metrics, their means per group and its bootstrap (a group is a
+    # model on a task, so no group spans two tasks); what is held is one task's values, not all
+    stats = np.zeros((len(names), 4, n_groups))  # n, mean, stderr, chance of each metric and group
+    blocks: list[tuple[np.ndarray, np.ndarray]] = []  # (rows m * n_groups + g, their replicates)
+    order = np.argsort(task, kind="stable")
+    with ThreadPoolExecutor(max_workers=jobs) if jobs > 1 and n_replicates else nullcontext() as pool:
+        for rows in np.split(order, np.flatnonzero(np.diff(task[order])) + 1):
+            part = records if len(rows) == len(records) else records.iloc[rows]
+            values = compute_many(part, names, options)
+            local = codes[rows]
+            here = np.unique(local)
+            for m, name in enumerate(names):
+                stats[m][:, here] = _group_stats(part, name, values[name], local, n_groups,
+                                                 chance_column[rows])[:, here]
+            if n_replicates:
+                groups, block = task_replicates(list(values.values()), local, example_of_record[rows], keys_,
+                                                n_replicates, pool=pool, jobs=jobs)
+                scored = (stats[:, 0, groups] > 0).ravel()  # (metric, group) rows that have values
+                wanted = (np.arange(len(names))[:, None] * n_groups + groups[None, :]).ravel()
+                blocks.append((wanted[scored], block[scored]))
+            del values
     tables = []
-    for name, per_example in values.items():
+    for m, name in enumerate(names):
         metric = get_metric(name)
-        ok = ~np.isnan(per_example)
-        n = np.bincount(codes[ok], minlength=n_groups).astype(float)
-        total = np.bincount(codes[ok], weights=per_example[ok], minlength=n_groups)
-        with np.errstate(invalid="ignore", divide="ignore"):
-            mean = total / n
-            deviation = per_example[ok] - mean[codes[ok]]
-            var = np.bincount(codes[ok], weights=deviation**2, minlength=n_groups) / (n - 1)
-            stderr = np.where(n > 1, np.sqrt(var / n), np.nan)
-            chance = _chance(records, name, chance_column, codes, n_groups, ok)
-        table = groups.assign(
+        n, mean, stderr, chance = stats[m]
+        table = groups_table.assign(
             metric=name, kind=metric.kind, higher_is_better=metric.higher_is_better,
             value=mean, stderr=stderr, n=n.astype(int), chance=chance,
         )
@@ -175,17 +197,29 @@ def rescore_replicates(
     scores = scores[scores["n"] > 0]
     if not n_replicates:
         return scores.reset_index(drop=True), None
-    # the (task, example) pairs in order of appearance, as groupby(sort=False) numbers them
-    example_of_record, first = first_appearance(group_codes([coded["task"], coded["example"]])[0])
-    task_of, example_of = (records[c].to_numpy(dtype=object)[first] for c in ("task", "example"))
-    keys_ = example_keys(seed, task_of, example_of)
-    example_task = pd.factorize(task_of)[0]
-    del coded
-    replicates = replicate_means(
-        list(values.values()), codes, n_groups, example_of_record, example_task, keys_, n_replicates,
-        jobs=jobs, rows=scores.index.to_numpy(),
-    )
+    position = np.full(len(names) * n_groups, -1)
+    position[scores.index.to_numpy()] = np.arange(len(scores))
+    replicates = np.full((len(scores), n_replicates), np.nan)
+    while blocks:  # each block into its rows, and gone
+        wanted, block = blocks.pop()
+        replicates[position[wanted]] = block
     return scores.reset_index(drop=True), Replicates(replicates, seed)
+
+
+def _group_stats(part: pd.DataFrame, name: str, per_example: np.ndarray, codes: np.ndarray, n_groups: int,
+                 chance_column: np.ndarray) -> np.ndarray:
+    """(n, mean, standard error, chance level) of one metric in each group of a task's records: the
+    sums of each group in record order, as over the whole table."""
+    ok = ~np.isnan(per_example)
+    n = np.bincount(codes[ok], minlength=n_groups).astype(float)
+    total = np.bincount(codes[ok], weights=per_example[ok], minlength=n_groups)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        mean = total / n
+        deviation = per_example[ok] - mean[codes[ok]]
+        var = np.bincount(codes[ok], weights=deviation**2, minlength=n_groups) / (n - 1)
+        stderr = np.where(n > 1, np.sqrt(var / n), np.nan)
+        chance = _chance(part, name, chance_column, codes, n_groups, ok)
+    return np.stack([n, mean, stderr, chance])
 
 
 def _coded(records: pd.DataFrame) -> dict[str, tuple[np.ndarray, int]]:
