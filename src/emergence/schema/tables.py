@@ -16,7 +16,7 @@ def choice_counts(column: pd.Series) -> np.ndarray:
     """The number of choices of each row of a ``choice_logprobs`` column: the length of its list, -1
     where it holds none."""
     cells = column.to_numpy(dtype=object)
-    sizes = np.full(len(cells), -1, dtype=np.int64)
+    sizes = np.full(len(cells), -1, dtype=np.int32)
     given = np.flatnonzero(pd.notna(cells))
     sizes[given] = [len(v) if isinstance(v, list | tuple) else -1 for v in cells[given]]
     return sizes

@@ -165,7 +165,7 @@ class _Validator(Converters):
         give_back()  # what the conversions freed, before the checks across rows take theirs
         self._check_duplicates()
         self.fail_if_any()
-        if self.shape == "records":
+        if self.shape == "records" and not self._same_choice_counts():
             try:
                 check_choice_counts(self.out, sizes=self.choice_sizes)
             except SchemaError as error:
@@ -173,6 +173,20 @@ class _Validator(Converters):
         order = [c.name for c in spec.values() if c.name in self.out]
         extra = [c for c in self.out if c not in spec]
         return self.out[order + extra]
+
+    def _same_choice_counts(self) -> bool:
+        """True when every example offers each model the same number of choices, told from codes;
+        False when it may not (then :func:`check_choice_counts` says which)."""
+        if self.choice_sizes is None:
+            return False
+        given = np.flatnonzero(self.choice_sizes >= 0)
+        code = combined_code([self._coded(k) for k in ("family", "task", "example")])
+        example = pd.factorize(code[given])[0]
+        fewest = np.full(example.max(initial=-1) + 1, np.iinfo(np.int32).max)
+        most = np.full(len(fewest), -1)
+        np.minimum.at(fewest, example, self.choice_sizes[given])
+        np.maximum.at(most, example, self.choice_sizes[given])
+        return bool((fewest == most).all())
 
     def _check_nul(self, columns: list[str], spec: dict) -> None:
         """Refuse NUL characters in column names and in text cells (the text columns and the unknown
@@ -214,8 +228,10 @@ class _Validator(Converters):
         model, first = first_appearance(group_codes([self._coded(k) for k in keys])[0])
         for column in [c for c in SCALE_COLUMNS if c in self.out]:
             # a model with several values has a smallest and a largest (NaN left out, as nunique does)
-            values = pd.Series(self.out[column].to_numpy(dtype=float)).groupby(model)
-            several = np.flatnonzero((values.max() > values.min()).to_numpy())
+            lowest, highest = np.full(len(first), np.inf), np.full(len(first), -np.inf)
+            np.fmin.at(lowest, model, self.out[column].to_numpy(dtype=float))
+            np.fmax.at(highest, model, self.out[column].to_numpy(dtype=float))
+            several = np.flatnonzero(highest > lowest)
             for row in first[several[:5]]:
                 key = tuple(self.out[k].iloc[row] for k in keys)
                 mask = np.logical_and.reduce([self.out[k].eq(v) for k, v in zip(keys, key, strict=True)])
@@ -249,7 +265,8 @@ class _Validator(Converters):
             if "prediction" in out:
                 out["prediction"] = out["prediction"].where(~no_target, None)
         # a column given for some rows of a task must be given for all rows of that task
-        task = pd.factorize(out["task"])[0]  # a missing task (-1, reported) is in no task
+        # a missing task (reported) is in no task
+        task = self._coded("task")[0] if "task" in self.codes else pd.factorize(out["task"])[0]
         rows_of_task = np.bincount(task[task >= 0])
         for name in ("target_logprob", "target_tokens", "choice_logprobs", "gold", "prediction",
                      "target", "correct"):
