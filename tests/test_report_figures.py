@@ -55,7 +55,7 @@ def test_one_job_starts_no_process(analysis, monkeypatch):
 
 @pytest.mark.parametrize("jobs", [0, -2, 1.5, True, "2"])
 def test_jobs_must_be_an_int_of_at_least_one(analysis, jobs):
-    with pytest.raises(EmergenceError, match=r"The 'jobs' parameter of draw_figures must be an int >= 1"):
+    with pytest.raises(EmergenceError, match=r"The 'jobs' parameter must be an int >= 1"):
         draw_figures(analysis, jobs=jobs)
 
 

@@ -11,7 +11,8 @@ from dataclasses import dataclass
 
 import pandas as pd
 
-from emergence.errors import EmergenceError, EmergenceWarning
+from emergence.errors import EmergenceWarning
+from emergence.jobs import check_jobs
 
 
 def slug(*parts: str) -> str:
@@ -127,13 +128,11 @@ def draw_figures(analysis, *, max_task_figures: int = 60, progress=None, jobs: i
         Called as ``progress(done, total)`` after each figure.
     jobs : int
         Processes drawing the figures (matplotlib is not thread-safe): 1 draws them here, one after
-        another, and starts no process; more start that many (``spawn``: a script calling this needs
-        the usual ``if __name__ == "__main__":`` guard). The figures are the same bytes at any
-        ``jobs``: each process draws with this one's matplotlib settings.
+        another, and starts no process; more start that many (:mod:`~emergence.report.pool`). The
+        figures are the same bytes at any ``jobs``: each process draws with this one's matplotlib
+        settings.
     """
-    if isinstance(jobs, bool) or not isinstance(jobs, int) or jobs < 1:
-        raise EmergenceError(f"The 'jobs' parameter of draw_figures must be an int >= 1 (processes). "
-                             f"Got {jobs!r} instead.")
+    check_jobs(jobs)
     context, plan, left_out = _plan(analysis, max_task_figures)
     drawn: list = [None] * len(plan)
     if jobs > 1 and len(plan) > 1:
@@ -141,10 +140,8 @@ def draw_figures(analysis, *, max_task_figures: int = 60, progress=None, jobs: i
 
         drawn = draw_in_processes(_worker_context(context), plan, jobs=jobs, progress=progress)
         if None in drawn:
-            warnings.warn(
-                f"the processes drawing the figures stopped; {drawn.count(None)} figure(s) are drawn in "
-                "this process instead. A script that asks for jobs > 1 must start its work under "
-                "'if __name__ == \"__main__\":' (the processes import it).", EmergenceWarning, stacklevel=2)
+            warnings.warn(f"a process drawing the figures died; {drawn.count(None)} figure(s) are drawn in "
+                          "this process instead", EmergenceWarning, stacklevel=2)
     count = len(plan) - drawn.count(None)
     for i, figure in enumerate(plan):
         if drawn[i] is None:

@@ -3,7 +3,9 @@
 Each process gets the run's tables once, when it starts, and this process's matplotlib settings, so
 that it draws every figure to the same bytes as :func:`emergence.report.figures.draw_one` here; what
 a figure warns is handed back and warned here. Figures are handed out one at a time in the report's
-order (which puts the largest, the summary and the overview pages, first), and put back in it.
+order (which puts the largest, the summary and the overview pages, first), and put back in it. The
+processes do not run the caller's script again (a script needs no ``if __name__ == "__main__":``
+guard): a blank main module stands in while they start, as for :func:`emergence.jobs.parallel_map`.
 """
 
 from __future__ import annotations
@@ -42,17 +44,20 @@ def draw_in_processes(context: dict, plan: Sequence, *, jobs: int,
     from concurrent.futures import ProcessPoolExecutor, as_completed
     from pathlib import Path
 
+    from emergence.jobs import _main_left_alone  # a script without a main guard is not run again
+
     results: list[Drawn | None] = [None] * len(plan)
     with tempfile.TemporaryDirectory(prefix="emergence-figures-") as folder:
         # the tables go by file, pickled once: sent with each process's start they were pickled per
-        # process, and a process that died starting left this one blocked writing to it
+        # process, and a process that died starting left this one blocked writing them to it
         tables = Path(folder) / "tables.pickle"
         tables.write_bytes(pickle.dumps(context, protocol=pickle.HIGHEST_PROTOCOL))
         pool = ProcessPoolExecutor(max_workers=min(jobs, len(plan)),
                                    mp_context=multiprocessing.get_context("spawn"), initializer=_start,
                                    initargs=(str(tables), _style()))
         try:
-            futures = {pool.submit(_draw, figure.kind, figure.args): i for i, figure in enumerate(plan)}
+            with _main_left_alone():  # the processes start as work is handed out
+                futures = {pool.submit(_draw, figure.kind, figure.args): i for i, figure in enumerate(plan)}
             done = 0
             for future in as_completed(futures):
                 try:
