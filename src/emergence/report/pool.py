@@ -2,10 +2,11 @@
 
 Each process gets the run's tables once, when it starts, and this process's matplotlib settings, so
 that it draws every figure to the same bytes as :func:`emergence.report.figures.draw_one` here; what
-a figure warns is handed back and warned here. Figures are handed out one at a time in the report's
-order (which puts the largest, the summary and the overview pages, first), and put back in it. The
-processes do not run the caller's script again (a script needs no ``if __name__ == "__main__":``
-guard): a blank main module stands in while they start, as for :func:`emergence.jobs.parallel_map`.
+a figure warns is handed back and warned here, in the report's order. Figures are handed out one at
+a time in the report's order (which puts the largest, the summary and the overview pages, first),
+and put back in it. The processes do not run the caller's script again (a script needs no
+``if __name__ == "__main__":`` guard): a blank main module stands in while they start, as for
+:func:`emergence.jobs.parallel_map`.
 """
 
 from __future__ import annotations
@@ -47,6 +48,7 @@ def draw_in_processes(context: dict, plan: Sequence, *, jobs: int,
     from emergence.jobs import _main_left_alone  # a script without a main guard is not run again
 
     results: list[Drawn | None] = [None] * len(plan)
+    said: list[list] = [[] for _ in plan]
     with tempfile.TemporaryDirectory(prefix="emergence-figures-") as folder:
         # the tables go by file, pickled once: sent with each process's start they were pickled per
         # process, and a process that died starting left this one blocked writing them to it
@@ -64,14 +66,15 @@ def draw_in_processes(context: dict, plan: Sequence, *, jobs: int,
                     png, error, caught = future.result()
                 except Exception:  # the pool broke: what is left is drawn by the caller
                     continue
-                for category, message in caught:
-                    warnings.warn(message, category, stacklevel=2)
-                results[futures[future]] = (png, error)
+                results[futures[future]], said[futures[future]] = (png, error), caught
                 done += 1
                 if progress is not None:
                     progress(done, len(plan))
         finally:
             pool.shutdown(wait=True, cancel_futures=True)
+    for caught in said:  # in the report's order, as if drawn here
+        for category, message in caught:
+            warnings.warn(message, category, stacklevel=3)
     return results
 
 
