@@ -241,8 +241,8 @@ def analyze(
         ``progress(stage, done, total)`` as the work goes: ``"scoring"`` (rescoring and the
         bootstrap, 0 then 1 of 1) and ``"judging"`` (curves measured and judged, 0 then 1 of 1).
     jobs : int, default 1
-        Cores to use for independent work (the bootstrap weights of different tasks, the curves);
-        the numbers are the same for any value.
+        Cores to use for independent work (the bootstrap weights, the curves and pairs of different
+        tasks); the numbers are the same for any value.
 
     Returns
     -------

@@ -1,8 +1,8 @@
 """How many cores a run uses for its independent work (``--jobs``).
 
-Work that does not depend on other work is spread over ``jobs`` workers: the bootstrap weights of
-different tasks (threads: numpy leaves the interpreter lock while it hashes), the curves of different
-tasks and the figures (processes). Every number is the same for any ``jobs``: the workers compute the
+Work that does not depend on other work is spread over ``jobs`` workers: the bootstrap weights of a
+task, a block of its examples each (threads: numpy leaves the interpreter lock while it hashes), the
+curves and pairs of different tasks and the figures (processes). Every number is the same for any ``jobs``: the workers compute the
 same things in the same way, only at the same time, and their results are put together in a fixed
 order.
 """

@@ -131,11 +131,12 @@ def read_records(path: Path, limits: Limits) -> pd.DataFrame | None:
         if name not in spec:  # kept as it is, text as pandas reads it
             raw[name] = column.to_pandas()
         elif spec[name].dtype in _NUMBER_TYPES:
-            raw[name] = column.to_numpy()
-            if not raw[name].flags.writeable:  # pyarrow's own buffer: the table's is one to keep
-                raw[name] = raw[name].copy()
-            if not np.isfinite(raw[name]).sum() + column.null_count == len(raw[name]):
+            values = column.to_numpy()
+            if not values.flags.writeable:  # a view of pyarrow's buffer: copied, so the table can go
+                values = values.copy()
+            if np.isfinite(values).sum() + column.null_count != len(values):
                 return None  # 'nan' or 'inf' written out: the text way names the cell
+            raw[name] = values
         elif spec[name].dtype == "logprobs":  # JSON lists of floats, parsed a block at a time
             raw[name] = _float_lists(column)
             if raw[name] is None:
