@@ -241,8 +241,8 @@ def analyze(
         ``progress(stage, done, total)`` as the work goes: ``"scoring"`` (rescoring and the
         bootstrap, 0 then 1 of 1) and ``"judging"`` (curves measured and judged, 0 then 1 of 1).
     jobs : int, default 1
-        Cores to use for independent work (the bootstrap weights, the curves and pairs of different
-        tasks); the numbers are the same for any value.
+        Processes measuring the curves and pairs of different tasks; the numbers are the same for
+        any value.
 
     Returns
     -------
@@ -263,7 +263,7 @@ def analyze(
     say("scoring", 0)
     check_jobs(jobs)
     table, values = combined_table(records, scores, metrics=metrics, options=options,
-                                   bootstrap=bootstrap, seed=seed, jobs=jobs)
+                                   bootstrap=bootstrap, seed=seed)
     say("scoring", 1)
     if table.empty:
         raise EmergenceError(

@@ -20,8 +20,6 @@ from __future__ import annotations
 
 import math
 import warnings
-from concurrent.futures import ThreadPoolExecutor
-from contextlib import nullcontext
 from dataclasses import dataclass
 
 import numpy as np
@@ -193,7 +191,6 @@ def replicate_means(
     n_replicates: int,
     *,
     chunk: int = 500,
-    jobs: int = 1,
     rows: np.ndarray | None = None,
 ) -> np.ndarray:
     """Replicate means sum(w x) / sum(w) of every (metric, group), one pass per task.
@@ -221,9 +218,6 @@ def replicate_means(
     n_replicates : int
     chunk : int
         Replicates generated at once; bounds the weight matrix to examples-of-a-task x chunk.
-    jobs : int
-        Threads drawing the weights of a task (a block of its examples each); the numbers are the
-        same for any value.
     rows : ndarray of int, optional
         The rows (``m * n_groups + g``) wanted, in the order wanted; by default all of them. Only
         those are kept: memory for the replicates of the (metric, group) pairs that have values.
@@ -244,21 +238,18 @@ def replicate_means(
     task = example_task[example]
     order = np.argsort(task, kind="stable")
     bounds = np.flatnonzero(np.diff(task[order])) + 1
-    with ThreadPoolExecutor(max_workers=jobs) if jobs > 1 else nullcontext() as pool:
-        for records in np.split(order, bounds):
-            if not len(records):
-                continue
-            groups, block = task_replicates([per_record[records] for per_record in values], group[records],
-                                            example[records], keys, n_replicates, chunk=chunk, pool=pool,
-                                            jobs=jobs)
-            target = place[(np.arange(n_metrics)[:, None] * n_groups + groups[None, :]).ravel()]
-            out[target[target >= 0]] = block[target >= 0]
+    for records in np.split(order, bounds):
+        if not len(records):
+            continue
+        groups, block = task_replicates([per_record[records] for per_record in values], group[records],
+                                        example[records], keys, n_replicates, chunk=chunk)
+        target = place[(np.arange(n_metrics)[:, None] * n_groups + groups[None, :]).ravel()]
+        out[target[target >= 0]] = block[target >= 0]
     return out
 
 
 def task_replicates(values: list[np.ndarray], group: np.ndarray, example: np.ndarray, keys: np.ndarray,
-                    n_replicates: int, *, chunk: int = 500, pool=None, jobs: int = 1
-                    ) -> tuple[np.ndarray, np.ndarray]:
+                    n_replicates: int, *, chunk: int = 500) -> tuple[np.ndarray, np.ndarray]:
     """The replicate means of every metric and group of one task's records.
 
     Per metric, the records form a dense (groups x examples) matrix of sums; all metrics' matrices
@@ -295,24 +286,9 @@ def task_replicates(values: list[np.ndarray], group: np.ndarray, example: np.nda
     block = np.empty((n_rows, n_replicates))
     for start in range(0, n_replicates, chunk):
         stop = min(start + chunk, n_replicates)
-        w = _weights(keys[examples], np.arange(start, stop), pool, jobs)
+        # one thread: the weights' hashing leaves the interpreter lock, but threads drawing them while
+        # OpenBLAS's threads wait for the next product (they spin) made the run slower, not faster
+        w = poisson_weights(keys[examples], np.arange(start, stop), dtype=np.float64)
         with np.errstate(invalid="ignore", divide="ignore"):
             block[:, start:stop] = (sums @ w) / (patterns @ w)[which]
     return groups, block
-
-
-def _weights(keys: np.ndarray, replicates: np.ndarray, pool, jobs: int) -> np.ndarray:
-    """:func:`poisson_weights` as float64, by ``jobs`` threads a block of examples each when a pool
-    is given (numpy leaves the interpreter lock while it hashes; rows are independent, so the numbers
-    are the same). The products are not made meanwhile: the BLAS threads and these would contend."""
-    if pool is None or len(keys) < 2 * jobs:
-        return poisson_weights(keys, replicates, dtype=np.float64)
-    out = np.empty((len(keys), len(replicates)))
-    bounds = np.linspace(0, len(keys), jobs + 1).astype(int)
-
-    def fill(block: int) -> None:
-        lo, hi = bounds[block], bounds[block + 1]
-        out[lo:hi] = poisson_weights(keys[lo:hi], replicates, dtype=np.float64)
-
-    list(pool.map(fill, range(jobs)))
-    return out

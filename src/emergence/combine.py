@@ -18,13 +18,13 @@ from emergence.rescore import rescore_replicates
 
 
 def combined_table(records, scores, *, metrics, options: MetricOptions | None, bootstrap: int,
-                   seed: int, jobs: int = 1) -> tuple[pd.DataFrame, np.ndarray]:
+                   seed: int) -> tuple[pd.DataFrame, np.ndarray]:
     """The scores of a run and their replicates ``(len(table), bootstrap)``, not oriented."""
     parts = []
     replicates = None
     if records is not None:
         table, replicates = rescore_replicates(records, metrics, options=options,
-                                               n_replicates=bootstrap, seed=seed, jobs=jobs)
+                                               n_replicates=bootstrap, seed=seed)
         if "seed" in records and "seed" not in table:
             seeds = records[["family", "model", "seed"]].drop_duplicates(["family", "model"])
             table = table.merge(seeds, on=["family", "model"], how="left")

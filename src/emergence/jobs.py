@@ -1,10 +1,10 @@
 """How many cores a run uses for its independent work (``--jobs``).
 
-Work that does not depend on other work is spread over ``jobs`` workers: the bootstrap weights of a
-task, a block of its examples each (threads: numpy leaves the interpreter lock while it hashes), the
-curves and pairs of different tasks and the figures (processes). Every number is the same for any ``jobs``: the workers compute the
-same things in the same way, only at the same time, and their results are put together in a fixed
-order.
+Work that does not depend on other work is spread over ``jobs`` processes: the curves and pairs of
+different tasks, and the figures. Every number is the same for any ``jobs``: the processes compute
+the same things in the same way, only at the same time, and their results are put together in a
+fixed order. (The bootstrap's products use the cores through OpenBLAS already; threads drawing its
+weights meanwhile contended with OpenBLAS's waiting threads and made the run slower, so they don't.)
 """
 
 from __future__ import annotations

@@ -6,9 +6,6 @@ group with ``np.bincount`` over group codes: no Python loop over examples or gro
 
 from __future__ import annotations
 
-from concurrent.futures import ThreadPoolExecutor
-from contextlib import nullcontext
-
 import numpy as np
 import pandas as pd
 
@@ -93,10 +90,8 @@ def rescore_replicates(
     common: bool = True,
     n_replicates: int = 1000,
     seed: int = 0,
-    jobs: int = 1,
 ) -> tuple[pd.DataFrame, Replicates | None]:
-    """Scores and their paired-bootstrap replicates (see :func:`rescore` for the parameters;
-    ``jobs`` threads draw the bootstrap weights, the numbers the same for any value).
+    """Scores and their paired-bootstrap replicates (see :func:`rescore` for the parameters).
 
     Returns
     -------
@@ -165,22 +160,21 @@ def rescore_replicates(
     stats = np.zeros((len(names), 4, n_groups))  # n, mean, stderr, chance of each metric and group
     blocks: list[tuple[np.ndarray, np.ndarray]] = []  # (rows m * n_groups + g, their replicates)
     order = np.argsort(task, kind="stable")
-    with ThreadPoolExecutor(max_workers=jobs) if jobs > 1 and n_replicates else nullcontext() as pool:
-        for rows in np.split(order, np.flatnonzero(np.diff(task[order])) + 1):
-            part = records if len(rows) == len(records) else records.iloc[rows]
-            values = compute_many(part, names, options)
-            local = codes[rows]
-            here = np.unique(local)
-            for m, name in enumerate(names):
-                stats[m][:, here] = _group_stats(part, name, values[name], local, n_groups,
-                                                 chance_column[rows])[:, here]
-            if n_replicates:
-                groups, block = task_replicates(list(values.values()), local, example_of_record[rows], keys_,
-                                                n_replicates, pool=pool, jobs=jobs)
-                scored = (stats[:, 0, groups] > 0).ravel()  # (metric, group) rows that have values
-                wanted = (np.arange(len(names))[:, None] * n_groups + groups[None, :]).ravel()
-                blocks.append((wanted[scored], block[scored]))
-            del values
+    for rows in np.split(order, np.flatnonzero(np.diff(task[order])) + 1):
+        part = records if len(rows) == len(records) else records.iloc[rows]
+        values = compute_many(part, names, options)
+        local = codes[rows]
+        here = np.unique(local)
+        for m, name in enumerate(names):
+            stats[m][:, here] = _group_stats(part, name, values[name], local, n_groups,
+                                             chance_column[rows])[:, here]
+        if n_replicates:
+            groups, block = task_replicates(list(values.values()), local, example_of_record[rows], keys_,
+                                            n_replicates)
+            scored = (stats[:, 0, groups] > 0).ravel()  # (metric, group) rows that have values
+            wanted = (np.arange(len(names))[:, None] * n_groups + groups[None, :]).ravel()
+            blocks.append((wanted[scored], block[scored]))
+        del values
     tables = []
     for m, name in enumerate(names):
         metric = get_metric(name)
