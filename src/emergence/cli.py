@@ -204,7 +204,7 @@ def _analyze(args) -> int:
     if report:
         out = write_report(result, out_dir, files=tables.files, settings=shown, force=args.force,
                            figures=not args.no_figures, progress=progress.figures,
-                           notes=list(dict.fromkeys(_SAID)))
+                           notes=list(dict.fromkeys(_SAID)), jobs=jobs)
         settings["out"] = str(out)
     settings["no_figures"] = bool(args.no_figures) or not report  # no report folder: no figures
     if args.format == "json":
