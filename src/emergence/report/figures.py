@@ -128,9 +128,9 @@ def draw_figures(analysis, *, max_task_figures: int = 60, progress=None, jobs: i
         Called as ``progress(done, total)`` after each figure.
     jobs : int
         Processes drawing the figures (matplotlib is not thread-safe): 1 draws them here, one after
-        another, and starts no process; more start that many (:mod:`~emergence.report.pool`). The
-        figures are the same bytes at any ``jobs``: each process draws with this one's matplotlib
-        settings.
+        another, and starts no process; more draw here and in ``jobs - 1`` started processes
+        (:mod:`~emergence.report.pool`). The figures are the same bytes at any ``jobs``: each
+        process draws with this one's matplotlib settings.
     """
     check_jobs(jobs)
     context, plan, left_out = _plan(analysis, max_task_figures)
@@ -138,7 +138,8 @@ def draw_figures(analysis, *, max_task_figures: int = 60, progress=None, jobs: i
     if jobs > 1 and len(plan) > 1:
         from emergence.report.pool import draw_in_processes
 
-        drawn = draw_in_processes(_worker_context(context), plan, jobs=jobs, progress=progress)
+        drawn = draw_in_processes(_worker_context(context), plan, jobs=jobs, progress=progress,
+                                  draw_here=lambda i: draw_one(context, plan[i].kind, plan[i].args))
         if None in drawn:
             warnings.warn(f"a process drawing the figures died; {drawn.count(None)} figure(s) are drawn in "
                           "this process instead", EmergenceWarning, stacklevel=2)

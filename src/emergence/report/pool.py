@@ -1,12 +1,13 @@
 """Drawing a report's figures in several processes (matplotlib is not thread-safe).
 
-Each process gets the run's tables once, when it starts, and this process's matplotlib settings, so
-that it draws every figure to the same bytes as :func:`emergence.report.figures.draw_one` here; what
-a figure warns is handed back and warned here, in the report's order. Figures are handed out one at
-a time in the report's order (which puts the largest, the summary and the overview pages, first),
-and put back in it. The processes do not run the caller's script again (a script needs no
-``if __name__ == "__main__":`` guard): a blank main module stands in while they start, as for
-:func:`emergence.jobs.parallel_map`.
+This process draws, and ``jobs - 1`` started ones. Each of those gets the run's tables once, when it
+starts, and this process's matplotlib settings, so that it draws every figure to the same bytes as
+:func:`emergence.report.figures.draw_one` here; what a figure warns is handed back and warned here,
+in the report's order. The started processes take the figures from the front of the report (the
+largest, the summary and the overview pages, are there), this one from the back; the results are
+put back in the report's order. The processes do not run the caller's script again (a script
+needs no ``if __name__ == "__main__":`` guard): a blank main module stands in while they start, as
+for :func:`emergence.jobs.parallel_map`.
 """
 
 from __future__ import annotations
@@ -24,10 +25,14 @@ _NOT_STYLE = ("backend", "backend_fallback", "interactive", "webagg.", "toolbar"
 Drawn = tuple[bytes | None, str | None]  # (png, None) or (None, error)
 
 
-def draw_in_processes(context: dict, plan: Sequence, *, jobs: int,
+def draw_in_processes(context: dict, plan: Sequence, *, jobs: int, draw_here: Callable[[int], Drawn],
                       progress: Callable[[int, int], None] | None = None) -> list[Drawn | None]:
-    """``(png, error)`` of each planned figure, drawn by ``jobs`` processes, in ``plan``'s order;
-    None for a figure not drawn because the processes stopped (one died, or could not start).
+    """``(png, error)`` of each planned figure, drawn by this process and ``jobs - 1`` others, in
+    ``plan``'s order; None for a figure not drawn because a process died.
+
+    The other processes take the figures from the front of the plan (the summary and the overview
+    pages, the largest, are there), a few at a time; this one draws from the back while they start
+    and work, so that ``jobs=2`` starts one process, not two.
 
     Parameters
     ----------
@@ -35,44 +40,74 @@ def draw_in_processes(context: dict, plan: Sequence, *, jobs: int,
         The tables the figures are drawn from (:func:`emergence.report.figures._plan`).
     plan : sequence of Planned
     jobs : int
-        Processes to start (at most one per figure).
+        Processes drawing, this one included (at most one per figure).
+    draw_here : callable
+        ``draw_here(i)`` draws figure ``i`` of the plan in this process.
     progress : callable, optional
-        Called as ``progress(done, total)`` as each figure comes back.
+        Called as ``progress(done, total)`` as each figure is drawn.
     """
     import multiprocessing
     import pickle
     import tempfile
-    from concurrent.futures import ProcessPoolExecutor, as_completed
+    from collections import deque
+    from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
     from pathlib import Path
 
     from emergence.jobs import _main_left_alone  # a script without a main guard is not run again
 
     results: list[Drawn | None] = [None] * len(plan)
     said: list[list] = [[] for _ in plan]
+    waiting = deque(range(len(plan)))
+    helpers = max(1, min(jobs, len(plan)) - 1)
+    sent: dict = {}
+    done = 0
+
+    def finished(i: int, drawn: Drawn, caught: list) -> None:
+        nonlocal done
+        results[i], said[i] = drawn, caught
+        done += 1
+        if progress is not None:
+            progress(done, len(plan))
+
+    def collect(block: bool) -> None:
+        ready, _ = wait(list(sent), timeout=None if block else 0, return_when=FIRST_COMPLETED)
+        for future in ready:
+            i = sent.pop(future)
+            try:
+                png, error, caught = future.result()
+            except Exception:  # the process died: the caller draws this one
+                continue
+            finished(i, (png, error), caught)
+
     with tempfile.TemporaryDirectory(prefix="emergence-figures-") as folder:
         # the tables go by file, pickled once: sent with each process's start they were pickled per
         # process, and a process that died starting left this one blocked writing them to it
         tables = Path(folder) / "tables.pickle"
         tables.write_bytes(pickle.dumps(context, protocol=pickle.HIGHEST_PROTOCOL))
-        pool = ProcessPoolExecutor(max_workers=min(jobs, len(plan)),
-                                   mp_context=multiprocessing.get_context("spawn"), initializer=_start,
-                                   initargs=(str(tables), _style()))
+        pool = ProcessPoolExecutor(max_workers=helpers, mp_context=multiprocessing.get_context("spawn"),
+                                   initializer=_start, initargs=(str(tables), _style()))
+        broken = False
         try:
-            with _main_left_alone():  # the processes start as work is handed out
-                futures = {pool.submit(_draw, figure.kind, figure.args): i for i, figure in enumerate(plan)}
-            done = 0
-            for future in as_completed(futures):
-                try:
-                    png, error, caught = future.result()
-                except Exception:  # the pool broke: what is left is drawn by the caller
-                    continue
-                results[futures[future]], said[futures[future]] = (png, error), caught
-                done += 1
-                if progress is not None:
-                    progress(done, len(plan))
+            while waiting or sent:
+                while waiting and not broken and len(sent) < 2 * helpers:  # two each: none waits
+                    i = waiting.popleft()
+                    try:
+                        with _main_left_alone():  # a process starts as work is first handed out
+                            sent[pool.submit(_draw, plan[i].kind, plan[i].args)] = i
+                    except Exception:  # the pool broke: this process draws the rest
+                        waiting.appendleft(i)
+                        broken = True
+                if waiting:
+                    i = waiting.pop()
+                    with warnings.catch_warnings(record=True) as caught:
+                        warnings.simplefilter("always")
+                        drawn = draw_here(i)
+                    finished(i, drawn, [(w.category, str(w.message)) for w in caught])
+                if sent:
+                    collect(block=not waiting)
         finally:
             pool.shutdown(wait=True, cancel_futures=True)
-    for caught in said:  # in the report's order, as if drawn here
+    for caught in said:  # in the report's order, as if all were drawn here
         for category, message in caught:
             warnings.warn(message, category, stacklevel=3)
     return results
