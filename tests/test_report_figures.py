@@ -150,3 +150,21 @@ def test_curve_points_average_each_scale_as_pandas_does():
     expected = data.groupby("params", sort=True)[["value", "ci_lo", "chance"]].mean(numeric_only=True)
     expected = expected.reset_index().query("params > 0").reset_index(drop=True)
     pd.testing.assert_frame_equal(_curve_points(data, "params"), expected)
+
+
+@pytest.mark.parametrize("values, offset", [([0.1, 0.3, 0.6], False), ([1e-7, 3e-7, 6e-7], True)])
+def test_a_title_clears_the_offset_text_of_its_y_axis(values, offset):
+    """A title is put at the top of its Axes once (title_place) where the y axis has no offset text;
+    where it has one ('1e-7' at the top left), matplotlib still moves a title over it out of its way."""
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+
+    from emergence.plots.common import title_place
+
+    data = pd.DataFrame({"family": "f", "task": "t", "metric": "sequence_prob",
+                         "params": [1e8, 1e9, 1e10], "value": values})
+    ax = plots.plot_curve(data, metric="sequence_prob", title="a title as wide as the panel " * 2)
+    assert title_place(ax) == ({} if offset else {"y": 1.0})
+    renderer = FigureCanvasAgg(ax.figure).get_renderer()
+    ax.figure.draw(renderer)
+    assert bool(ax.yaxis.offsetText.get_text()) == offset
+    assert not ax.title.get_window_extent(renderer).overlaps(ax.yaxis.offsetText.get_window_extent(renderer))

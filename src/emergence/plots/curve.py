@@ -17,6 +17,7 @@ from emergence.plots.common import (
     format_scale_axis,
     metric_label,
     plain,
+    title_place,
 )
 
 
@@ -109,7 +110,7 @@ def plot_curve(
     format_scale_axis(ax, x)
     ax.set_ylabel(metric_label(metric))
     if title is not None:
-        ax.set_title(title, fontsize="medium")
+        ax.set_title(title, fontsize="medium", **title_place(ax))
     ax.grid(True, which="major", alpha=0.3)
     return ax
 

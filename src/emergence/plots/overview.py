@@ -15,6 +15,7 @@ from emergence.plots.common import (
     panel_grid,
     plain,
     scale_label,
+    title_place,
 )
 from emergence.plots.curve import _missing, _several_points_per_model, _wrap
 from emergence.plots.task import jump_text
@@ -191,7 +192,8 @@ def plot_overview(
         if row is not None and "jump_discontinuous" in row and not _missing(row["jump_discontinuous"]):
             verdict += "; " + jump_text(row["jump_discontinuous"], row.get("jump_discontinuous_lo"),
                                         row.get("jump_discontinuous_hi"))
-        ax.set_title(_wrap(f"{plain(family)} / {plain(task)}", 34) + "\n" + verdict, fontsize="small")
+        ax.set_title(_wrap(f"{plain(family)} / {plain(task)}", 34) + "\n" + verdict, fontsize="small",
+                     **title_place(ax))
         ax.tick_params(labelsize="x-small")
         ax.grid(True, alpha=0.3)
     if not shown:

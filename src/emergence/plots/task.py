@@ -16,6 +16,7 @@ from emergence.plots.common import (
     metric_label,
     panel_grid,
     plain,
+    title_place,
 )
 from emergence.plots.curve import _missing, _several_points_per_model, _wrap, plot_curve
 
@@ -237,6 +238,7 @@ def plot_mirage_check(
                band_label=band_label,
                label=f"mean {predictor} (predicted)")
     ax.set_ylabel(metric_label(discontinuous))
-    ax.set_title("mirage check: observed vs\npredicted from the smooth metric", fontsize="medium")
+    ax.set_title("mirage check: observed vs\npredicted from the smooth metric", fontsize="medium",
+                 **title_place(ax))
     ax.legend(fontsize="x-small", loc="best")
     return ax
