@@ -119,13 +119,18 @@ def render_html(analysis, *, settings: dict, inputs: list[InputFile], figures: F
         image = figures.task_images.get((family, task))
         return f'<a href="#fig-{e(image[:-4])}">{e(str(task))}</a>' if image else e(str(task))
 
+    # each task's pairs in the order of the pair table (sorted once: a stable sort by verdict, then
+    # task, puts one task's rows in the order a sort of those rows alone gives)
+    pairs_of: dict[tuple, list] = {}
+    for p in (_verdict_rows(v).itertuples() if not v.empty else ()):
+        pairs_of.setdefault((p.family, p.task), []).append(p)
+
     def evidence(row) -> str:
         """The reason, opening the task's pairs (each with its verdict and jump effects) and figure."""
-        mine = v[(v["family"] == row.family) & (v["task"] == row.task)] if not v.empty else v
         items = [f"<li>{e(p.role)}: {e(p.discontinuous)} → {e(p.smooth)}: {badge(p.verdict)} "
                  f"J D {e(_jump(p.jump_discontinuous, p.jump_discontinuous_lo, p.jump_discontinuous_hi))}, "
                  f"J S {e(_jump(p.jump_smooth, p.jump_smooth_lo, p.jump_smooth_hi))}</li>"
-                 for p in _verdict_rows(mine).itertuples()]
+                 for p in pairs_of.get((row.family, row.task), [])]
         image = figures.task_images.get((row.family, row.task))
         link = f'<a href="#fig-{e(image[:-4])}">the task\'s figure</a>' if image else "no figure drawn"
         return (f"<details><summary>{e(str(row.reason))}</summary><ul>{''.join(items)}</ul>"
