@@ -30,8 +30,8 @@ from __future__ import annotations
 
 import argparse
 import multiprocessing
+import os
 import random
-import resource
 import statistics
 import subprocess
 import sys
@@ -65,21 +65,23 @@ def build(path: Path, n_scales: int, n_tasks: int, n_examples: int) -> None:
 
 def run_cli(path: Path, out: Path, bootstrap: int, *, figures: bool = False, jobs: int | None = None,
             max_bytes: str = "8G") -> dict:
-    """The toolkit as a user runs it, in a child: wall, CPU and peak RSS of that child (the largest of
-    its processes: the workers of --jobs are smaller)."""
-    before = resource.getrusage(resource.RUSAGE_CHILDREN)
-    start = time.perf_counter()
+    """The toolkit as a user runs it, in a child: wall, CPU and peak RSS of that child's run (of its
+    largest process: the workers of --jobs are smaller). The usage is that child's own, from wait4,
+    not that of every child this script has had (the one that built the CSV was larger)."""
     command = [sys.executable, "-m", "emergence", "analyze", str(path), "-q", "--bootstrap", str(bootstrap),
                "--out", str(out), "--force", "--max-bytes", max_bytes]
     command += [] if figures else ["--no-figures"]
     command += ["--jobs", str(jobs)] if jobs else []
-    done = subprocess.run(command, capture_output=True, text=True)
-    wall = time.perf_counter() - start
-    after = resource.getrusage(resource.RUSAGE_CHILDREN)
-    if done.returncode != 0:
-        raise SystemExit(f"analyze failed: {done.stderr[-2000:]}")
-    return {"wall": wall, "cpu": (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime),
-            "peak_mb": after.ru_maxrss / 1024}
+    with tempfile.TemporaryFile() as errors:
+        start = time.perf_counter()
+        child = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=errors)
+        _, status, usage = os.wait4(child.pid, 0)
+        wall = time.perf_counter() - start
+        child.returncode = os.waitstatus_to_exitcode(status)
+        if child.returncode != 0:
+            errors.seek(0)
+            raise SystemExit(f"analyze failed: {errors.read().decode()[-2000:]}")
+    return {"wall": wall, "cpu": usage.ru_utime + usage.ru_stime, "peak_mb": usage.ru_maxrss / 1024}
 
 
 def bare_work(records: pd.DataFrame, bootstrap: int, n_metrics: int) -> tuple[float, float]:

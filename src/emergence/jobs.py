@@ -64,7 +64,7 @@ def parallel_map(func: Callable, items: Sequence, jobs: int) -> list:
     from concurrent.futures import ProcessPoolExecutor
 
     workers = min(jobs, len(items))
-    with _main_left_alone(), ProcessPoolExecutor(max_workers=workers,
+    with started_processes(), ProcessPoolExecutor(max_workers=workers,
                                                  mp_context=multiprocessing.get_context("spawn")) as pool:
         chunk = max(1, len(items) // (4 * workers))
         done = list(pool.map(_said, [func] * len(items), items, chunksize=chunk))
@@ -74,22 +74,36 @@ def parallel_map(func: Callable, items: Sequence, jobs: int) -> list:
     return [result for result, _ in done]
 
 
-@contextmanager
-def _main_left_alone() -> Iterator[None]:
-    """While processes are started: a started process does not run the caller's script again.
+#: Set for a started process: one thread for the BLAS and OpenMP libraries it loads. Its work is
+#: small matrices; with the library's default (a thread per core) its threads and those of the
+#: other processes wait for each other by spinning, and a run at --jobs 2 took longer than at 1.
+ONE_THREAD = {"OPENBLAS_NUM_THREADS": "1", "OMP_NUM_THREADS": "1", "MKL_NUM_THREADS": "1"}
 
-    A spawned process imports the parent's main module (to find what was defined there), which runs
-    a script without an ``if __name__ == "__main__":`` guard a second time, up to the call that starts
-    processes, and then fails. The work sent here is made of emergence's own functions and objects,
-    so the processes need nothing of the main module: a blank one stands in for it meanwhile.
+
+@contextmanager
+def started_processes() -> Iterator[None]:
+    """While processes are started: what they need of this one, and nothing more.
+
+    - A spawned process imports the parent's main module (to find what was defined there), which
+      runs a script without an ``if __name__ == "__main__":`` guard a second time, up to the call
+      that starts processes, and then fails. The work sent is made of emergence's own functions and
+      objects, so the processes need nothing of the main module: a blank one stands in meanwhile.
+    - A started process reads its environment when it starts: :data:`ONE_THREAD` is set meanwhile.
     """
     main = sys.modules.get("__main__")
+    saved = {name: os.environ.get(name) for name in ONE_THREAD}
     sys.modules["__main__"] = types.ModuleType("__main__")
+    os.environ.update(ONE_THREAD)
     try:
         yield
     finally:
         if main is not None:
             sys.modules["__main__"] = main
+        for name, value in saved.items():
+            if value is None:
+                os.environ.pop(name, None)
+            else:
+                os.environ[name] = value
 
 
 def _said(func: Callable, item) -> tuple[object, list[tuple[type[Warning], str]]]:

@@ -53,7 +53,7 @@ def draw_in_processes(context: dict, plan: Sequence, *, jobs: int, draw_here: Ca
     from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
     from pathlib import Path
 
-    from emergence.jobs import _main_left_alone  # a script without a main guard is not run again
+    from emergence.jobs import started_processes  # no script run again, one BLAS thread each
 
     results: list[Drawn | None] = [None] * len(plan)
     said: list[list] = [[] for _ in plan]
@@ -92,7 +92,7 @@ def draw_in_processes(context: dict, plan: Sequence, *, jobs: int, draw_here: Ca
                 while waiting and not broken and len(sent) < 2 * helpers:  # two each: none waits
                     i = waiting.popleft()
                     try:
-                        with _main_left_alone():  # a process starts as work is first handed out
+                        with started_processes():  # a process starts as work is first handed out
                             sent[pool.submit(_draw, plan[i].kind, plan[i].args)] = i
                     except Exception:  # the pool broke: this process draws the rest
                         waiting.appendleft(i)
