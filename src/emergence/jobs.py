@@ -45,8 +45,8 @@ def check_jobs(jobs: int) -> int:
 def parallel_map(func: Callable, items: Sequence, jobs: int) -> list:
     """``[func(item) for item in items]``, by ``jobs`` processes when ``jobs > 1``.
 
-    Each process is started fresh ("spawn": nothing of this process's state but what is sent), and
-    the results come back in the order of ``items``. Warnings a process gives are said here, in the
+    The processes are forked on Linux (spawned elsewhere), and the results come back in the order of
+    ``items``. Warnings a process gives are said here, in the
     order of the items that gave them, as if the work had been done in this process.
 
     Parameters
@@ -64,8 +64,15 @@ def parallel_map(func: Callable, items: Sequence, jobs: int) -> list:
     from concurrent.futures import ProcessPoolExecutor
 
     workers = min(jobs, len(items))
-    with started_processes(), ProcessPoolExecutor(max_workers=workers,
-                                                 mp_context=multiprocessing.get_context("spawn")) as pool:
+    # on Linux a process is forked: it starts with this one's modules loaded, where a spawned one
+    # imports them again (about a second each, more than the work it is given in a run of a few
+    # hundred curves). The work is numpy and pandas on what it is sent; the threads a fork does not
+    # copy are idle OpenBLAS workers (Python 3.12 warns of threads at a fork: not of these).
+    context = multiprocessing.get_context("fork" if sys.platform.startswith("linux") else "spawn")
+    with started_processes(), warnings.catch_warnings(), ProcessPoolExecutor(
+            max_workers=workers, mp_context=context) as pool:
+        warnings.filterwarnings("ignore", message=r".*use of fork\(\) may lead to deadlocks",
+                                category=DeprecationWarning)
         chunk = max(1, len(items) // (4 * workers))
         done = list(pool.map(_said, [func] * len(items), items, chunksize=chunk))
     for _, said in done:
