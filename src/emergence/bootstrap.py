@@ -59,15 +59,22 @@ def _splitmix64(x: np.ndarray) -> np.ndarray:
 
 
 def _splitmix64_inplace(x: np.ndarray, scratch: np.ndarray) -> None:
-    """:func:`_splitmix64` of ``x`` written over ``x``; ``scratch`` is a buffer of x's size."""
+    """:func:`_splitmix64` of ``x`` written over ``x``, but for its last step, ``x ^= x >> 31``
+    (:func:`_last_step`); ``scratch`` is a buffer of x's size.
+
+    The last step leaves the top 33 bits as they are (``x >> 31`` has 31 leading zeros), so the top
+    bits that choose a weight's table entry are known without it."""
     with np.errstate(over="ignore"):
         x += _GOLDEN
         for shift, factor in ((30, 0xBF58476D1CE4E5B9), (27, 0x94D049BB133111EB)):
             np.right_shift(x, np.uint64(shift), out=scratch)
             x ^= scratch
             x *= np.uint64(factor)
-        np.right_shift(x, np.uint64(31), out=scratch)
-        x ^= scratch
+
+
+def _last_step(x: np.ndarray) -> np.ndarray:
+    """The last step of the SplitMix64 finaliser."""
+    return x ^ (x >> np.uint64(31))
 
 
 def example_keys(seed: int, task, example) -> np.ndarray:
@@ -129,13 +136,13 @@ def poisson_weights(
         stop = min(start + rows, len(keys))
         x, tmp = counters[: stop - start], scratch[: stop - start]
         np.bitwise_xor(keys[start:stop, None], mixed[None, :], out=x)
-        _splitmix64_inplace(x, tmp)
+        _splitmix64_inplace(x, tmp)  # all but the last step, which leaves the top bits as they are
         np.right_shift(x, np.uint64(64 - _TOP_BITS), out=tmp)  # the top _TOP_BITS of the 53 bits kept
         block = flat[start * len(mixed): stop * len(mixed)]
         np.take(table, tmp.reshape(-1).view(np.int64), out=block, mode="clip")  # all < 2**12
         cut = np.flatnonzero(block < 0)
         if len(cut):
-            bits = x.reshape(-1)[cut] >> np.uint64(11)
+            bits = _last_step(x.reshape(-1)[cut]) >> np.uint64(11)
             block[cut] = np.searchsorted(_THRESHOLDS, bits, side="right")
     return out
 
