@@ -158,7 +158,11 @@ def rescore_replicates(
     # one task at a time: its records' metrics, their means per group and its bootstrap (a group is a
     # model on a task, so no group spans two tasks); what is held is one task's values, not all
     stats = np.zeros((len(names), 4, n_groups))  # n, mean, stderr, chance of each metric and group
-    blocks: list[tuple[np.ndarray, np.ndarray]] = []  # (rows m * n_groups + g, their replicates)
+    # the replicates of the scored rows, in the order the tasks come: reserved for every (metric,
+    # group), but only the pages written are ever taken from the system
+    store = np.empty((len(names) * n_groups if n_replicates else 0, n_replicates))
+    stored = np.empty(len(store), dtype=np.int64)  # row m * n_groups + g of each stored row
+    filled = 0
     order = np.argsort(task, kind="stable")
     for rows in np.split(order, np.flatnonzero(np.diff(task[order])) + 1):
         part = records if len(rows) == len(records) else records.iloc[rows]
@@ -173,7 +177,9 @@ def rescore_replicates(
                                             n_replicates)
             scored = (stats[:, 0, groups] > 0).ravel()  # (metric, group) rows that have values
             wanted = (np.arange(len(names))[:, None] * n_groups + groups[None, :]).ravel()
-            blocks.append((wanted[scored], block[scored]))
+            store[filled: filled + scored.sum()] = block[scored]
+            stored[filled: filled + scored.sum()] = wanted[scored]
+            filled += int(scored.sum())
         del values
     tables = []
     for m, name in enumerate(names):
@@ -191,13 +197,32 @@ def rescore_replicates(
     scores = scores[scores["n"] > 0]
     if not n_replicates:
         return scores.reset_index(drop=True), None
+    # the stored rows put in the order of the scores, in place (no second copy of the replicates)
     position = np.full(len(names) * n_groups, -1)
-    position[scores.index.to_numpy()] = np.arange(len(scores))
-    replicates = np.full((len(scores), n_replicates), np.nan)
-    while blocks:  # each block into its rows, and gone
-        wanted, block = blocks.pop()
-        replicates[position[wanted]] = block
+    position[stored[:filled]] = np.arange(filled)
+    replicates = _rows_in_place(store, position[scores.index.to_numpy()])
     return scores.reset_index(drop=True), Replicates(replicates, seed)
+
+
+def _rows_in_place(matrix: np.ndarray, order: np.ndarray) -> np.ndarray:
+    """``matrix[order]`` made in ``matrix``'s own memory, one row held aside per cycle of the
+    permutation; returns the first ``len(order)`` rows (``order`` a permutation of them)."""
+    done = np.zeros(len(order), dtype=bool)
+    for start in range(len(order)):
+        if done[start] or order[start] == start:
+            done[start] = True
+            continue
+        held = matrix[start].copy()
+        row = start
+        while True:
+            done[row] = True
+            source = order[row]
+            if source == start:
+                matrix[row] = held
+                break
+            matrix[row] = matrix[source]
+            row = source
+    return matrix[: len(order)]
 
 
 def _group_stats(part: pd.DataFrame, name: str, per_example: np.ndarray, codes: np.ndarray, n_groups: int,
