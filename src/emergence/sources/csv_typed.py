@@ -18,6 +18,7 @@ from __future__ import annotations
 import csv
 import gzip
 import io
+import re
 import warnings
 from itertools import chain
 from pathlib import Path
@@ -35,6 +36,9 @@ from emergence.sources.limits import Limits, is_gzip
 #: Bytes pyarrow parses per block (one thread each); a row longer than a block sends the file down
 #: the text path, which holds lines to ``--max-line-bytes``.
 BLOCK_BYTES = 1 << 22
+
+#: A cell that starts with a plus sign (after spaces or an opening quote).
+_SIGNED = re.compile(rb'(?:^|[,\n"])[ \t]*\+', re.MULTILINE)
 
 #: Column types of the specification read as float64 by pyarrow; the converters check their rules.
 _NUMBER_TYPES = ("float", "nonneg", "unit", "count", "int", "loss", "logprob")
@@ -70,21 +74,49 @@ class _Counted(io.RawIOBase):
 
 def header(path: Path) -> list[str] | None:
     """The column names of a CSV's first line, or None when the line is one the text path should
-    judge (blank, quoted across lines, names with spaces around them, repeated or holding NUL)."""
+    judge (blank, a quote left open, a carriage return or byte-order mark inside, names with spaces
+    around them, repeated or holding NUL)."""
     opener = gzip.open if is_gzip(path) else open
     try:
         with opener(path, "rb") as handle:
             line = handle.readline(1 << 20)
         text = line.removeprefix(b"\xef\xbb\xbf").decode("utf-8")
-    except Exception:  # unreadable, damaged gzip, not UTF-8: the text path says which
+        if (not text.endswith("\n") or not text.strip() or text.count('"') % 2
+                or "\r" in text.removesuffix("\r\n") or "\ufeff" in text):
+            return None
+        names = next(csv.reader([text.removesuffix("\n").removesuffix("\r")]), None)
+    except Exception:  # unreadable, damaged gzip, not UTF-8, not CSV: the text path says which
         return None
-    if not text.endswith("\n") or not text.strip():
-        return None
-    names = next(csv.reader([text.rstrip("\r\n")]), None)
     if (not names or any(n != n.strip() or not n or "\x00" in n for n in names)
             or len(set(names)) != len(names)):
         return None
     return names
+
+
+def plain(path: Path, limit: int) -> bool:
+    """Whether the file holds nothing the two readers take differently: every quote closed (an even
+    number of them: pyarrow reads a quote left open to the end of the file as one value, pandas
+    refuses it), no carriage return but before a newline (pandas' reading of lines that end in a
+    lone one shifts cells), no cell that starts with a plus sign (pandas reads ``+3e23`` one bit off
+    the nearest double). One pass over the bytes, a block at a time; False past ``limit`` bytes."""
+    opener = gzip.open if is_gzip(path) else open
+    quotes = total = returns = pairs = 0
+    before = b"\n"  # the bytes before a block (a cell may start at its first byte)
+    try:
+        with opener(path, "rb") as handle:
+            while block := handle.read(1 << 22):
+                total += len(block)
+                if total > limit:
+                    return False
+                quotes += block.count(b'"')
+                returns += block.count(b"\r")
+                pairs += block.count(b"\r\n") + (before.endswith(b"\r") and block.startswith(b"\n"))
+                if b"+" in block and _SIGNED.search(before + block):
+                    return False
+                before = block[-64:]
+    except Exception:  # unreadable, damaged gzip: the text path says which
+        return False
+    return returns == pairs and quotes % 2 == 0
 
 
 def read_records(path: Path, limits: Limits) -> pd.DataFrame | None:
@@ -110,7 +142,7 @@ def read_records(path: Path, limits: Limits) -> pd.DataFrame | None:
     except OSError:
         return None
     names = header(path)
-    if names is None:
+    if names is None or not plain(path, limits.max_bytes):
         return None
     try:
         if detect_shape(names, source=str(path)) != "records":
@@ -136,6 +168,8 @@ def read_records(path: Path, limits: Limits) -> pd.DataFrame | None:
                 values = values.copy()
             if np.isfinite(values).sum() + column.null_count != len(values):
                 return None  # 'nan' or 'inf' written out: the text way names the cell
+            if np.signbit(values[values == 0]).any() and _whole(values):
+                return None  # pandas reads '-0' as 0 in a column of whole numbers, else as -0.0
             raw[name] = values
         elif spec[name].dtype == "logprobs":  # JSON lists of floats, parsed a block at a time
             raw[name] = _float_lists(column)
@@ -193,6 +227,12 @@ def _parse(path: Path, names: list[str], spec: dict, limits: Limits):
     finally:
         if isinstance(source, _Counted):
             source.close()
+
+
+def _whole(values: np.ndarray) -> bool:
+    """Whether every number given is a whole number (a column pandas may read as integers)."""
+    given = values[~np.isnan(values)]
+    return bool(np.array_equal(given, np.floor(given)))
 
 
 def _categories(column) -> pd.Categorical:
