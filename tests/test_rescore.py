@@ -116,3 +116,38 @@ def test_no_common_example_is_a_clear_error():
     with pytest.raises(EmergenceError, match="No example is present for every model"):
         with pytest.warns(EmergenceWarning):
             emergence.rescore(apart)
+
+
+def test_a_task_at_a_time_gives_the_whole_tables_bits_whatever_the_tasks_widths():
+    """Rescoring runs one task at a time; a row-wise sum of 8 or more choices is added pairwise, so
+    each task's choices are padded to the widest of the whole table, as when the whole table was
+    scored at once. Reference: the whole table's per-example values, summed per group by bincount
+    in record order (the computation before the change). Found by a review: 4- and 9-choice tasks."""
+    from emergence.metrics import compute_many
+
+    rng = np.random.default_rng(5)
+    rows = []
+    for m, model in enumerate(("m-1b", "m-2b")):
+        for task, k in (("a", 4), ("b", 9), ("c", 12)):
+            for e in range(50):
+                logp = (-rng.exponential(2.0, k)).tolist()
+                rows.append({"family": "f", "model": model, "params": 1e9 * (m + 1), "task": task,
+                             "example": f"e{e}", "choice_logprobs": logp, "gold": e % k})
+    records = pd.DataFrame(rows)
+    metrics = ["choice_prob", "brier_score", "multiple_choice_grade"]
+    scores = emergence.rescore(records, metrics=metrics)
+    values = compute_many(records, metrics)
+    codes = records.groupby(["family", "model", "task"], sort=True).ngroup().to_numpy()
+    for name in metrics:
+        mean = np.bincount(codes, weights=values[name]) / np.bincount(codes)
+        got = scores[scores["metric"] == name].sort_values(["model", "task"])["value"].to_numpy()
+        assert got.tobytes() == mean.tobytes(), name
+
+
+def test_the_score_tables_keys_are_typed_as_groupby_types_them():
+    records = emergence.simulate(n_examples=20, seed=1).astype({"model": object, "task": object})
+    scores = emergence.rescore(records, metrics=["exact_match"])
+    grouped = records.groupby(["family", "model", "task"]).size().reset_index()
+    for key in ("family", "model", "task"):
+        assert scores[key].dtype == grouped[key].dtype, key
+    assert isinstance(scores["model"].dtype, pd.StringDtype)

@@ -13,6 +13,7 @@ from emergence.bootstrap import Replicates, example_keys, task_replicates
 from emergence.errors import EmergenceError
 from emergence.memory import give_back
 from emergence.metrics import MetricOptions, applicable, compute_many, get_metric, has_value
+from emergence.metrics.per_example import choice_width
 from emergence.scale import SCALE_COLUMNS
 from emergence.schema import check_unique_examples, common_examples, model_keys, row_keys
 from emergence.schema.keys import column_codes, combined_code, first_appearance, group_codes, has_repeats
@@ -138,7 +139,9 @@ def rescore_replicates(
     # the (model, task) groups in sorted order, as groupby(keys, sort=True, dropna=False) numbers them
     codes, n_groups = group_codes([coded[k] for k in keys])
     scales = [c for c in SCALE_COLUMNS if c in records and c != "step"]
-    groups_table = records[keys].iloc[np.unique(codes, return_index=True)[1]].reset_index(drop=True)
+    first_rows = records[keys].iloc[np.unique(codes, return_index=True)[1]]
+    # each key column typed as groupby types its keys (an Index of them: text as pandas' str type)
+    groups_table = pd.DataFrame({key: pd.Series(pd.Index(first_rows[key].to_numpy())) for key in keys})
     for scale in scales:  # the first value given in each group
         groups_table[scale] = pd.Series(records[scale].to_numpy()).groupby(codes).first().to_numpy()
 
@@ -164,9 +167,10 @@ def rescore_replicates(
     stored = np.empty(len(store), dtype=np.int64)  # row m * n_groups + g of each stored row
     filled = 0
     order = np.argsort(task, kind="stable")
+    width = choice_width(records)  # every task's choices padded as the whole table's
     for rows in np.split(order, np.flatnonzero(np.diff(task[order])) + 1):
         part = records if len(rows) == len(records) else records.iloc[rows]
-        values = compute_many(part, names, options)
+        values = compute_many(part, names, options, choice_width=width)
         local = codes[rows]
         here = np.unique(local)
         for m, name in enumerate(names):

@@ -127,9 +127,15 @@ def compute(
 
 
 def compute_many(
-    records: pd.DataFrame, metrics: list[str], options: MetricOptions | None = None
+    records: pd.DataFrame, metrics: list[str], options: MetricOptions | None = None, *,
+    choice_width: int | None = None,
 ) -> dict[str, np.ndarray]:
-    """Values of several metrics, sharing parsed choices and normalised text between them."""
+    """Values of several metrics, sharing parsed choices and normalised text between them.
+
+    ``choice_width`` pads the choices of every row to that many (at least the widest row's): a part
+    of a table scored with the whole table's width gets the whole table's values, bit for bit
+    (:func:`~emergence.metrics.per_example.choice_width`).
+    """
     found = [get_metric(m) for m in metrics]
-    batch = _Batch(records, options or MetricOptions())
+    batch = _Batch(records, options or MetricOptions(), choice_width)
     return {m.name: m.func(batch) for m in found}

@@ -81,10 +81,11 @@ class Metric:
 class _Batch:
     """A records table with derived arrays computed once and shared between metrics."""
 
-    def __init__(self, records: pd.DataFrame, options: MetricOptions):
+    def __init__(self, records: pd.DataFrame, options: MetricOptions, choice_width: int | None = None):
         self.records = records
         self.options = options
         self.n = len(records)
+        self.choice_width = choice_width
 
     def column(self, name: str) -> np.ndarray:
         if name not in self.records:
@@ -148,18 +149,12 @@ class _Batch:
             return np.empty((0, 1)), np.empty((0, 1), dtype=bool), np.zeros(self.n, bool)
         lists = self.records["choice_logprobs"].to_numpy(dtype=object)
         golds = self.records["gold"].to_numpy(dtype=object)
-        # only rows with both cells filled are looked at one by one (text rows are skipped at C speed)
-        candidates = np.flatnonzero(pd.notna(lists) & pd.notna(golds))
-        valid = np.zeros(self.n, dtype=bool)
-        if all(type(v) is list and v for v in lists[candidates]) and all(
-                type(g) is int for g in golds[candidates]):  # as a validated table has them
-            valid[candidates] = True
-        else:
-            valid[candidates] = [isinstance(lists[i], list | tuple | np.ndarray) and len(lists[i]) > 0
-                                 and _is_index(golds[i]) for i in candidates]
+        valid, sizes = choice_rows(self.records)
         rows = np.flatnonzero(valid)
-        sizes = np.fromiter(map(len, lists[rows]), dtype=np.int64, count=len(rows))
-        width = int(sizes.max(initial=0))
+        # the width: the widest row, or the width given (the rows of a row-wise sum of 8 or more
+        # are added pairwise, so the padding of a row changes its last bits: a table scored a task
+        # at a time pads every task to the width of the whole table)
+        width = self.choice_width if self.choice_width is not None else int(sizes.max(initial=0))
         logp = np.full((len(rows), max(width, 1)), -np.inf)
         at = np.repeat(np.arange(len(rows)), sizes)
         cols = np.arange(sizes.sum()) - np.repeat(np.cumsum(sizes) - sizes, sizes)
@@ -184,6 +179,31 @@ class _Batch:
         out = np.full(self.n, np.nan)
         out[self.choices[2]] = values
         return out
+
+
+def choice_rows(records: pd.DataFrame) -> tuple[np.ndarray, np.ndarray]:
+    """(the rows that have choices: a non-empty list and a gold index; the number of choices of each
+    of those rows)."""
+    lists = records["choice_logprobs"].to_numpy(dtype=object)
+    golds = records["gold"].to_numpy(dtype=object)
+    # only rows with both cells filled are looked at one by one (text rows are skipped at C speed)
+    candidates = np.flatnonzero(pd.notna(lists) & pd.notna(golds))
+    valid = np.zeros(len(records), dtype=bool)
+    if all(type(v) is list and v for v in lists[candidates]) and all(
+            type(g) is int for g in golds[candidates]):  # as a validated table has them
+        valid[candidates] = True
+    else:
+        valid[candidates] = [isinstance(lists[i], list | tuple | np.ndarray) and len(lists[i]) > 0
+                             and _is_index(golds[i]) for i in candidates]
+    rows = np.flatnonzero(valid)
+    return valid, np.fromiter(map(len, lists[rows]), dtype=np.int64, count=len(rows))
+
+
+def choice_width(records: pd.DataFrame) -> int | None:
+    """The most choices of any row of the table (None without choice columns)."""
+    if "choice_logprobs" not in records or "gold" not in records:
+        return None
+    return int(choice_rows(records)[1].max(initial=0))
 
 
 def _is_index(gold) -> bool:
