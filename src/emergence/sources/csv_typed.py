@@ -18,7 +18,6 @@ from __future__ import annotations
 import csv
 import gzip
 import io
-import re
 import warnings
 from itertools import chain
 from pathlib import Path
@@ -37,8 +36,9 @@ from emergence.sources.limits import Limits, is_gzip
 #: the text path, which holds lines to ``--max-line-bytes``.
 BLOCK_BYTES = 1 << 22
 
-#: A cell that starts with a plus sign (after spaces or an opening quote).
-_SIGNED = re.compile(rb'(?:^|[,\n"])[ \t]*\+', re.MULTILINE)
+#: The bytes after which a plus sign starts a cell (a comma, a newline, an opening quote); with a
+#: space before the sign pyarrow refuses the number itself.
+_OPENING = np.frombuffer(b',\n"', dtype=np.uint8)
 
 #: Column types of the specification read as float64 by pyarrow; the converters check their rules.
 _NUMBER_TYPES = ("float", "nonneg", "unit", "count", "int", "loss", "logprob")
@@ -100,23 +100,30 @@ def plain(path: Path, limit: int) -> bool:
     lone one shifts cells), no cell that starts with a plus sign (pandas reads ``+3e23`` one bit off
     the nearest double). One pass over the bytes, a block at a time; False past ``limit`` bytes."""
     opener = gzip.open if is_gzip(path) else open
-    quotes = total = returns = pairs = 0
-    before = b"\n"  # the bytes before a block (a cell may start at its first byte)
+    quotes = total = 0
+    before = ord("\n")  # the byte before a block: the file starts as if after a newline
     try:
         with opener(path, "rb") as handle:
-            while block := handle.read(1 << 22):
+            while block := handle.read(1 << 20):
                 total += len(block)
                 if total > limit:
                     return False
-                quotes += block.count(b'"')
-                returns += block.count(b"\r")
-                pairs += block.count(b"\r\n") + (before.endswith(b"\r") and block.startswith(b"\n"))
-                if b"+" in block and _SIGNED.search(before + block):
+                data = np.frombuffer(block, dtype=np.uint8)
+                quotes += int(np.count_nonzero(data == ord('"')))
+                # what precedes each plus sign and follows each carriage return (a newline is last)
+                ahead = np.concatenate([np.array([before], dtype=np.uint8), data])
+                signs = np.flatnonzero(data == ord("+"))
+                if np.isin(ahead[signs], _OPENING).any():
                     return False
-                before = block[-64:]
+                returns = np.flatnonzero(ahead == ord("\r"))
+                if len(returns) and returns[-1] == len(data):  # its newline would start the next block
+                    returns = returns[:-1]
+                if (ahead[returns + 1] != ord("\n")).any():
+                    return False
+                before = int(data[-1])
     except Exception:  # unreadable, damaged gzip: the text path says which
         return False
-    return returns == pairs and quotes % 2 == 0
+    return before != ord("\r") and quotes % 2 == 0
 
 
 def read_records(path: Path, limits: Limits) -> pd.DataFrame | None:
