@@ -15,8 +15,8 @@ from emergence.memory import give_back
 from emergence.metrics import MetricOptions, applicable, compute_many, get_metric, has_value
 from emergence.metrics.per_example import choice_width
 from emergence.scale import SCALE_COLUMNS
-from emergence.schema import check_unique_examples, common_examples, model_keys, row_keys
-from emergence.schema.keys import column_codes, combined_code, first_appearance, group_codes, has_repeats
+from emergence.schema import check_unique_examples, common_examples, model_keys
+from emergence.schema.keys import first_appearance, group_codes, key_codes
 
 #: Columns of the table :func:`rescore` returns, in order (scale columns only where present).
 SCORE_OUTPUT = ("family", "model", "step", "seed", *(c for c in SCALE_COLUMNS if c != "step"), "task",
@@ -124,18 +124,18 @@ def rescore_replicates(
             "(+target_tokens), choice_logprobs+gold, or correct."
         )
     keys = model_keys(records) + ["task"]
-    coded = _coded(records)
-    if has_repeats(combined_code([coded[k] for k in row_keys(records, "records")])):
-        check_unique_examples(records)  # names the rows
-    if common and not _all_common(coded, keys):
-        records = common_examples(records)  # says what it leaves out
+    coded = key_codes(records)
+    check_unique_examples(records, codes=coded)
+    kept = common_examples(records, codes=coded) if common else records  # says what it leaves out
+    if kept is not records:
+        records = kept
         if records.empty:
             raise EmergenceError(
                 "No example is present for every model of its family, so no curve can be paired; "
                 "check that the models were scored on the same examples with the same ids, or pass "
                 "common=False to rescore"
             )
-        coded = _coded(records)
+        coded = key_codes(records)
     # the (model, task) groups in sorted order, as groupby(keys, sort=True, dropna=False) numbers them
     codes, n_groups = group_codes([coded[k] for k in keys])
     scales = [c for c in SCALE_COLUMNS if c in records and c != "step"]
@@ -243,25 +243,6 @@ def _group_stats(part: pd.DataFrame, name: str, per_example: np.ndarray, codes: 
         stderr = np.where(n > 1, np.sqrt(var / n), np.nan)
         chance = _chance(part, name, chance_column, codes, n_groups, ok)
     return np.stack([n, mean, stderr, chance])
-
-
-def _coded(records: pd.DataFrame) -> dict[str, tuple[np.ndarray, int]]:
-    """The codes of each key column (:func:`~emergence.schema.keys.column_codes`), hashed once."""
-    names = [*model_keys(records), "task", *(["subtask"] if "subtask" in records else []), "example"]
-    return {name: column_codes(records[name]) for name in names}
-
-
-def _all_common(coded: dict, keys: list[str]) -> bool:
-    """Whether every example of each (family, task) has a row for every model of that (family,
-    task): :func:`~emergence.schema.common_examples` would keep every row."""
-    place, _ = group_codes([coded["family"], coded["task"]])
-    model, n_models = group_codes([coded[k] for k in keys[1:-1]])
-    models_at = np.bincount(np.unique(place.astype(np.int64) * n_models + model) // n_models)
-    example, _ = group_codes([coded["family"], coded["task"], coded["example"]])
-    rows_of = np.bincount(example)
-    place_of = np.empty(len(rows_of), dtype=np.int64)
-    place_of[example] = place
-    return bool(np.array_equal(rows_of, models_at[place_of]))
 
 
 def _chance(records, name, chance_column, codes, n_groups, ok) -> np.ndarray:

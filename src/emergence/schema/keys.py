@@ -10,6 +10,8 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from emergence.schema.columns import model_keys
+
 
 def column_codes(column: pd.Series) -> tuple[np.ndarray, int]:
     """(code of each row, number of codes): codes follow the sorted order of the values, a missing
@@ -70,3 +72,10 @@ def _narrow(codes: np.ndarray, n: int) -> np.ndarray:
     """Codes below ``n`` as 32-bit integers where they fit (4 bytes a row to carry, not 8); products
     of codes are taken in 64 bits (:func:`group_codes`)."""
     return codes.astype(np.int32 if n < 2**31 - 1 else np.int64, copy=False)
+
+
+def key_codes(table: pd.DataFrame) -> dict[str, tuple[np.ndarray, int]]:
+    """The :func:`column_codes` of each key column of a records table (the model's, task, subtask
+    when present, example), each hashed once for every check and grouping that needs them."""
+    names = [*model_keys(table), "task", *(["subtask"] if "subtask" in table else []), "example"]
+    return {name: column_codes(table[name]) for name in names}

@@ -10,6 +10,7 @@ import pandas as pd
 
 from emergence.errors import EmergenceWarning, SchemaError
 from emergence.schema.columns import MAX_PROBLEMS, model_keys, row_keys
+from emergence.schema.keys import combined_code, group_codes, has_repeats, key_codes
 
 
 def choice_counts(column: pd.Series) -> np.ndarray:
@@ -22,10 +23,12 @@ def choice_counts(column: pd.Series) -> np.ndarray:
     return sizes
 
 
-def check_choice_counts(records: pd.DataFrame, sizes: np.ndarray | None = None) -> None:
+def check_choice_counts(records: pd.DataFrame, sizes: np.ndarray | None = None,
+                        codes: dict | None = None) -> None:
     """The same example must offer every model the same number of choices.
 
-    ``sizes`` are the column's :func:`choice_counts` when the caller has them already.
+    ``sizes`` are the column's :func:`choice_counts` and ``codes`` its key codes
+    (:func:`~emergence.schema.keys.key_codes`) when the caller has them already.
 
     Raises
     ------
@@ -37,6 +40,16 @@ def check_choice_counts(records: pd.DataFrame, sizes: np.ndarray | None = None) 
     sizes = choice_counts(records["choice_logprobs"]) if sizes is None else sizes
     has = sizes >= 0
     if not has.any():
+        return
+    # the common case told from codes: each example's fewest choices are its most
+    codes = key_codes(records) if codes is None else codes
+    given = np.flatnonzero(has)
+    example = pd.factorize(combined_code([codes[k] for k in ("family", "task", "example")])[given])[0]
+    fewest = np.full(example.max(initial=-1) + 1, np.iinfo(np.int32).max)
+    most = np.full(len(fewest), -1)
+    np.minimum.at(fewest, example, sizes[given])
+    np.maximum.at(most, example, sizes[given])
+    if (fewest == most).all():
         return
     table = records.loc[has, ["family", "task", "example", "model"]].assign(_k=sizes[has])
     spread = table.groupby(["family", "task", "example"], sort=False)["_k"].nunique()
@@ -54,13 +67,17 @@ def check_choice_counts(records: pd.DataFrame, sizes: np.ndarray | None = None) 
     raise SchemaError(problems)
 
 
-def check_unique_examples(records: pd.DataFrame) -> None:
+def check_unique_examples(records: pd.DataFrame, codes: dict | None = None) -> None:
     """Raise :class:`SchemaError` when one model has the same (task, example) more than once.
 
     Files are checked when they are read; this catches tables built in memory, such as examples of
     several tasks regrouped into one whose ids collide (each task numbering its examples from 0).
+    ``codes``: the table's :func:`~emergence.schema.keys.key_codes`, when the caller has them.
     """
     keys = row_keys(records, "records")
+    codes = key_codes(records) if codes is None else codes
+    if not has_repeats(combined_code([codes[k] for k in keys])):  # one sort, no hash of every row
+        return
     dup = records.duplicated(keys, keep=False)
     if not dup.any():
         return
@@ -73,24 +90,26 @@ def check_unique_examples(records: pd.DataFrame) -> None:
     )
 
 
-def common_examples(records: pd.DataFrame) -> pd.DataFrame:
+def common_examples(records: pd.DataFrame, codes: dict | None = None) -> pd.DataFrame:
     """Keep, per (family, task), only the examples that every model of the family has.
 
     Pairing examples across models is what makes curves comparable. Dropped examples are reported
-    with an :class:`EmergenceWarning` that says how many and where.
+    with an :class:`EmergenceWarning` that says how many and where. ``records`` itself is returned
+    when every example is kept. ``codes``: the table's :func:`~emergence.schema.keys.key_codes`,
+    when the caller has them.
     """
     keys = model_keys(records)
-    # the common case, told in one pass of codes: every example of a (family, task) has one row per
-    # model of that (family, task)
-    place = records.groupby(["family", "task"], sort=False, dropna=False).ngroup().to_numpy()
-    model = records.groupby(keys[1:], sort=False, dropna=False).ngroup().to_numpy()
-    pairs = np.unique(place.astype(np.int64) * (model.max(initial=0) + 1) + model)
-    models_at = np.bincount(pairs // (model.max(initial=0) + 1), minlength=place.max(initial=-1) + 1)
-    example = records.groupby(["family", "task", "example"], sort=False).ngroup().to_numpy()
-    rows_of = np.bincount(example[example >= 0])
-    place_of = np.zeros(len(rows_of), dtype=np.int64)
-    place_of[example[example >= 0]] = place[example >= 0]
-    if (example >= 0).all() and np.array_equal(rows_of, models_at[place_of]):
+    # the common case, told from codes: every example of a (family, task) has one row per model of
+    # that (family, task)
+    codes = key_codes(records) if codes is None else codes
+    place, _ = group_codes([codes["family"], codes["task"]])
+    model, n_models = group_codes([codes[k] for k in keys[1:]])
+    models_at = np.bincount(np.unique(place.astype(np.int64) * n_models + model) // n_models)
+    example, _ = group_codes([codes["family"], codes["task"], codes["example"]])
+    rows_of = np.bincount(example)
+    place_of = np.empty(len(rows_of), dtype=np.int64)
+    place_of[example] = place
+    if np.array_equal(rows_of, models_at[place_of]):
         return records
     n_models = records.groupby(["family", "task"], sort=False)[keys[1:]].apply(
         lambda g: len(g.drop_duplicates())

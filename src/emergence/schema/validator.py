@@ -165,28 +165,15 @@ class _Validator(Converters):
         give_back()  # what the conversions freed, before the checks across rows take theirs
         self._check_duplicates()
         self.fail_if_any()
-        if self.shape == "records" and not self._same_choice_counts():
+        if self.shape == "records":
             try:
-                check_choice_counts(self.out, sizes=self.choice_sizes)
+                check_choice_counts(self.out, sizes=self.choice_sizes,
+                                    codes={k: self._coded(k) for k in ("family", "task", "example")})
             except SchemaError as error:
                 raise SchemaError([f"{self.source}: {p}" for p in error.problems]) from None
         order = [c.name for c in spec.values() if c.name in self.out]
         extra = [c for c in self.out if c not in spec]
         return self.out[order + extra]
-
-    def _same_choice_counts(self) -> bool:
-        """True when every example offers each model the same number of choices, told from codes;
-        False when it may not (then :func:`check_choice_counts` says which)."""
-        if self.choice_sizes is None:
-            return False
-        given = np.flatnonzero(self.choice_sizes >= 0)
-        code = combined_code([self._coded(k) for k in ("family", "task", "example")])
-        example = pd.factorize(code[given])[0]
-        fewest = np.full(example.max(initial=-1) + 1, np.iinfo(np.int32).max)
-        most = np.full(len(fewest), -1)
-        np.minimum.at(fewest, example, self.choice_sizes[given])
-        np.maximum.at(most, example, self.choice_sizes[given])
-        return bool((fewest == most).all())
 
     def _check_nul(self, columns: list[str], spec: dict) -> None:
         """Refuse NUL characters in column names and in text cells (the text columns and the unknown
