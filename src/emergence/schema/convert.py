@@ -212,9 +212,9 @@ class Converters:
         cells = raw.to_numpy(dtype=object)
         rows = np.flatnonzero(~self._blank(name))
         parsed = np.full(len(raw), None, dtype=object)
-        lists = _json_lists(cells[rows])
+        lists = json_lists(cells[rows])
         if lists is None:  # or every cell a list of floats already (a reader's typed table)
-            lists = _float_lists(cells[rows])
+            lists = float_lists(cells[rows])
         if lists is not None:  # the fast path: every cell is JSON text of a list of numbers
             sizes = np.fromiter(map(len, lists), dtype=np.int64, count=len(lists))
             try:
@@ -289,7 +289,7 @@ def _distinct_text(column: pd.Series) -> tuple[np.ndarray, np.ndarray | None]:
     return codes, words
 
 
-def _float_lists(cells: np.ndarray) -> list | None:
+def float_lists(cells: np.ndarray) -> list | None:
     """The cells when every one is a list of floats (what the per-cell path makes of them); None
     otherwise. The lists are shared, not copied, as pandas' copies share the objects of a column."""
     if not len(cells) or not all(type(c) is list for c in cells):
@@ -299,7 +299,7 @@ def _float_lists(cells: np.ndarray) -> list | None:
     return list(cells)
 
 
-def _json_lists(cells: np.ndarray) -> list | None:
+def json_lists(cells: np.ndarray) -> list | None:
     """Parse JSON-text cells in one orjson call; None if any cell is not text of a JSON list."""
     if not len(cells) or not all(isinstance(c, str) for c in cells):
         return None

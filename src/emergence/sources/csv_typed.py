@@ -19,17 +19,16 @@ import csv
 import gzip
 import io
 import warnings
-from itertools import chain
 from pathlib import Path
 
 import numpy as np
-import orjson
 import pandas as pd
 
 from emergence.errors import SchemaError
 from emergence.memory import give_back
 from emergence.schema import detect_shape, validate_records
 from emergence.schema.columns import _did_you_mean, columns_of
+from emergence.schema.convert import float_lists, json_lists
 from emergence.sources.limits import Limits, is_gzip
 
 #: Bytes pyarrow parses per block (one thread each); a row longer than a block sends the file down
@@ -179,7 +178,7 @@ def read_records(path: Path, limits: Limits) -> pd.DataFrame | None:
                 return None  # pandas reads '-0' as 0 in a column of whole numbers, else as -0.0
             raw[name] = values
         elif spec[name].dtype == "logprobs":  # JSON lists of floats, parsed a block at a time
-            raw[name] = _float_lists(column)
+            raw[name] = _choice_lists(column)
             if raw[name] is None:
                 return None
         elif column.null_count:
@@ -254,7 +253,7 @@ def _categories(column) -> pd.Categorical:
     return pd.Categorical.from_codes(codes, categories=words, validate=False)
 
 
-def _float_lists(column) -> np.ndarray | None:
+def _choice_lists(column) -> np.ndarray | None:
     """The JSON lists of a text column as lists of floats (None where a cell is empty), parsed one
     block at a time so that the text of every cell is never held at once; None when a cell is not a
     JSON list of numbers written with a decimal point or an exponent (the text way judges it)."""
@@ -266,12 +265,8 @@ def _float_lists(column) -> np.ndarray | None:
         cells = pc.if_else(pc.equal(chunk, ""), None, chunk).to_numpy(zero_copy_only=False)
         given = np.flatnonzero(pd.notna(cells))
         if len(given):
-            try:
-                lists = orjson.loads("[" + ",".join(cells[given]) + "]")
-            except orjson.JSONDecodeError:
-                return None
-            if len(lists) != len(given) or not all(type(v) is list and v for v in lists) or not all(
-                    type(x) is float for x in chain.from_iterable(lists)):
+            lists = json_lists(cells[given])  # the validator's own reading of such cells
+            if lists is None or float_lists(lists) is None:
                 return None
             out[start + given] = lists
         start += len(chunk)
