@@ -122,7 +122,9 @@ def test_a_task_at_a_time_gives_the_whole_tables_bits_whatever_the_tasks_widths(
     """Rescoring runs one task at a time; a row-wise sum of 8 or more choices is added pairwise, so
     each task's choices are padded to the widest of the whole table, as when the whole table was
     scored at once. Reference: the whole table's per-example values, summed per group by bincount
-    in record order (the computation before the change). Found by a review: 4- and 9-choice tasks."""
+    in the order of the example keys (the order rescore adds a group's terms in). Found by a review:
+    4- and 9-choice tasks."""
+    from emergence.bootstrap import example_keys
     from emergence.metrics import compute_many
 
     rng = np.random.default_rng(5)
@@ -136,6 +138,8 @@ def test_a_task_at_a_time_gives_the_whole_tables_bits_whatever_the_tasks_widths(
     records = pd.DataFrame(rows)
     metrics = ["choice_prob", "brier_score", "multiple_choice_grade"]
     scores = emergence.rescore(records, metrics=metrics)
+    keys = example_keys(0, records["task"], records["example"])
+    records = records.iloc[np.argsort(keys, kind="stable")].reset_index(drop=True)
     values = compute_many(records, metrics)
     codes = records.groupby(["family", "model", "task"], sort=True).ngroup().to_numpy()
     for name in metrics:
@@ -151,3 +155,28 @@ def test_the_score_tables_keys_are_typed_as_groupby_types_them():
     for key in ("family", "model", "task"):
         assert scores[key].dtype == grouped[key].dtype, key
     assert isinstance(scores["model"].dtype, pd.StringDtype)
+
+
+def test_the_same_bits_for_any_order_and_split_of_the_input():
+    """Each task's terms are added in the order of the example keys (seed, task, example id), so
+    shuffled records, and records rescored a task at a time as the Dask engine does, give the very
+    same scores and replicates (DESIGN.md, "Statistics" 4)."""
+    from emergence.metrics.per_example import choice_width
+    from emergence.rescore import rescore_replicates, rescore_tasks
+
+    records = pd.concat([emergence.simulate(n_examples=60, seed=s, family=f"f{s}", truth=truth)
+                         for s, truth in ((1, "power_law"), (2, "sharp"))], ignore_index=True)
+    scores, replicates = rescore_replicates(records, n_replicates=200, seed=3)
+    shuffled = records.sample(frac=1.0, random_state=7).reset_index(drop=True)
+    scores_s, replicates_s = rescore_replicates(shuffled, n_replicates=200, seed=3)
+    pd.testing.assert_frame_equal(scores, scores_s)
+    assert replicates.values.tobytes() == replicates_s.values.tobytes()
+    key = ["family", "model", "task", "metric"]
+    for task, part in records.groupby("task"):
+        alone, reps = rescore_tasks(part.iloc[::-1].reset_index(drop=True), list(scores["metric"].unique()),
+                                    options=None, common=True, n_replicates=200, seed=3,
+                                    width=choice_width(records))
+        rows = scores.reset_index(drop=True).reset_index().merge(alone[key], on=key)["index"]
+        assert len(rows) == len(alone), task
+        assert scores.loc[rows, "value"].to_numpy().tobytes() == alone["value"].to_numpy().tobytes()
+        assert replicates.values[rows].tobytes() == reps.values.tobytes(), task

@@ -123,6 +123,28 @@ def rescore_replicates(
             "No metric applies to these records: give prediction+target, target_logprob"
             "(+target_tokens), choice_logprobs+gold, or correct."
         )
+    return rescore_tasks(records, metrics, options=options, common=common, n_replicates=n_replicates,
+                         seed=seed, width=choice_width(records))
+
+
+def rescore_tasks(
+    records: pd.DataFrame,
+    metrics: list[str],
+    *,
+    options: MetricOptions | None,
+    common: bool,
+    n_replicates: int,
+    seed: int,
+    width: int | None,
+) -> tuple[pd.DataFrame, Replicates | None]:
+    """:func:`rescore_replicates` of metrics already checked, with every task's choices padded to
+    ``width`` (the widest of the whole table, :func:`choice_width`).
+
+    A task's numbers depend only on its own records, the metrics, ``width`` and ``seed``: the Dask
+    engine calls this on shards of whole tasks with the whole run's metrics and width, and gets the
+    rows and bits of one call on all the records. A metric that applies to none of a shard's records
+    gives it no rows.
+    """
     keys = model_keys(records) + ["task"]
     coded = key_codes(records)
     check_unique_examples(records, codes=coded)
@@ -146,11 +168,11 @@ def rescore_replicates(
         groups_table[scale] = pd.Series(records[scale].to_numpy()).groupby(codes).first().to_numpy()
 
     names = list(dict.fromkeys(metrics))
-    if n_replicates:  # the (task, example) pairs in order of appearance, as groupby(sort=False) numbers them
-        example_of_record, first = first_appearance(group_codes([coded["task"], coded["example"]])[0])
-        task_of, example_of = (records[c].to_numpy(dtype=object)[first] for c in ("task", "example"))
-        keys_ = example_keys(seed, task_of, example_of)
-        del task_of, example_of, first
+    # the (task, example) pairs in order of appearance, and the key of each (seed, task, example id)
+    example_of_record, first = first_appearance(group_codes([coded["task"], coded["example"]])[0])
+    task_of, example_of = (records[c].to_numpy(dtype=object)[first] for c in ("task", "example"))
+    keys_ = example_keys(seed, task_of, example_of)
+    del task_of, example_of, first
     task = coded["task"][0]
     del coded
     give_back()  # what hashing the keys took, before the metrics take theirs
@@ -166,10 +188,12 @@ def rescore_replicates(
     store = np.empty((len(names) * n_groups if n_replicates else 0, n_replicates))
     stored = np.empty(len(store), dtype=np.int64)  # row m * n_groups + g of each stored row
     filled = 0
-    order = np.argsort(task, kind="stable")
-    width = choice_width(records)  # every task's choices padded as the whole table's
+    order = np.argsort(task, kind="stable")  # every task's choices padded to ``width``, the table's
     for rows in np.split(order, np.flatnonzero(np.diff(task[order])) + 1):
-        part = records if len(rows) == len(records) else records.iloc[rows]
+        # the task's records by group, then by example key: every sum below adds its terms in an
+        # order that depends on the keys alone, not on the order or split of the input
+        rows = rows[np.lexsort((keys_[example_of_record[rows]], codes[rows]))]
+        part = records.iloc[rows]
         values = compute_many(part, names, options, choice_width=width)
         local = codes[rows]
         here = np.unique(local)
