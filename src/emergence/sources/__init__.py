@@ -6,23 +6,20 @@ right module, validate, and combine them.
 
 from __future__ import annotations
 
-import re
-import warnings
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from importlib import import_module
 from pathlib import Path
 from types import ModuleType
 
-import numpy as np
 import pandas as pd
 
-from emergence.errors import EmergenceError, EmergenceWarning, SchemaError
+from emergence.errors import EmergenceError, SchemaError
 from emergence.memory import give_back
-from emergence.schema import MAX_PROBLEMS, check_choice_counts, model_keys, row_keys
 from emergence.sources.csv_files import write_csv
-from emergence.sources.family import assign_families, with_seeds
-from emergence.sources.limits import Limits, format_size
+from emergence.sources.family import assign_families
+from emergence.sources.limits import Limits
+from emergence.sources.reading import combine_frames, family_rule, read_file
 from emergence.sources.sizes import read_sizes
 
 __all__ = ["Limits", "ReadOptions", "Tables", "find_files", "formats", "load", "load_tables", "read_sizes",
@@ -201,7 +198,7 @@ def load_tables(paths: str | Path | Iterable[str | Path], *, format_in: str | No
     parts: dict[str, list[pd.DataFrame]] = {"records": [], "scores": []}
     unchecked: set[str] = set()
     problems: list[str] = []
-    how = dict(options.family_from) if isinstance(options.family_from, Mapping) else options.family_from
+    how = family_rule(options)
     for spec in hub:  # a Hugging Face dataset: datasets.load_dataset, then the details mapping
         from emergence.sources.hf_datasets import load_hf
 
@@ -213,41 +210,23 @@ def load_tables(paths: str | Path | Iterable[str | Path], *, format_in: str | No
     for done, (path, module) in enumerate(files):
         if progress is not None:
             progress(done, len(files))
-        try:
-            for shape, table in module.read(path, options):
-                named = assign_families(table, how, source=_source_of(path, paths))
-                if named is not table or module.NAME != "csv":
-                    # a CSV's table was checked whole by its validator; families merged by a rule,
-                    # or a table put together from several documents, are checked again below
-                    unchecked.add(shape)
-                table = with_seeds(named)
-                parts[shape].append(table.assign(_file=str(path)))
-        except SchemaError as error:
-            problems.extend(error.problems)
-        except MemoryError:  # within the limits, yet more than this machine has: a user error too
-            problems.append(_out_of_memory(path))
+        tables_read, said = read_file(path, module, options, paths)
+        problems.extend(said)
+        for shape, table, checked in tables_read:
+            if not checked:
+                unchecked.add(shape)
+            parts[shape].append(table)
     if progress is not None:
         progress(len(files), len(files))
     if problems:
         raise SchemaError(problems)
     tables = Tables(files=[path for path, _ in files] + hub)
+    reruns = {str(path) for path, module in files if module.NAME != "csv"}
+    modules = list(dict.fromkeys(module for _, module in files))
     for shape, frames in parts.items():
         if frames:
-            with warnings.catch_warnings():
-                warnings.simplefilter("ignore", FutureWarning)  # all-NA columns in concat
-                combined = pd.concat(frames, ignore_index=True)
-            reruns = {str(path) for path, module in files if module.NAME != "csv"}
-            combined = _newest_runs(combined, reruns)
-            whole = len(frames) == 1 and shape not in unchecked and len(combined) == len(frames[0])
-            if not whole:
-                _check_across_files(combined, shape)
-            # what a format has to say of all its files together (BIG-bench: sizes read from names)
-            for module in dict.fromkeys(module for _, module in files):
-                for note in getattr(module, "combined_notes", lambda table: [])(combined):
-                    warnings.warn(note, EmergenceWarning, stacklevel=2)
-            if shape == "records" and not whole:
-                check_choice_counts(combined)
-            setattr(tables, shape, combined.drop(columns="_file"))
+            setattr(tables, shape, combine_frames(frames, shape, reruns=reruns, modules=modules,
+                                                  checked=shape not in unchecked))
     give_back()
     return tables
 
@@ -297,77 +276,3 @@ def load(paths: str | Path | Iterable[str | Path], *, format_in: str | None = No
     return table
 
 
-def _source_of(path: Path, given: list) -> str:
-    """The SOURCE argument ``path`` was found under (itself, or the folder holding it)."""
-    resolved = path.resolve()
-    for source in given:
-        root = Path(source).resolve()
-        if resolved == root or root in resolved.parents:
-            return str(source)
-    return str(path)
-
-
-def _out_of_memory(path: Path) -> str:
-    try:
-        size = f"{format_size(path.stat().st_size)} on disk"
-    except OSError:
-        size = "size unknown"
-    return (f"{path}: not enough memory to read the file ({size}); split it into smaller files, or "
-            "read it on a machine with more memory")
-
-
-_STAMP = re.compile(r"(\d{4}-\d{2}-\d{2}T\d{2}[-:]\d{2}[-:]\d{2}(?:\.\d+)?)")
-
-
-def _run_time(name: str) -> str:
-    """When a run wrote a file: the timestamp lm-eval puts in its names, else the file's mtime."""
-    found = _STAMP.search(Path(name).name)
-    if found:
-        return found.group(1).replace(":", "-")
-    try:
-        return pd.Timestamp(Path(name).stat().st_mtime, unit="s").strftime("%Y-%m-%dT%H-%M-%S.%f")
-    except OSError:
-        return ""
-
-
-def _newest_runs(combined: pd.DataFrame, reruns: set[str]) -> pd.DataFrame:
-    """Where two runs (files of result formats, not benchmark CSVs) hold the same model and task,
-    keep the newest run's rows and warn naming both files."""
-    if not reruns:
-        return combined
-    keys = model_keys(combined) + ["task"] + (["subtask"] if "subtask" in combined else [])
-    part = combined[combined["_file"].isin(reruns)]
-    # newest run first: lm-eval's timestamp in the name (else mtime), ties broken by the file name
-    order = {f: _run_time(f) + "\x00" + f for f in part["_file"].unique()}
-    rank = part["_file"].map(order)
-    newest = rank.groupby([part[k] for k in keys], dropna=False, sort=False).transform("max")
-    several = part.groupby(keys, dropna=False, sort=False)["_file"].nunique()
-    for key in several.index[several > 1][:MAX_PROBLEMS]:
-        key = key if isinstance(key, tuple) else (key,)
-        mask = np.ones(len(part), dtype=bool)
-        for k, v in zip(keys, key, strict=True):
-            mask &= (part[k].isna() if pd.isna(v) else part[k] == v).to_numpy()
-        files = list(part.loc[mask, "_file"].unique())
-        named = ", ".join(f"{k}={v!r}" for k, v in zip(keys, key, strict=True) if pd.notna(v))
-        kept = max(files, key=order.get)
-        older = " and ".join(f for f in files if f != kept)
-        warnings.warn(f"two runs of ({named}): {older} and {kept}; the newest ({kept}) is kept",
-                      EmergenceWarning, stacklevel=4)
-    return combined.drop(index=part.index[(rank != newest).to_numpy()]).reset_index(drop=True)
-
-
-def _check_across_files(combined: pd.DataFrame, shape: str) -> None:
-    keys = row_keys(combined, shape)
-    dup = combined.duplicated(keys, keep=False)
-    if not dup.any():
-        return
-    clashes = combined[dup].groupby(keys, dropna=False, sort=False)["_file"].unique()
-    problems = []
-    for key, files in clashes.head(MAX_PROBLEMS).items():
-        named = ", ".join(f"{k}={v!r}" for k, v in zip(keys, key, strict=True) if pd.notna(v))
-        problems.append(
-            f"duplicate rows ({named}) in {' and '.join(files)}; each must appear once"
-        )
-    if len(clashes) > MAX_PROBLEMS:
-        problems.append(f"... and {len(clashes) - MAX_PROBLEMS} more duplicates")
-    raise SchemaError(problems)

@@ -1,0 +1,161 @@
+"""Reading one file, and combining the tables of several, as :func:`emergence.sources.load_tables`
+does: the two steps are apart so that an engine can read files in one place (a Dask worker) and
+combine the rows of a task in another, with the same checks and the same messages."""
+
+from __future__ import annotations
+
+import re
+import warnings
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+from types import ModuleType
+
+import numpy as np
+import pandas as pd
+
+from emergence.errors import EmergenceWarning, SchemaError
+from emergence.schema import MAX_PROBLEMS, check_choice_counts, model_keys, row_keys
+from emergence.sources.family import assign_families, with_seeds
+from emergence.sources.limits import format_size
+
+
+def family_rule(options) -> str | dict:
+    """The ``family_from`` of :class:`~emergence.sources.ReadOptions` as :func:`assign_families`
+    takes it."""
+    how = options.family_from
+    return dict(how) if isinstance(how, Mapping) else how
+
+
+def read_file(path: Path, module: ModuleType, options, given: Sequence) -> tuple[list, list[str]]:
+    """Read and validate one file, and name its families.
+
+    Parameters
+    ----------
+    path : Path
+    module : module
+        Its format module (:func:`emergence.sources.find_files`).
+    options : ReadOptions
+    given : sequence
+        The SOURCE arguments (a family per SOURCE under ``--family-from path``).
+
+    Returns
+    -------
+    tables : list of (shape, DataFrame, checked)
+        Each table with a ``_file`` column; ``checked`` is False where its rows must be checked again
+        once combined (families merged by a rule, or a table put together from several documents).
+    problems : list of str
+        What was wrong with the file (then ``tables`` is empty).
+    """
+    out = []
+    try:
+        for shape, table in module.read(path, options):
+            named = assign_families(table, family_rule(options), source=_source_of(path, given))
+            # a CSV's table was checked whole by its validator
+            checked = named is table and module.NAME == "csv"
+            out.append((shape, with_seeds(named).assign(_file=str(path)), checked))
+    except SchemaError as error:
+        return [], list(error.problems)
+    except MemoryError:  # within the limits, yet more than this machine has: a user error too
+        return [], [_out_of_memory(path)]
+    return out, []
+
+
+def combine_frames(frames: list[pd.DataFrame], shape: str, *, reruns: set[str], modules: Sequence[ModuleType],
+                   checked: bool) -> pd.DataFrame:
+    """The tables of several files as one: the newest of two runs of a model and task kept, the same
+    row in two files refused, every format's notes on the whole said, and for records the choice
+    counts checked across files; the ``_file`` column dropped.
+
+    ``checked``: whether every table was checked whole by its validator (then one table needs no
+    second look); ``reruns``: the files of result formats, whose runs can repeat one another.
+    """
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", FutureWarning)  # all-NA columns in concat
+        combined = pd.concat(frames, ignore_index=True)
+    combined = _newest_runs(combined, reruns & set(combined["_file"].unique()))
+    whole = len(frames) == 1 and checked and len(combined) == len(frames[0])
+    if not whole:
+        _check_across_files(combined, shape)
+    # what a format has to say of all its files together (BIG-bench: sizes read from names)
+    for module in modules:
+        for note in getattr(module, "combined_notes", lambda table: [])(combined):
+            warnings.warn(note, EmergenceWarning, stacklevel=3)
+    if shape == "records" and not whole:
+        check_choice_counts(combined)
+    return combined.drop(columns="_file")
+
+
+def _source_of(path: Path, given: list) -> str:
+    """The SOURCE argument ``path`` was found under (itself, or the folder holding it)."""
+    resolved = path.resolve()
+    for source in given:
+        root = Path(source).resolve()
+        if resolved == root or root in resolved.parents:
+            return str(source)
+    return str(path)
+
+
+def _out_of_memory(path: Path) -> str:
+    try:
+        size = f"{format_size(path.stat().st_size)} on disk"
+    except OSError:
+        size = "size unknown"
+    return (f"{path}: not enough memory to read the file ({size}); split it into smaller files, or "
+            "read it on a machine with more memory")
+
+
+_STAMP = re.compile(r"(\d{4}-\d{2}-\d{2}T\d{2}[-:]\d{2}[-:]\d{2}(?:\.\d+)?)")
+
+
+def _run_time(name: str) -> str:
+    """When a run wrote a file: the timestamp lm-eval puts in its names, else the file's mtime."""
+    found = _STAMP.search(Path(name).name)
+    if found:
+        return found.group(1).replace(":", "-")
+    try:
+        return pd.Timestamp(Path(name).stat().st_mtime, unit="s").strftime("%Y-%m-%dT%H-%M-%S.%f")
+    except OSError:
+        return ""
+
+
+def _newest_runs(combined: pd.DataFrame, reruns: set[str]) -> pd.DataFrame:
+    """Where two runs (files of result formats, not benchmark CSVs) hold the same model and task,
+    keep the newest run's rows and warn naming both files."""
+    if not reruns:
+        return combined
+    keys = model_keys(combined) + ["task"] + (["subtask"] if "subtask" in combined else [])
+    part = combined[combined["_file"].isin(reruns)]
+    # newest run first: lm-eval's timestamp in the name (else mtime), ties broken by the file name
+    order = {f: _run_time(f) + "\x00" + f for f in part["_file"].unique()}
+    rank = part["_file"].map(order)
+    newest = rank.groupby([part[k] for k in keys], dropna=False, sort=False).transform("max")
+    several = part.groupby(keys, dropna=False, sort=False)["_file"].nunique()
+    for key in several.index[several > 1][:MAX_PROBLEMS]:
+        key = key if isinstance(key, tuple) else (key,)
+        mask = np.ones(len(part), dtype=bool)
+        for k, v in zip(keys, key, strict=True):
+            mask &= (part[k].isna() if pd.isna(v) else part[k] == v).to_numpy()
+        files = list(part.loc[mask, "_file"].unique())
+        named = ", ".join(f"{k}={v!r}" for k, v in zip(keys, key, strict=True) if pd.notna(v))
+        kept = max(files, key=order.get)
+        older = " and ".join(f for f in files if f != kept)
+        warnings.warn(f"two runs of ({named}): {older} and {kept}; the newest ({kept}) is kept",
+                      EmergenceWarning, stacklevel=5)
+    return combined.drop(index=part.index[(rank != newest).to_numpy()]).reset_index(drop=True)
+
+
+def _check_across_files(combined: pd.DataFrame, shape: str) -> None:
+    keys = row_keys(combined, shape)
+    dup = combined.duplicated(keys, keep=False)
+    if not dup.any():
+        return
+    clashes = combined[dup].groupby(keys, dropna=False, sort=False)["_file"].unique()
+    problems = []
+    for key, files in clashes.head(MAX_PROBLEMS).items():
+        named = ", ".join(f"{k}={v!r}" for k, v in zip(keys, key, strict=True) if pd.notna(v))
+        problems.append(
+            f"duplicate rows ({named}) in {' and '.join(files)}; each must appear once"
+        )
+    if len(clashes) > MAX_PROBLEMS:
+        problems.append(f"... and {len(clashes) - MAX_PROBLEMS} more duplicates")
+    raise SchemaError(problems)
