@@ -214,6 +214,9 @@ def analyze(
     thresholds: Thresholds | None = None,
     progress=None,
     jobs: int = 1,
+    engine: str = "process",
+    client=None,
+    rescored=None,
 ) -> Analysis:
     """Rescore, bootstrap, measure and judge every (family, task).
 
@@ -243,6 +246,17 @@ def analyze(
     jobs : int, default 1
         Processes measuring the curves and pairs of different tasks; the numbers are the same for
         any value.
+    engine : {"process", "dask"}, default "process"
+        Where the records are rescored: in this process, or on a Dask cluster
+        (:mod:`emergence.engines`; ``pip install -e '.[dask]'``), in shards of whole tasks, with the
+        same numbers. With ``"dask"``, ``records`` may also be files and folders, read and validated
+        on the workers.
+    client : distributed.Client, optional
+        The cluster for ``engine="dask"`` (default: a local cluster, one worker per core, made for
+        this call and closed after it).
+    rescored : optional
+        The records already rescored by an engine (what :func:`emergence.engines.rescore` returns),
+        in place of ``records``.
 
     Returns
     -------
@@ -252,7 +266,7 @@ def analyze(
         if progress is not None:
             progress(stage, done, 1)
 
-    if records is None and scores is None:
+    if records is None and scores is None and rescored is None:
         raise EmergenceError("analyze needs records, scores or both")
     if not isinstance(bootstrap, int | np.integer) or bootstrap < 100:
         raise EmergenceError(
@@ -262,8 +276,15 @@ def analyze(
     pairs = DEFAULT_PAIRS if pairs is None else parse_pairs(f"{d}:{s}" for d, ss in pairs.items() for s in ss)
     say("scoring", 0)
     check_jobs(jobs)
+    if engine != "process" and rescored is None and records is not None:
+        from emergence.engines import rescore as rescore_on
+
+        rescored = rescore_on(records, engine=engine, client=client, metrics=metrics, options=options,
+                              bootstrap=bootstrap, seed=seed)
+        records, scores = None, scores if rescored.scores is None else (
+            rescored.scores if scores is None else pd.concat([scores, rescored.scores], ignore_index=True))
     table, values = combined_table(records, scores, metrics=metrics, options=options,
-                                   bootstrap=bootstrap, seed=seed)
+                                   bootstrap=bootstrap, seed=seed, rescored=rescored)
     say("scoring", 1)
     if table.empty:
         raise EmergenceError(

@@ -21,28 +21,40 @@ from emergence.report.safe import terminal_lines, terminal_text
 __all__ = ["EXAMPLES", "default_sources", "main"]
 
 
-def _read(args, sources, progress=None):
-    """Load the inputs with the --format-in, --filter, --sizes, --family-from and --max-(line-)bytes
-    settings, and add the --loss file's losses."""
-    from emergence.sources import Limits, ReadOptions, load_tables, read_sizes
+def read_options(args):
+    """The --filter, --sizes, --family-from and --max-(line-)bytes settings as ReadOptions."""
+    from emergence.sources import Limits, ReadOptions, read_sizes
     from emergence.sources.family import FAMILY_FROM, read_family_map
 
     sizes = read_sizes(args.sizes) if args.sizes else {}
     given = {"max_bytes": args.max_bytes, "max_line_bytes": args.max_line_bytes}
     limits = Limits(**{key: value for key, value in given.items() if value is not None})
     family_from = args.family_from if args.family_from in FAMILY_FROM else read_family_map(args.family_from)
-    tables = load_tables(sources, format_in=args.format_in,
-                         options=ReadOptions(filter=args.filter, sizes=sizes, limits=limits,
-                                             family_from=family_from),
-                         progress=progress)
+    return ReadOptions(filter=args.filter, sizes=sizes, limits=limits, family_from=family_from)
+
+
+def read_losses(args):
+    """The --loss file's table (None without one), with a warning when the x-axis is not the loss."""
+    if not args.loss:
+        return None
+    from emergence.sources.sizes import read_losses as read
+
+    if getattr(args, "x", "loss") != "loss":
+        warnings.warn(f"--loss {args.loss} is given without --x loss: the losses are kept in the "
+                      "tables, but the x-axis is not the loss", stacklevel=2)
+    return read(args.loss)
+
+
+def _read(args, sources, progress=None):
+    """Load the inputs with the --format-in, --filter, --sizes, --family-from and --max-(line-)bytes
+    settings, and add the --loss file's losses."""
+    from emergence.sources import load_tables
+
+    tables = load_tables(sources, format_in=args.format_in, options=read_options(args), progress=progress)
     if args.loss:
-        from emergence.sources.sizes import add_losses, read_losses
+        from emergence.sources.sizes import add_losses
 
-        if getattr(args, "x", "loss") != "loss":
-            warnings.warn(f"--loss {args.loss} is given without --x loss: the losses are kept in the "
-                          "tables, but the x-axis is not the loss", stacklevel=2)
-
-        losses = read_losses(args.loss)
+        losses = read_losses(args)
         tables.records = None if tables.records is None else add_losses(tables.records, losses)
         tables.scores = None if tables.scores is None else add_losses(tables.scores, losses)
     return tables
@@ -170,15 +182,27 @@ def _analyze(args) -> int:
     from emergence.cli_progress import Progress
 
     progress = Progress(enabled=sys.stderr.isatty() and not args.quiet)
+    from emergence.engines import choose_engine
+
+    engine = choose_engine(args.engine, sources, args.scheduler)
+    rescored = None
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
-        tables = _read(args, sources, progress=progress.reading)
-    records, scores = (_only(t, args) for t in (tables.records, tables.scores))
+        if engine == "dask":
+            from emergence.cli_engine import rescore_on_cluster
+
+            rescored = rescore_on_cluster(args, sources, progress, metrics=args.metrics,
+                                          options=_options(args))
+            tables = rescored
+            records, scores = None, rescored.scores
+        else:
+            tables = _read(args, sources, progress=progress.reading)
+            records, scores = (_only(t, args) for t in (tables.records, tables.scores))
     if scores is not None and args.metrics:
         scores = scores[scores["metric"].isin(args.metrics)]
         scores = None if scores.empty else scores
     _warn_about_analysed(caught, scores)
-    if records is None and scores is None:
+    if records is None and scores is None and (rescored is None or rescored.table is None):
         from emergence.errors import EmergenceError
 
         raise EmergenceError("nothing to analyse: no rows match --family/--tasks/--metrics "
@@ -188,11 +212,13 @@ def _analyze(args) -> int:
     jobs = args.jobs or default_jobs()
     result = analyze(records, scores, x=args.x, metrics=args.metrics, pairs=pairs,
                      bootstrap=args.bootstrap, seed=args.seed, options=_options(args),
-                     thresholds=Thresholds(), progress=progress.update, jobs=jobs)
+                     thresholds=Thresholds(), progress=progress.update, jobs=jobs,
+                     rescored=rescored if rescored is not None and rescored.table is not None else None)
     settings = {
         "sources": [str(s) for s in sources],
         "files": [str(f) for f in tables.files],
-        "records": None if records is None else len(records),
+        "records": (None if records is None else len(records)) if rescored is None else (
+            rescored.records or None),
         "score_rows": None if scores is None else len(scores),
         "metrics": args.metrics,
         "pairs": args.pairs,
@@ -228,12 +254,18 @@ def _only(table, args):
 
 
 def _names(tables, column: str) -> str:
-    found = set()
-    for table in (tables.records, tables.scores):
-        if table is not None:
+    found = set(getattr(tables, {"family": "families", "task": "task_names"}[column], None) or [])
+    for table in (getattr(tables, "records", None), tables.scores):
+        if isinstance(table, pd_frame()):
             found |= set(table[column].astype(str))
     names = sorted(found)
     return ", ".join(names[:8]) + (f" and {len(names) - 8} more" if len(names) > 8 else "")
+
+
+def pd_frame():
+    import pandas as pd
+
+    return pd.DataFrame
 
 
 def _validate(args) -> int:
@@ -338,8 +370,15 @@ def _template(args) -> int:
     return 0
 
 
+def _convert(args) -> int:
+    from emergence.cli_engine import convert
+
+    return convert(args)
+
+
 _COMMANDS = {
     "analyze": _analyze,
+    "convert": _convert,
     "validate": _validate,
     "rescore": _rescore,
     "simulate": _simulate,

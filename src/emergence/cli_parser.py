@@ -17,6 +17,7 @@ examples:
   python -m emergence analyze results/ --x compute --out my-report --force
   python -m emergence analyze benchmarks/toy_powerlaw.csv.gz --metrics exact_match token_edit_distance
   python -m emergence validate my_results.csv
+  python -m emergence convert logs/ --to converted/ && python -m emergence analyze converted/ --engine dask
   python -m emergence simulate --truth sharp --out sharp.csv.gz
   python -m emergence list
   python -m emergence template > mine.csv
@@ -29,6 +30,13 @@ COMMAND_EXAMPLES = {
   python -m emergence analyze results/ --x compute --out my-report --force
   python -m emergence analyze lm_eval_logs/ --sizes sizes.csv --tasks lambada_openai --verbose
   python -m emergence analyze mine.csv --pairs exact_match:target_logprob --format json | jq '.tasks'
+  python -m emergence analyze converted/ --engine dask                     # a local Dask cluster
+  python -m emergence analyze converted/ --engine dask --scheduler tcp://10.0.0.5:8786
+""",
+    "convert": """examples:
+  python -m emergence convert lm_eval_logs/ --to converted/    # parquet by family and task
+  python -m emergence convert big.csv.gz --to converted/ --engine dask --max-bytes 16G
+  python -m emergence analyze converted/ --engine dask
 """,
     "validate": """examples:
   python -m emergence validate my_results.csv       # exit 0 if valid; every problem at once if not
@@ -94,6 +102,7 @@ def _parser() -> argparse.ArgumentParser:
     analyze.add_argument("--jobs", type=_positive, default=None, metavar="N",
                          help="cores for independent work: tasks, figures (default: all this machine "
                               "has); the numbers are the same for any N")
+    _engine_options(analyze)
     analyze.add_argument("--format", choices=["text", "json"], default="text",
                          help="what to print (default: text)")
     analyze.add_argument("--no-figures", action="store_true",
@@ -119,6 +128,14 @@ def _parser() -> argparse.ArgumentParser:
     _text_options(rescore)
     _input_options(rescore)
 
+    convert = command("convert", "write validated records as parquet by family and task, which analyze "
+                                 "reads without parsing the original files again")
+    convert.add_argument("sources", nargs="+", metavar="SOURCE", help="files or folders to convert")
+    convert.add_argument("--to", required=True, metavar="DIR", help="the folder to write (a new one)")
+    convert.add_argument("--force", action="store_true", help="replace a non-empty --to folder")
+    _engine_options(convert)
+    _input_options(convert)
+
     simulate = command("simulate", "write records of a family whose truth is known")
     simulate.add_argument("--out", required=True, metavar="FILE", help=".csv or .csv.gz to write")
     simulate.add_argument("--truth", default="power_law",
@@ -141,6 +158,16 @@ def _parser() -> argparse.ArgumentParser:
     listing.add_argument("--formats", action="store_true",
                          help="list the input formats analyze reads, each with an example command")
     return parser
+
+
+def _engine_options(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--engine", choices=["process", "dask", "auto"], default="process",
+                        help="where the work runs: this process (the default), a Dask cluster, or "
+                        "auto (Dask for inputs over 4 GiB or with --scheduler, when Dask is "
+                        "installed); the numbers are the same")
+    parser.add_argument("--scheduler", metavar="ADDRESS",
+                        help="the Dask scheduler to run on (e.g. tcp://10.0.0.5:8786; default with "
+                        "--engine dask: a local cluster of one worker per core)")
 
 
 def _input_options(parser: argparse.ArgumentParser) -> None:

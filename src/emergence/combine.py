@@ -18,15 +18,24 @@ from emergence.rescore import rescore_replicates
 
 
 def combined_table(records, scores, *, metrics, options: MetricOptions | None, bootstrap: int,
-                   seed: int) -> tuple[pd.DataFrame, np.ndarray]:
-    """The scores of a run and their replicates ``(len(table), bootstrap)``, not oriented."""
+                   seed: int, rescored=None) -> tuple[pd.DataFrame, np.ndarray]:
+    """The scores of a run and their replicates ``(len(table), bootstrap)``, not oriented.
+
+    ``rescored``: the records' score rows, replicates and first seed per (family, model) as an
+    engine made them (:class:`emergence.engines.on_dask.Rescored`), instead of ``records``.
+    """
     parts = []
     replicates = None
-    if records is not None:
-        table, replicates = rescore_replicates(records, metrics, options=options,
-                                               n_replicates=bootstrap, seed=seed)
-        if "seed" in records and "seed" not in table:
-            seeds = records[["family", "model", "seed"]].drop_duplicates(["family", "model"])
+    if records is not None or (rescored is not None and rescored.table is not None):
+        if rescored is not None:
+            table, replicates, seeds = rescored.table, rescored.replicates, rescored.seeds
+        else:
+            table, replicates = rescore_replicates(records, metrics, options=options,
+                                                   n_replicates=bootstrap, seed=seed)
+            replicates = replicates.values
+            seeds = (records[["family", "model", "seed"]].drop_duplicates(["family", "model"])
+                     if "seed" in records else None)
+        if seeds is not None and "seed" not in table:
             table = table.merge(seeds, on=["family", "model"], how="left")
         parts.append(table.assign(per_example=True, _replicate_row=np.arange(len(table))))
     if scores is not None:
@@ -47,11 +56,11 @@ def combined_table(records, scores, *, metrics, options: MetricOptions | None, b
                           index=table.index)
         table["task"] = task.where(named, task + ":" + sub.fillna(""))
     own = table["_replicate_row"].to_numpy() >= 0
-    if own.all() and np.array_equal(table["_replicate_row"].to_numpy(), np.arange(len(replicates.values))):
-        return table.drop(columns="_replicate_row"), replicates.values  # the rescored rows as they are
+    if own.all() and np.array_equal(table["_replicate_row"].to_numpy(), np.arange(len(replicates))):
+        return table.drop(columns="_replicate_row"), replicates  # the rescored rows as they are
     values = np.empty((len(table), bootstrap))
     if own.any():
-        values[own] = replicates.values[table.loc[own, "_replicate_row"].to_numpy()]
+        values[own] = replicates[table.loc[own, "_replicate_row"].to_numpy()]
     if (~own).any():
         values[~own] = _replicates_from_stderr(table[~own], bootstrap, seed)
     return table.drop(columns="_replicate_row"), values

@@ -55,6 +55,9 @@ class UnknownMetricWarning(EmergenceWarning):
         super().__init__(f"{source}: metric(s) {', '.join(named[:8])} are not in the registry; give "
                          "'kind' and 'higher_is_better' columns to use them in verdicts")
 
+    def __reduce__(self):  # pickled with what it was made of, as a Dask worker sends it back
+        return type(self), (self.source, self.metrics, self.hints)
+
     def only(self, metrics) -> UnknownMetricWarning:
         """The same warning about those of its metrics that are in ``metrics``."""
         return UnknownMetricWarning(self.source, [m for m in self.metrics if m in set(metrics)],

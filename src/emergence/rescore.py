@@ -12,7 +12,7 @@ import pandas as pd
 from emergence.bootstrap import Replicates, example_keys, task_replicates
 from emergence.errors import EmergenceError
 from emergence.memory import give_back
-from emergence.metrics import MetricOptions, applicable, compute_many, get_metric, has_value
+from emergence.metrics import REGISTRY, MetricOptions, compute_many, get_metric, has_value
 from emergence.metrics.per_example import choice_width
 from emergence.scale import SCALE_COLUMNS
 from emergence.schema import check_unique_examples, common_examples, model_keys
@@ -106,11 +106,18 @@ def rescore_replicates(
         raise EmergenceError(
             f"The 'bootstrap' parameter must be an int >= 0. Got {n_replicates!r} instead."
         )
+    metrics = metric_names([c for c in records if has_value(records[c])], metrics)
+    return rescore_tasks(records, metrics, options=options, common=common, n_replicates=n_replicates,
+                         seed=seed, width=choice_width(records))
+
+
+def metric_names(have: list[str], metrics: list[str] | None = None) -> list[str]:
+    """The metrics to compute from records whose columns ``have`` hold values: ``metrics`` checked
+    (each must have its columns), or every metric that applies (see :func:`rescore`)."""
     if metrics is None:
-        metrics = applicable(records)
+        metrics = [m.name for m in REGISTRY.values() if m.applies_to(have)]
     else:
         metrics = list(dict.fromkeys(metrics))
-        have = [c for c in records if has_value(records[c])]
         for name in metrics:
             metric = get_metric(name)
             if not metric.applies_to(have):
@@ -123,8 +130,14 @@ def rescore_replicates(
             "No metric applies to these records: give prediction+target, target_logprob"
             "(+target_tokens), choice_logprobs+gold, or correct."
         )
-    return rescore_tasks(records, metrics, options=options, common=common, n_replicates=n_replicates,
-                         seed=seed, width=choice_width(records))
+    return metrics
+
+
+def score_order(scores: pd.DataFrame) -> list[str]:
+    """The columns the score table is sorted by: family, the first scale, the other model keys,
+    task and metric (models in order of scale)."""
+    scales = [c for c in SCALE_COLUMNS if c in scores and c != "step"]
+    return ["family", *scales[:1], *model_keys(scores)[1:], "task", "metric"]
 
 
 def rescore_tasks(
@@ -220,8 +233,7 @@ def rescore_tasks(
         tables.append(table)
     scores = pd.concat(tables, ignore_index=True)
     order = [c for c in SCORE_OUTPUT if c in scores]
-    by = ["family", *scales[:1], *keys[1:-1], "task", "metric"]  # models in order of scale
-    scores = scores[order].sort_values(by, kind="stable")
+    scores = scores[order].sort_values(score_order(scores), kind="stable")  # models in order of scale
     scores = scores[scores["n"] > 0]
     if not n_replicates:
         return scores.reset_index(drop=True), None

@@ -98,6 +98,17 @@ def common_examples(records: pd.DataFrame, codes: dict | None = None) -> pd.Data
     when every example is kept. ``codes``: the table's :func:`~emergence.schema.keys.key_codes`,
     when the caller has them.
     """
+    kept, dropped = common_examples_and_dropped(records, codes)
+    if dropped is not None:
+        warnings.warn(dropped_examples_message(*dropped), EmergenceWarning, stacklevel=2)
+    return kept
+
+
+def common_examples_and_dropped(records: pd.DataFrame, codes: dict | None = None
+                                ) -> tuple[pd.DataFrame, tuple[pd.Series, int] | None]:
+    """:func:`common_examples` without its warning: the records kept, and None when none was left
+    out, else the examples left out per (family, task), sorted, and the number kept (what
+    :func:`dropped_examples_message` says; an engine adds up those of its shards)."""
     keys = model_keys(records)
     # the common case, told from codes: every example of a (family, task) has one row per model of
     # that (family, task)
@@ -110,7 +121,7 @@ def common_examples(records: pd.DataFrame, codes: dict | None = None) -> pd.Data
     place_of = np.empty(len(rows_of), dtype=np.int64)
     place_of[example] = place
     if np.array_equal(rows_of, models_at[place_of]):
-        return records
+        return records, None
     n_models = records.groupby(["family", "task"], sort=False)[keys[1:]].apply(
         lambda g: len(g.drop_duplicates())
     )
@@ -118,15 +129,16 @@ def common_examples(records: pd.DataFrame, codes: dict | None = None) -> pd.Data
     needed = n_models.reindex(per_example.index.droplevel("example")).to_numpy()
     keep_examples = per_example[per_example.to_numpy() == needed]
     if len(keep_examples) == len(per_example):
-        return records
+        return records, None
     dropped = per_example[per_example.to_numpy() != needed]
     summary = dropped.groupby(level=["family", "task"]).size()
-    where = ", ".join(f"{n} in {f}/{t}" for (f, t), n in summary.head(5).items())
-    warnings.warn(
-        f"{len(dropped)} example(s) are not present for every model of their family and were left "
-        f"out ({where}); the analysis uses the {len(keep_examples)} examples common to all models",
-        EmergenceWarning,
-        stacklevel=2,
-    )
     index = pd.MultiIndex.from_frame(records[["family", "task", "example"]])
-    return records[index.isin(keep_examples.index)].reset_index(drop=True)
+    return records[index.isin(keep_examples.index)].reset_index(drop=True), (summary, len(keep_examples))
+
+
+def dropped_examples_message(summary: pd.Series, kept: int) -> str:
+    """What :func:`common_examples` warns: how many examples were left out, where (the first five
+    (family, task) of ``summary``, a count per (family, task) in sorted order) and how many kept."""
+    where = ", ".join(f"{n} in {f}/{t}" for (f, t), n in summary.head(5).items())
+    return (f"{int(summary.sum())} example(s) are not present for every model of their family and were "
+            f"left out ({where}); the analysis uses the {kept} examples common to all models")

@@ -19,7 +19,7 @@ from emergence.memory import give_back
 from emergence.sources.csv_files import write_csv
 from emergence.sources.family import assign_families
 from emergence.sources.limits import Limits
-from emergence.sources.reading import combine_frames, family_rule, read_file
+from emergence.sources.reading import combine_frames, family_rule, read_file, reruns_of
 from emergence.sources.sizes import read_sizes
 
 __all__ = ["Limits", "ReadOptions", "Tables", "find_files", "formats", "load", "load_tables", "read_sizes",
@@ -30,8 +30,8 @@ __all__ = ["Limits", "ReadOptions", "Tables", "find_files", "formats", "load", "
 #: ``NAME`` (what ``--format-in`` calls it), ``sniff(path, head) -> bool`` (``head``: the file's first
 #: 64 KiB) and ``read(path, options) -> list of (shape, validated table)``; optionally
 #: ``combined_notes(table) -> list of str``, warnings about a combined table of all the files read.
-FORMAT_MODULES = ("pythia", "inspect_logs", "lm_eval", "helm", "bigbench", "lighteval_details", "hf_datasets",
-                  "csv_files")
+FORMAT_MODULES = ("converted", "pythia", "inspect_logs", "lm_eval", "helm", "bigbench", "lighteval_details",
+                  "hf_datasets", "csv_files")
 
 _SNIFF_BYTES = 65536
 
@@ -221,7 +221,7 @@ def load_tables(paths: str | Path | Iterable[str | Path], *, format_in: str | No
     if problems:
         raise SchemaError(problems)
     tables = Tables(files=[path for path, _ in files] + hub)
-    reruns = {str(path) for path, module in files if module.NAME != "csv"}
+    reruns = set().union(*(reruns_of(path, module) for path, module in files))
     modules = list(dict.fromkeys(module for _, module in files))
     for shape, frames in parts.items():
         if frames:

@@ -26,6 +26,14 @@ def family_rule(options) -> str | dict:
     return dict(how) if isinstance(how, Mapping) else how
 
 
+def reruns_of(path: Path, module: ModuleType) -> set[str]:
+    """The files (as named in ``_file``) whose runs may repeat another's: those of result formats,
+    not benchmark CSVs (a converted file answers for the file it came from)."""
+    if hasattr(module, "reruns"):
+        return module.reruns(path)
+    return set() if module.NAME == "csv" else {str(path)}
+
+
 def read_file(path: Path, module: ModuleType, options, given: Sequence) -> tuple[list, list[str]]:
     """Read and validate one file, and name its families.
 
@@ -49,10 +57,11 @@ def read_file(path: Path, module: ModuleType, options, given: Sequence) -> tuple
     out = []
     try:
         for shape, table in module.read(path, options):
+            source = table.attrs.get("source") or str(path)  # a converted file: the original's
             named = assign_families(table, family_rule(options), source=_source_of(path, given))
             # a CSV's table was checked whole by its validator
             checked = named is table and module.NAME == "csv"
-            out.append((shape, with_seeds(named).assign(_file=str(path)), checked))
+            out.append((shape, with_seeds(named).assign(_file=source), checked))
     except SchemaError as error:
         return [], list(error.problems)
     except MemoryError:  # within the limits, yet more than this machine has: a user error too

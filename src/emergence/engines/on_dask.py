@@ -1,0 +1,378 @@
+"""The Dask engine: files read and validated on the workers, tasks rescored in shards, the small
+merged tables judged here as in process.
+
+1. Each input file is a piece (:func:`~emergence.engines.shards.read_piece`), read on a worker and
+   kept there; only its digest (tasks, columns, choice width) and its aggregate scores come back.
+2. The tasks are packed into shards of whole tasks. A shard takes its tasks' rows from the pieces
+   that hold them (on those pieces' workers) and rescores them
+   (:func:`~emergence.engines.shards.rescore_shard`); what comes back is a few score rows and their
+   replicates per (model, task, metric).
+3. The shards' rows are put in the order of the in-process table.
+
+A file written by ``python -m emergence convert`` holds the rows of one (family, task): such files
+are shards already, and each shard reads its own files (nothing is held between the two steps).
+"""
+
+from __future__ import annotations
+
+import warnings
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from emergence.engines.shards import (
+    Request,
+    ShardSettings,
+    read_and_rescore,
+    read_piece,
+    rescore_shard,
+    take_tasks,
+)
+from emergence.errors import EmergenceError, EmergenceWarning, SchemaError
+from emergence.sources.reading import reruns_of
+
+#: The most records a shard is given (whole tasks are never split: a larger task is a shard alone).
+SHARD_RECORDS = 2_000_000
+
+
+@dataclass
+class Rescored:
+    """What the Dask engine hands to :func:`emergence.analyze`: the score rows of the records and
+    their replicates, the first seed of each (family, model), the aggregate scores of the files,
+    the files read and the number of records."""
+
+    table: pd.DataFrame | None
+    replicates: np.ndarray | None
+    seeds: pd.DataFrame | None
+    scores: pd.DataFrame | None
+    files: list
+    records: int
+    families: list
+    task_names: list
+
+
+def connect(scheduler: str | None = None, *, workers: int | None = None):
+    """A Dask client: of the scheduler at ``scheduler`` (``tcp://host:8786``), or of a local
+    cluster of one single-threaded worker process per core.
+
+    Returns
+    -------
+    client : distributed.Client
+    cluster : LocalCluster or None
+        The local cluster made here (close it after the client), None for a scheduler address.
+    """
+    try:
+        import logging
+
+        from dask.distributed import Client, LocalCluster
+    except ImportError as error:
+        raise EmergenceError(
+            f"--engine dask needs Dask ({error.name} is not installed); install it with "
+            "pip install -e '.[dask]' (or pip install 'dask[distributed]')") from None
+    if scheduler:
+        try:
+            return Client(scheduler, timeout="10s"), None
+        except (OSError, TimeoutError, ValueError) as error:
+            raise EmergenceError(
+                f"--scheduler {scheduler}: no Dask scheduler answers there ({type(error).__name__}: "
+                f"{error}); start one with `dask scheduler` and give the address it prints, "
+                "e.g. tcp://10.0.0.5:8786") from None
+    from emergence.jobs import default_jobs
+
+    cluster = LocalCluster(n_workers=workers or default_jobs(), threads_per_worker=1, processes=True,
+                           silence_logs=logging.ERROR, dashboard_address=":0")
+    return Client(cluster), cluster
+
+
+def _converted(files) -> dict | None:
+    """Per file of a converted dataset, what its footer says (family, task, records, width, valued
+    columns, columns); None when any file is not one."""
+    from emergence.sources import converted
+
+    if not files or any(module.NAME != converted.NAME for _, module in files):
+        return None
+    return {str(path): converted.footer(path) for path, _ in files}
+
+
+def rescore_on_dask(client, sources, *, format_in: str | None, request: Request, metrics=None,
+                    options=None, bootstrap: int = 1000, seed: int = 0, progress=None) -> Rescored:
+    """Read, validate and rescore ``sources`` on the cluster of ``client``.
+
+    Parameters
+    ----------
+    client : distributed.Client
+    sources : list of path
+        Files and folders, as for :func:`emergence.sources.load_tables` (every worker must see them
+        at the same paths).
+    format_in : str, optional
+    request : Request
+        Read options, filters and losses.
+    metrics, options, bootstrap, seed
+        As for :func:`emergence.analyze`.
+    progress : callable, optional
+        ``progress(stage, done, total)`` for the stages ``"reading"`` and ``"scoring"``.
+
+    Returns
+    -------
+    Rescored
+    """
+    from dask.distributed import as_completed
+
+    from emergence.sources import find_files
+
+    def say(stage, done, total):
+        if progress is not None:
+            progress(stage, done, total)
+
+    files = find_files(sources, format_in)
+    footers = _converted(files)
+    if footers is not None:
+        return _rescore_converted(client, files, footers, request=request, metrics=metrics, options=options,
+                                  bootstrap=bootstrap, seed=seed, say=say)
+    pieces = client.map(read_piece, [str(p) for p, _ in files], [m.NAME for _, m in files],
+                        request=request, pure=False)
+    digests = client.map(_digest, pieces, pure=False)
+    said = [None] * len(files)
+    place = {d.key: i for i, d in enumerate(digests)}
+    say("reading", 0, len(files))
+    for done, future in enumerate(as_completed(digests), 1):
+        said[place[future.key]] = future.result()
+        say("reading", done, len(files))
+    digest = said  # (problems, warnings, digest, scores, checked) of each file, in file order
+    problems = [p for d in digest for p in d[0]]
+    for d in digest:
+        for message in d[1]:
+            warnings.warn(message, stacklevel=2)
+    if problems:
+        raise SchemaError(problems)
+    with_records = [(i, d[2]) for i, d in enumerate(digest) if d[2].get("tasks")]
+    scores = _scores_table([t for d in digest for t in d[3]], files)
+    rescored = Rescored(None, None, None, scores, [p for p, _ in files], 0,
+                        sorted({f for d in digest for f in d[2].get("families", [])}),
+                        sorted({t for d in digest for t in d[2].get("task_names", [])}))
+    if not with_records:
+        return rescored
+    settings = _settings([d for _, d in with_records], files, metrics, options, bootstrap, seed)
+    counts: dict = {}
+    for _, d in with_records:
+        for task, n in d["tasks"].items():
+            counts[task] = counts.get(task, 0) + n
+    shards = _pack(counts, len(client.scheduler_info().get("workers", {})) or 1)
+    results = []
+    for tasks in shards:
+        wanted = set(tasks)
+        parts = [client.submit(take_tasks, pieces[i], tasks, pure=False) for i, d in with_records
+                 if wanted & set(d["tasks"])]
+        results.append(client.submit(rescore_shard, parts, settings, pure=False))
+    del pieces
+    out = _collect(results, say)
+    rescored.records = sum(counts.values())
+    rescored.seeds = _seeds([d for _, d in with_records])
+    return _merged(out, rescored)
+
+
+def rescore_frame(client, records: pd.DataFrame, *, metrics=None, options=None, bootstrap: int = 1000,
+                  seed: int = 0, progress=None) -> Rescored:
+    """Rescore a validated records table on the cluster: split here into shards of whole tasks, each
+    sent to a worker (see :func:`rescore_on_dask`)."""
+    from emergence.metrics import has_value
+    from emergence.metrics.per_example import choice_width
+    from emergence.rescore import metric_names
+
+    def say(stage, done, total):
+        if progress is not None:
+            progress(stage, done, total)
+
+    rescored = Rescored(None, None, None, None, [], len(records),
+                        sorted(set(records["family"].astype(str))), sorted(set(records["task"].astype(str))))
+    frame = records.assign(_file="<records>")
+    settings = ShardSettings(metrics=metric_names([c for c in records if has_value(records[c])], metrics),
+                             width=choice_width(records), columns=list(records.columns), reruns=set(),
+                             formats=[], options=options, n_replicates=bootstrap, seed=seed)
+    counts = records["task"].value_counts(sort=False).to_dict()
+    task_codes = pd.Series(pd.factorize(records["task"])[0])
+    number = {task: i for i, task in enumerate(pd.unique(records["task"]))}
+    results = []
+    for tasks in _pack(counts, len(client.scheduler_info().get("workers", {})) or 1):
+        rows = np.flatnonzero(task_codes.isin([number[t] for t in tasks]).to_numpy())
+        part = client.scatter(frame.iloc[rows], hash=False)
+        results.append(client.submit(rescore_shard, [part], settings, pure=False))
+    if "seed" in records:
+        rescored.seeds = records[["family", "model", "seed"]].drop_duplicates(["family", "model"])
+    return _merged(_collect(results, say), rescored)
+
+
+def _rescore_converted(client, files, footers, *, request, metrics, options, bootstrap, seed,
+                       say) -> Rescored:
+    """Shards of a converted dataset: the files of each task, read and rescored in one step."""
+    kept = [(path, module, footers[str(path)]) for path, module in files
+            if footers[str(path)]["shape"] == "records"
+            and (not request.families or footers[str(path)]["family"] in request.families)
+            and (not request.tasks or footers[str(path)]["task"] in request.tasks)]
+    others = [(path, module) for path, module in files if footers[str(path)]["shape"] != "records"]
+    said = [f for f in footers.values()]
+    rescored = Rescored(None, None, None, None, [p for p, _ in files], 0,
+                        sorted({f["family"] for f in said if f["family"] is not None}),
+                        sorted({f["task"] for f in said if f["task"] is not None}))
+    scores = [client.submit(read_piece, str(p), m.NAME, request, pure=False) for p, m in others]
+    by_task: dict = {}
+    for path, module, foot in kept:
+        by_task.setdefault(foot["task"], []).append((str(path), module.NAME))
+    settings = _settings([f for _, _, f in kept], files, metrics, options, bootstrap, seed,
+                         losses=request.losses is not None) if kept else None
+    results = [client.submit(_converted_shard, [p for p, _ in group], [n for _, n in group], request,
+                             settings, pure=False) for group in by_task.values()]
+    pieces = [client.gather(f) for f in scores]
+    done = _collect_pairs(results, say)
+    pieces += [piece for shard_pieces, _ in done for piece in shard_pieces]
+    problems = [p for piece in pieces for p in piece.problems]
+    for piece in pieces:
+        for message in piece.said:
+            warnings.warn(message, stacklevel=3)
+    if problems:
+        raise SchemaError(problems)
+    rescored.scores = _scores_table([t for piece in pieces for t in piece.scores], files)
+    if not kept:
+        return rescored
+    out = _check_results([result for _, result in done])
+    rescored.records = sum(f["records"] for _, _, f in kept)
+    rescored.seeds = _seeds([piece.digest for piece in pieces])
+    return _merged(out, rescored)
+
+
+def _converted_shard(paths, names, request, settings):
+    """A task's converted files read and rescored: the pieces (without their rows) and the result."""
+    return read_and_rescore(paths, names, request, settings)
+
+
+def _collect_pairs(futures, say):
+    from dask.distributed import as_completed
+
+    place = {f.key: i for i, f in enumerate(futures)}
+    out = [None] * len(futures)
+    say("scoring", 0, len(futures))
+    for done, future in enumerate(as_completed(futures), 1):
+        out[place[future.key]] = future.result()
+        future.release()
+        say("scoring", done, len(futures))
+    return out
+
+
+def _collect(futures, say) -> list:
+    return _check_results(_collect_pairs(futures, say))
+
+
+def _check_results(results) -> list:
+    """The shards' results, once their problems, errors and warnings are said as in process."""
+    problems = [p for r in results for p in r.problems]
+    if problems:
+        raise SchemaError(problems)
+    errors = [r.error for r in results if r.error]
+    if errors:
+        raise EmergenceError(errors[0])
+    seen = set()
+    for r in results:
+        for message in r.said:
+            if str(message) not in seen:
+                seen.add(str(message))
+                warnings.warn(message, stacklevel=3)
+    dropped = [r.dropped for r in results if r.dropped is not None]
+    if dropped:
+        from emergence.schema.tables import dropped_examples_message
+
+        summary = pd.concat([d[0] for d in dropped]).sort_index()
+        kept = sum(d[1] for d in dropped)
+        warnings.warn(dropped_examples_message(summary, kept), EmergenceWarning, stacklevel=3)
+    return results
+
+
+def _digest(piece):
+    """What the client needs of a piece: problems, warnings, digest, aggregate scores."""
+    return piece.problems, piece.said, piece.digest, piece.scores, piece.checked
+
+
+def _settings(digests, files, metrics, options, bootstrap, seed, losses: bool = False) -> ShardSettings:
+    """The run's settings from the digests of its pieces (or the footers of converted files, which
+    do not know of a ``--loss`` file: ``losses`` adds its column)."""
+    from emergence.rescore import metric_names
+
+    valued = list(dict.fromkeys(c for d in digests for c in d["valued"]))
+    columns = list(dict.fromkeys(c for d in digests for c in d["columns"]))
+    if losses and "loss" not in columns:
+        columns.append("loss")
+    widths = [d["width"] for d in digests if d.get("width") is not None]
+    return ShardSettings(
+        metrics=metric_names(valued, metrics), width=max(widths) if widths else None,
+        columns=columns, reruns=set().union(*(reruns_of(p, m) for p, m in files)),
+        formats=list(dict.fromkeys(m.NAME for _, m in files)), options=options,
+        n_replicates=bootstrap, seed=seed)
+
+
+def _pack(counts: dict, workers: int) -> list[list]:
+    """Tasks in order of appearance packed into shards of about a quarter of a worker's share of the
+    records (at most :data:`SHARD_RECORDS`), whole tasks only."""
+    total = sum(counts.values())
+    target = max(1, min(SHARD_RECORDS, total // (4 * workers)))
+    shards, current, size = [], [], 0
+    for task, n in counts.items():
+        if current and size + n > target:
+            shards.append(current)
+            current, size = [], 0
+        current.append(task)
+        size += n
+    if current:
+        shards.append(current)
+    return shards
+
+
+def _seeds(digests) -> pd.DataFrame | None:
+    tables = [d["seeds"] for d in digests if d.get("seeds") is not None]
+    if not tables:
+        return None
+    return pd.concat(tables, ignore_index=True).drop_duplicates(["family", "model"])
+
+
+def _scores_table(tables, files) -> pd.DataFrame | None:
+    """The files' aggregate scores combined as in process."""
+    if not tables:
+        return None
+    from emergence.sources.reading import combine_frames
+
+    return combine_frames(tables, "scores", reruns=set().union(*(reruns_of(p, m) for p, m in files)),
+                          modules=list(dict.fromkeys(m for _, m in files)), checked=False)
+
+
+def _merged(results, rescored: Rescored) -> Rescored:
+    """The shards' score rows in the in-process order, with their replicates."""
+    from emergence.rescore import score_order
+
+    done = [r for r in results if r.scores is not None and len(r.scores)]
+    if not done:
+        if rescored.records:
+            raise EmergenceError(
+                "No example is present for every model of its family, so no curve can be paired; "
+                "check that the models were scored on the same examples with the same ids, or pass "
+                "common=False to rescore")
+        return rescored
+    table = pd.concat([r.scores for r in done], ignore_index=True)
+    order = table.sort_values(score_order(table), kind="stable").index.to_numpy()
+    table = table.iloc[order].reset_index(drop=True)
+    if done[0].replicates is not None:
+        replicates = np.concatenate([r.replicates for r in done])
+        rescored.replicates = replicates[order]
+        del replicates
+    rescored.table = table
+    return rescored
+
+
+def dashboard(client) -> str | None:
+    """The dashboard's address, where the scheduler serves one (it needs bokeh)."""
+    import importlib.util
+
+    if importlib.util.find_spec("bokeh") is None:
+        return None
+    try:
+        return client.dashboard_link or None
+    except (KeyError, AttributeError):
+        return None

@@ -1,0 +1,228 @@
+"""The work of a partitioned run, in plain functions of plain data: what a Dask worker runs.
+
+A run is split in two kinds of work:
+
+- **pieces**: one input file read and validated (:func:`read_piece`), with the ``--family`` and
+  ``--tasks`` filters and the ``--loss`` file applied, and a small digest of it for the client;
+- **shards**: every record of a few tasks, from every piece that has them (:func:`rescore_shard`),
+  combined with the checks of :func:`emergence.sources.load_tables` and rescored with the kernel of
+  :func:`emergence.rescore.rescore_tasks`.
+
+A task's numbers depend only on its own records, the run's metrics, its choice width and seed
+(``rescore_tasks``), and a shard holds whole tasks, so the shards' rows put together are the rows and
+bits of the in-process engine. Problems come back as values, so that the client reports every file's
+problems together, in file order, as in process.
+"""
+
+from __future__ import annotations
+
+import warnings
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from emergence.errors import EmergenceError, SchemaError
+from emergence.memory import give_back
+
+
+@dataclass(frozen=True)
+class Request:
+    """What every piece and shard of a run needs to know.
+
+    Attributes
+    ----------
+    options : ReadOptions
+    given : list of str
+        The SOURCE arguments (families per SOURCE under ``--family-from path``).
+    families, tasks : list of str, optional
+        Keep only these (``--family``, ``--tasks``).
+    losses : DataFrame, optional
+        The ``--loss`` file's table (:func:`emergence.sources.sizes.read_losses`).
+    """
+
+    options: object
+    given: list = field(default_factory=list)
+    families: list | None = None
+    tasks: list | None = None
+    losses: pd.DataFrame | None = None
+
+
+@dataclass
+class Piece:
+    """One file read: its records and scores tables, or its problems, and the warnings it gave.
+
+    ``digest`` says what the client needs without the rows: ``tasks`` (records per task, in order of
+    appearance), ``columns`` (the records' columns), ``valued`` (those holding a value), ``width`` (the
+    most choices of a row), ``seeds`` (the first seed of each (family, model)), ``families`` and
+    ``task_names`` (before the filters, for a message when nothing is left).
+    """
+
+    records: pd.DataFrame | None = None
+    scores: list = field(default_factory=list)
+    checked: bool = True
+    problems: list = field(default_factory=list)
+    said: list = field(default_factory=list)
+    digest: dict = field(default_factory=dict)
+
+
+def _only(table: pd.DataFrame | None, request: Request) -> pd.DataFrame | None:
+    """The rows of the ``--family`` and ``--tasks`` asked for (None when none is left)."""
+    if table is None:
+        return None
+    if request.families:
+        table = table[table["family"].isin(request.families)]
+    if request.tasks:
+        table = table[table["task"].isin(request.tasks)]
+    return table.reset_index(drop=True) if len(table) else None
+
+
+def read_piece(path: str, format_name: str, request: Request) -> Piece:
+    """Read and validate one file as :func:`emergence.sources.load_tables` does, then keep the rows
+    the filters ask for and add the ``--loss`` file's losses."""
+    from emergence.metrics import has_value
+    from emergence.metrics.per_example import choice_width
+    from emergence.sources import formats
+    from emergence.sources.reading import read_file
+
+    piece = Piece()
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        tables, piece.problems = read_file(Path(path), formats()[format_name], request.options,
+                                           request.given)
+        records = [table for shape, table, _ in tables if shape == "records"]
+        piece.checked = all(checked for shape, _, checked in tables if shape == "records")
+        piece.scores = [table for shape, table, _ in tables if shape == "scores"]
+        found = pd.concat(records, ignore_index=True) if len(records) > 1 else (records or [None])[0]
+        piece.digest["families"] = sorted({str(f) for t in [found, *piece.scores] if t is not None
+                                           for f in t["family"].unique()})
+        piece.digest["task_names"] = sorted({str(f) for t in [found, *piece.scores] if t is not None
+                                             for f in t["task"].unique()})
+        if request.losses is not None:
+            from emergence.sources.sizes import add_losses
+
+            found = None if found is None else add_losses(found, request.losses)
+            piece.scores = [add_losses(t, request.losses) for t in piece.scores]
+        piece.records = _only(found, request)
+        piece.scores = [t for t in (_only(t, request) for t in piece.scores) if t is not None]
+    piece.said = [w.message for w in caught]
+    if piece.records is not None:
+        records = piece.records
+        piece.digest |= {
+            "tasks": records["task"].value_counts(sort=False).to_dict(),
+            "columns": list(records.columns),
+            "valued": [c for c in records if has_value(records[c])],
+            "width": choice_width(records),
+            "seeds": (records[["family", "model", "seed"]].drop_duplicates(["family", "model"])
+                      if "seed" in records else None),
+        }
+    give_back()
+    return piece
+
+
+def take_tasks(piece: Piece, tasks: list) -> pd.DataFrame | None:
+    """The piece's records of ``tasks`` (None when it has none of them)."""
+    if piece.records is None:
+        return None
+    rows = piece.records[piece.records["task"].isin(tasks)]
+    return rows if len(rows) else None
+
+
+@dataclass(frozen=True)
+class ShardSettings:
+    """The whole run's settings that a shard's numbers depend on.
+
+    Attributes
+    ----------
+    metrics : list of str
+        Every metric of the run (:func:`emergence.rescore.metric_names` of all pieces' columns).
+    width : int or None
+        The most choices of any record of the run.
+    columns : list of str
+        The records' columns in the whole run (a shard lacking one gets it empty, as pandas' concat of
+        all files gives it).
+    reruns : set of str
+        Files whose runs may repeat one another (result formats, not benchmark CSVs).
+    formats : list of str
+        The format modules read, whose notes on the combined table are said.
+    options : MetricOptions or None
+    n_replicates, seed : int
+    common : bool
+    """
+
+    metrics: list
+    width: int | None
+    columns: list
+    reruns: set
+    formats: list
+    options: object = None
+    n_replicates: int = 1000
+    seed: int = 0
+    common: bool = True
+
+
+@dataclass
+class ShardResult:
+    """What a shard gives back: its score rows, their replicates, the examples left out, warnings
+    and problems."""
+
+    scores: pd.DataFrame | None = None
+    replicates: np.ndarray | None = None
+    dropped: tuple | None = None
+    said: list = field(default_factory=list)
+    problems: list = field(default_factory=list)
+    error: str | None = None
+    records: int = 0
+
+
+def rescore_shard(frames: list, settings: ShardSettings) -> ShardResult:
+    """Combine the records of a shard's tasks (``frames``, in file order, each with ``_file``) and
+    rescore them."""
+    from emergence.rescore import rescore_tasks
+    from emergence.schema.tables import common_examples_and_dropped
+    from emergence.sources import formats
+    from emergence.sources.reading import combine_frames
+
+    result = ShardResult()
+    frames = [f for f in frames if f is not None]
+    if not frames:
+        return result
+    modules = [formats()[name] for name in settings.formats]
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        try:
+            records = combine_frames(frames, "records", reruns=settings.reruns, modules=modules,
+                                     checked=False)
+            del frames
+            if list(records) != settings.columns:  # as pandas' concat of every file gives them
+                records = records.reindex(columns=settings.columns)
+            result.records = len(records)
+            if settings.common:
+                records, result.dropped = common_examples_and_dropped(records)
+            if len(records):
+                scores, replicates = rescore_tasks(records, settings.metrics, options=settings.options,
+                                                   common=False, n_replicates=settings.n_replicates,
+                                                   seed=settings.seed, width=settings.width)
+                result.scores = scores
+                result.replicates = None if replicates is None else replicates.values
+        except SchemaError as error:
+            result.problems = list(error.problems)
+        except EmergenceError as error:
+            result.error = str(error)
+    result.said = [w.message for w in caught]
+    give_back()
+    return result
+
+
+def read_and_rescore(paths: list, format_names: list, request: Request, settings: ShardSettings
+                     ) -> tuple[list[Piece], ShardResult]:
+    """A shard read from its own files (a converted dataset, whose every file holds one task): the
+    pieces read (without their rows) and the shard rescored, with nothing kept in between."""
+    pieces = [read_piece(path, name, request) for path, name in zip(paths, format_names, strict=True)]
+    frames = [p.records for p in pieces]
+    for p in pieces:
+        p.records = None
+    if any(p.problems for p in pieces):
+        return pieces, ShardResult()
+    return pieces, rescore_shard(frames, settings)
