@@ -117,10 +117,10 @@ def convert_file(path: str, format_name: str, part: int, *, request, out: str):
         return piece.problems, piece.said, []
     written = []
     if piece.records is not None:
-        written += write_table(piece.records.drop(columns="_file"), "records", Path(out), part, source=path,
-                               format_name=format_name)
+        written += write_table(piece.records.drop(columns="_file"), "records", Path(out), f"{part:05d}",
+                               source=path, format_name=format_name)
     for k, table in enumerate(piece.scores):
-        written += write_table(table.drop(columns="_file"), "scores", Path(out), part * 100 + k,
+        written += write_table(table.drop(columns="_file"), "scores", Path(out), f"{part:05d}-{k}",
                                source=path, format_name=format_name)
     return [], piece.said, written
 

@@ -36,7 +36,7 @@ COMMAND_EXAMPLES = {
     "convert": """examples:
   python -m emergence convert lm_eval_logs/ --to converted/    # parquet by family and task
   python -m emergence convert big.csv.gz --to converted/ --engine dask --max-bytes 16G
-  python -m emergence analyze converted/ --engine dask
+  python -m emergence convert logs/ --to converted/ --engine dask --scheduler tcp://10.0.0.5:8786
 """,
     "validate": """examples:
   python -m emergence validate my_results.csv       # exit 0 if valid; every problem at once if not

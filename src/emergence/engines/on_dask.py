@@ -278,10 +278,10 @@ def _check_results(results) -> list:
                 seen.add(str(message))
                 warnings.warn(message, stacklevel=3)
     dropped = [r.dropped for r in results if r.dropped is not None]
-    if dropped:
+    if any(d[0] is not None for d in dropped):
         from emergence.schema.tables import dropped_examples_message
 
-        summary = pd.concat([d[0] for d in dropped]).sort_index()
+        summary = pd.concat([d[0] for d in dropped if d[0] is not None]).sort_index()
         kept = sum(d[1] for d in dropped)
         warnings.warn(dropped_examples_message(summary, kept), EmergenceWarning, stacklevel=3)
     return results
@@ -371,6 +371,8 @@ def dashboard(client) -> str | None:
     import importlib.util
 
     if importlib.util.find_spec("bokeh") is None:
+        return None
+    if "dashboard" not in client.scheduler_info().get("services", {}):
         return None
     try:
         return client.dashboard_link or None

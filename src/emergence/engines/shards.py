@@ -199,7 +199,8 @@ def rescore_shard(frames: list, settings: ShardSettings) -> ShardResult:
                 records = records.reindex(columns=settings.columns)
             result.records = len(records)
             if settings.common:
-                records, result.dropped = common_examples_and_dropped(records)
+                records, dropped, kept = common_examples_and_dropped(records)
+                result.dropped = (dropped, kept)
             if len(records):
                 scores, replicates = rescore_tasks(records, settings.metrics, options=settings.options,
                                                    common=False, n_replicates=settings.n_replicates,

@@ -98,17 +98,17 @@ def common_examples(records: pd.DataFrame, codes: dict | None = None) -> pd.Data
     when every example is kept. ``codes``: the table's :func:`~emergence.schema.keys.key_codes`,
     when the caller has them.
     """
-    kept, dropped = common_examples_and_dropped(records, codes)
+    kept, dropped, n_kept = common_examples_and_dropped(records, codes)
     if dropped is not None:
-        warnings.warn(dropped_examples_message(*dropped), EmergenceWarning, stacklevel=2)
+        warnings.warn(dropped_examples_message(dropped, n_kept), EmergenceWarning, stacklevel=2)
     return kept
 
 
 def common_examples_and_dropped(records: pd.DataFrame, codes: dict | None = None
-                                ) -> tuple[pd.DataFrame, tuple[pd.Series, int] | None]:
-    """:func:`common_examples` without its warning: the records kept, and None when none was left
-    out, else the examples left out per (family, task), sorted, and the number kept (what
-    :func:`dropped_examples_message` says; an engine adds up those of its shards)."""
+                                ) -> tuple[pd.DataFrame, pd.Series | None, int]:
+    """:func:`common_examples` without its warning: the records kept; None when no example was left
+    out, else the examples left out per (family, task), sorted; and the number of examples kept
+    (what :func:`dropped_examples_message` says; an engine adds up those of its shards)."""
     keys = model_keys(records)
     # the common case, told from codes: every example of a (family, task) has one row per model of
     # that (family, task)
@@ -121,7 +121,7 @@ def common_examples_and_dropped(records: pd.DataFrame, codes: dict | None = None
     place_of = np.empty(len(rows_of), dtype=np.int64)
     place_of[example] = place
     if np.array_equal(rows_of, models_at[place_of]):
-        return records, None
+        return records, None, len(rows_of)
     n_models = records.groupby(["family", "task"], sort=False)[keys[1:]].apply(
         lambda g: len(g.drop_duplicates())
     )
@@ -129,11 +129,11 @@ def common_examples_and_dropped(records: pd.DataFrame, codes: dict | None = None
     needed = n_models.reindex(per_example.index.droplevel("example")).to_numpy()
     keep_examples = per_example[per_example.to_numpy() == needed]
     if len(keep_examples) == len(per_example):
-        return records, None
+        return records, None, len(keep_examples)
     dropped = per_example[per_example.to_numpy() != needed]
     summary = dropped.groupby(level=["family", "task"]).size()
     index = pd.MultiIndex.from_frame(records[["family", "task", "example"]])
-    return records[index.isin(keep_examples.index)].reset_index(drop=True), (summary, len(keep_examples))
+    return records[index.isin(keep_examples.index)].reset_index(drop=True), summary, len(keep_examples)
 
 
 def dropped_examples_message(summary: pd.Series, kept: int) -> str:

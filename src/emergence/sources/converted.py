@@ -85,10 +85,10 @@ def read(path: Path, options=None) -> list[tuple[str, pd.DataFrame]]:
     return [(said["shape"], table)]
 
 
-def write_table(table: pd.DataFrame, shape: str, out: Path, part: int, *, source: str, format_name: str
+def write_table(table: pd.DataFrame, shape: str, out: Path, part: str, *, source: str, format_name: str
                 ) -> list[dict]:
-    """Write one input file's validated table under ``out``: records one file per (family, task),
-    scores one file. Returns each file's footer."""
+    """Write one input file's validated table under ``out`` as ``part-<part>.parquet``: records one
+    file per (family, task), scores one file. Returns each file's footer."""
     import pyarrow as pa
     import pyarrow.parquet as pq
 
@@ -117,6 +117,6 @@ def write_table(table: pd.DataFrame, shape: str, out: Path, part: int, *, source
         folder.mkdir(parents=True, exist_ok=True)
         arrow = pa.Table.from_pandas(rows, preserve_index=False)
         arrow = arrow.replace_schema_metadata({**(arrow.schema.metadata or {}), KEY: json.dumps(said)})
-        pq.write_table(arrow, folder / f"part-{part:05d}.parquet", compression="zstd")
+        pq.write_table(arrow, folder / f"part-{part}.parquet", compression="zstd")
         written.append(said)
     return written

@@ -1,0 +1,153 @@
+"""The Dask engine gives the in-process engine's bytes, and its errors.
+
+The set below is split as a user's files are: one family's records split by model (so every task
+spans several files, hence several pieces), a second family in one file, a 9-choice task (choice
+padding depends on the whole run's width), examples that one model lacks (left out with one merged
+warning) and a file of reported scores. A local cluster of two worker processes runs it; the CLI
+reaches it by its address, as a user reaches a cluster started with ``dask scheduler``.
+"""
+
+import subprocess
+import sys
+
+import numpy as np
+import pandas as pd
+import pytest
+
+import emergence
+from emergence.cli import main
+from emergence.sources import write_csv
+from tests.conftest import ROOT
+
+distributed = pytest.importorskip("distributed", reason="the Dask engine needs the 'dask' extra")
+
+TABLES = ("scores.csv", "curves.csv", "verdicts.csv", "tasks.csv")
+
+
+@pytest.fixture(scope="module")
+def cluster():
+    from dask.distributed import Client, LocalCluster
+
+    with LocalCluster(n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None) as local, \
+            Client(local) as client:
+        yield local.scheduler_address, client
+
+
+@pytest.fixture(scope="module")
+def files(tmp_path_factory):
+    folder = tmp_path_factory.mktemp("engines")
+    params = np.logspace(7, 10, 5)
+    text = emergence.simulate(params, family="f", target_lengths=(1, 3), n_choices=0, n_examples=40, seed=1)
+    choice = emergence.simulate(params, family="f", target_lengths=(), n_choices=9, n_examples=40, seed=2)
+    records = pd.concat([text, choice.assign(task="nine_choices")], ignore_index=True)
+    smallest = records["model"] == records["model"].iloc[0]
+    records = records[~(smallest & records["example"].isin(records["example"].unique()[:3]))]
+    for m, (_, rows) in enumerate(records.groupby("model", sort=False)):
+        write_csv(rows, folder / f"f-{m}.csv")
+    other = emergence.simulate(params, family="g", truth="sharp", target_lengths=(2,), n_examples=30, seed=3)
+    write_csv(other, folder / "g.csv.gz")
+    scores = pd.DataFrame({"family": "h", "model": [f"h-{i}" for i in range(5)], "params": params,
+                           "task": "reported", "metric": "acc",
+                           "value": [0.25, 0.26, 0.3, 0.6, 0.9], "stderr": 0.02})
+    write_csv(scores, folder / "h_scores.csv")
+    return folder
+
+
+def _run(args, out, capsys):
+    code = main(["analyze", *args, "--no-figures", "-q", "--bootstrap", "200", "--out", str(out)])
+    captured = capsys.readouterr()
+    return code, {name: (out / name).read_bytes() for name in TABLES}, captured.err
+
+
+def test_dask_writes_the_in_process_bytes_and_warnings(files, cluster, tmp_path, capsys):
+    address, _ = cluster
+    code, process, said = _run([str(files)], tmp_path / "process", capsys)
+    assert code == 0
+    assert "were left out" in said  # one model lacks three examples: one warning for the run
+    code, dask, said_dask = _run([str(files), "--engine", "dask", "--scheduler", address], tmp_path / "dask",
+                                 capsys)
+    assert code == 0
+    assert dask == process
+    assert said_dask == said
+
+
+def test_converted_parquet_is_read_as_the_original_files_by_both_engines(files, cluster, tmp_path, capsys):
+    address, _ = cluster
+    _, original, _ = _run([str(files)], tmp_path / "original", capsys)
+    converted = tmp_path / "converted"
+    assert main(["convert", str(files), "--to", str(converted), "--engine", "dask", "--scheduler",
+                 address]) == 0
+    assert "wrote" in capsys.readouterr().out
+    parts = sorted(p.relative_to(converted).parts[:2] for p in converted.rglob("*.parquet"))
+    assert ("family=f", "task=nine_choices") in parts and ("scores", "part-00006-0.parquet") in parts
+    for engine in ("process", "dask"):
+        code, tables, _ = _run([str(converted), "--engine", engine, "--scheduler", address][
+            : 3 if engine == "process" else 5], tmp_path / engine, capsys)
+        assert code == 0
+        assert tables == original, engine
+
+
+def test_convert_refuses_a_folder_that_is_not_empty(files, tmp_path, capsys):
+    (tmp_path / "taken").mkdir()
+    (tmp_path / "taken" / "x").write_text("x")
+    assert main(["convert", str(files), "--to", str(tmp_path / "taken")]) == 2
+    assert "not empty; add --force" in capsys.readouterr().err
+
+
+def test_bad_input_inside_a_partition_is_the_same_one_line_error(files, cluster, tmp_path):
+    address, _ = cluster
+    bad = tmp_path / "bad"
+    bad.mkdir()
+    for path in files.glob("f-*.csv"):
+        (bad / path.name).write_bytes(path.read_bytes())
+    table = pd.read_csv(bad / "f-2.csv")
+    table.loc[4, "target_logprob"] = 0.5
+    table.to_csv(bad / "f-2.csv", index=False)
+    runs = {}
+    for engine in (["--engine", "process"], ["--engine", "dask", "--scheduler", address]):
+        run = subprocess.run([sys.executable, "-m", "emergence", "analyze", str(bad), *engine, "--no-figures",
+                              "--out", str(tmp_path / "out")], capture_output=True, text=True, cwd=ROOT,
+                             timeout=300)
+        said = [line for line in run.stderr.splitlines() if not line.startswith("emergence: running on")]
+        runs[engine[1]] = (run.returncode, "\n".join(said))
+    assert runs["process"] == runs["dask"]
+    code, err = runs["dask"]
+    assert code == 2
+    assert err == (f"emergence: error: {bad / 'f-2.csv'}: line 6, column 'target_logprob': 0.5 is > 0; a "
+                   "log-probability is <= 0 (natural log, not a prob)")
+
+
+def test_the_python_api_on_a_client_gives_the_in_process_analysis(files, cluster):
+    _, client = cluster
+    records = emergence.load(sorted(files.glob("f-*.csv")))
+    here = emergence.analyze(records, bootstrap=200)
+    there = emergence.analyze(records, bootstrap=200, engine="dask", client=client)
+    for level in ("score", "curve", "pair", "task"):
+        pd.testing.assert_frame_equal(here.to_frame(level), there.to_frame(level))
+
+
+def test_shards_hold_whole_tasks_of_a_bounded_size():
+    from emergence.engines.on_dask import _pack
+
+    counts = {"a": 10, "b": 30, "c": 5, "d": 100, "e": 1}
+    shards = _pack(counts, workers=1)  # about a quarter of the records per shard: 36
+    assert [t for shard in shards for t in shard] == list(counts)
+    assert shards == [["a"], ["b", "c"], ["d"], ["e"]]
+
+
+def test_auto_picks_dask_for_a_scheduler_or_large_inputs(files, monkeypatch):
+    from emergence import engines
+
+    assert engines.choose_engine("auto", [files]) == "process"
+    assert engines.choose_engine("auto", [files], scheduler="tcp://127.0.0.1:1") == "dask"
+    monkeypatch.setattr(engines, "AUTO_BYTES", 10)
+    assert engines.choose_engine("auto", [files]) == "dask"
+    assert engines.choose_engine("process", [files]) == "process"
+
+
+def test_a_scheduler_that_does_not_answer_is_a_clear_error(files, tmp_path, capsys):
+    code = main(["analyze", str(files), "--engine", "dask", "--scheduler", "tcp://127.0.0.1:9",
+                 "--out", str(tmp_path / "out")])
+    err = capsys.readouterr().err
+    assert code == 2
+    assert err.startswith("emergence: error: --scheduler tcp://127.0.0.1:9: no Dask scheduler answers")
