@@ -151,3 +151,37 @@ def test_a_scheduler_that_does_not_answer_is_a_clear_error(files, tmp_path, caps
     err = capsys.readouterr().err
     assert code == 2
     assert err.startswith("emergence: error: --scheduler tcp://127.0.0.1:9: no Dask scheduler answers")
+
+
+def test_a_large_csv_is_read_in_blocks_of_whole_records(files, cluster, tmp_path, capsys, monkeypatch):
+    """A plain CSV over the block size is cut at newlines outside quotes (predictions below hold
+    quoted newlines and commas); the blocks give the whole file's bytes, and a bad cell in a later
+    block is named with the whole file's line number, as in process."""
+    from emergence.engines.on_dask import partitions
+    from emergence.sources import csv_blocks, find_files
+
+    address, _ = cluster
+    records = emergence.load(sorted(files.glob("f-*.csv")))
+    records["prediction"] = records["prediction"].astype(object)
+    records.loc[::5, "prediction"] = 'a "quoted"\nanswer, with a comma'
+    big = tmp_path / "big.csv"
+    write_csv(records, big)
+    monkeypatch.setattr(csv_blocks, "BLOCK_BYTES", big.stat().st_size // 5)
+    assert len(partitions(find_files([big]))) >= 5
+    _, process, _ = _run([str(big)], tmp_path / "process", capsys)
+    _, dask, _ = _run([str(big), "--engine", "dask", "--scheduler", address], tmp_path / "dask", capsys)
+    assert dask == process
+    text = big.read_text()
+    lines = text.split("\n")
+    # a text task's row in the last block; lines are counted as the text reader counts rows
+    row = int(np.flatnonzero(records["task"].to_numpy() == "toy_length_3")[-3])
+    table = pd.read_csv(big, dtype=str, keep_default_na=False)
+    table.loc[row, "target_logprob"] = "0.5"
+    table.to_csv(big, index=False)
+    errors = {}
+    for engine in (["--engine", "process"], ["--engine", "dask", "--scheduler", address]):
+        assert main(["analyze", str(big), *engine, "--no-figures", "-q", "--out", str(tmp_path / "x")]) == 2
+        errors[engine[1]] = capsys.readouterr().err
+    assert errors["dask"] == errors["process"]
+    assert f"{big}: line {row + 2}, column 'target_logprob': 0.5 is > 0" in errors["dask"]
+    assert len(lines) > len(records) + 1  # the quoted newlines make more lines than rows

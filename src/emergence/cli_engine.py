@@ -71,14 +71,17 @@ def convert(args) -> int:
     out.parent.mkdir(parents=True, exist_ok=True)
     work = Path(tempfile.mkdtemp(prefix=f".{out.name}.", dir=out.parent))
     try:
-        items = [(str(path), module.NAME, i) for i, (path, module) in enumerate(files)]
         if choose_engine(args.engine, args.sources, args.scheduler) == "dask":
+            from emergence.engines.on_dask import partitions
+
+            items = [(str(path), name, i, block) for i, (path, name, block) in enumerate(partitions(files))]
             with cluster(args) as client:
-                futures = client.map(convert_file, *zip(*items, strict=True), request=request, out=str(work),
-                                     pure=False)
+                futures = [client.submit(convert_file, *item, request=request, out=str(work), pure=False)
+                           for item in items]
                 done = client.gather(futures)
         else:
-            done = [convert_file(path, name, i, request=request, out=str(work)) for path, name, i in items]
+            done = [convert_file(str(path), module.NAME, i, None, request=request, out=str(work))
+                    for i, (path, module) in enumerate(files)]
         problems = [p for problems, _, _ in done for p in problems]
         for _, said, _ in done:
             for message in said:
@@ -106,13 +109,13 @@ def convert(args) -> int:
     return 0
 
 
-def convert_file(path: str, format_name: str, part: int, *, request, out: str):
-    """Read one file as :func:`~emergence.engines.shards.read_piece` does and write its tables under
-    ``out``; returns its problems, its warnings and what was written."""
+def convert_file(path: str, format_name: str, part: int, block=None, *, request, out: str):
+    """Read one file (or block) as :func:`~emergence.engines.shards.read_piece` does and write its
+    tables under ``out``; returns its problems, its warnings and what was written."""
     from emergence.engines.shards import read_piece
     from emergence.sources.converted import write_table
 
-    piece = read_piece(path, format_name, request)
+    piece = read_piece(path, format_name, request, block)
     if piece.problems:
         return piece.problems, piece.said, []
     written = []

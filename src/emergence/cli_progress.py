@@ -42,6 +42,7 @@ class Progress:
         bar.refresh()
         if done >= total:
             bar.close()
+            del self._bars[stage]  # a stage that starts again gets a new bar
 
     def reading(self, done: int, total: int) -> None:
         self.update("reading", done, total)

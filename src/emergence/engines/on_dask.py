@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import warnings
 from dataclasses import dataclass
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -125,20 +126,25 @@ def rescore_on_dask(client, sources, *, format_in: str | None, request: Request,
         if progress is not None:
             progress(stage, done, total)
 
+    hub = [str(s) for s in sources if str(s).startswith("hf://")]
+    if hub:
+        raise EmergenceError(f"{hub[0]}: --engine dask reads files that every worker can open, not hf:// "
+                             "datasets; download the dataset's files and name them, or run in process")
     files = find_files(sources, format_in)
     footers = _converted(files)
     if footers is not None:
         return _rescore_converted(client, files, footers, request=request, metrics=metrics, options=options,
                                   bootstrap=bootstrap, seed=seed, say=say)
-    pieces = client.map(read_piece, [str(p) for p, _ in files], [m.NAME for _, m in files],
-                        request=request, pure=False)
+    parts = partitions(files)
+    pieces = [client.submit(read_piece, str(path), name, request, block, pure=False)
+              for path, name, block in parts]
     digests = client.map(_digest, pieces, pure=False)
-    said = [None] * len(files)
+    said = [None] * len(parts)
     place = {d.key: i for i, d in enumerate(digests)}
-    say("reading", 0, len(files))
+    say("reading", 0, len(parts))
     for done, future in enumerate(as_completed(digests), 1):
-        said[place[future.key]] = future.result()
-        say("reading", done, len(files))
+        said[place[future.key]] = _result(future)
+        say("reading", done, len(parts))
     digest = said  # (problems, warnings, digest, scores, checked) of each file, in file order
     problems = [p for d in digest for p in d[0]]
     for d in digest:
@@ -203,6 +209,23 @@ def rescore_frame(client, records: pd.DataFrame, *, metrics=None, options=None, 
     return _merged(_collect(results, say), rescored)
 
 
+def partitions(files) -> list[tuple[Path, str, tuple | None]]:
+    """The pieces of a run: every file, and a large plain CSV in blocks of whole records
+    (:mod:`emergence.sources.csv_blocks`): ``(path, format name, block or None)``."""
+    from emergence.sources.csv_blocks import BLOCK_BYTES, blocks
+    from emergence.sources.limits import is_gzip
+
+    out = []
+    for path, module in files:
+        if module.NAME == "csv" and not is_gzip(path) and path.stat().st_size > BLOCK_BYTES:
+            found = blocks(path, BLOCK_BYTES)
+            header = found[0][0]
+            out += [(path, module.NAME, (start, stop, before, header)) for start, stop, before in found]
+        else:
+            out.append((path, module.NAME, None))
+    return out
+
+
 def _rescore_converted(client, files, footers, *, request, metrics, options, bootstrap, seed,
                        say) -> Rescored:
     """Shards of a converted dataset: the files of each task, read and rescored in one step."""
@@ -223,7 +246,7 @@ def _rescore_converted(client, files, footers, *, request, metrics, options, boo
                          losses=request.losses is not None) if kept else None
     results = [client.submit(_converted_shard, [p for p, _ in group], [n for _, n in group], request,
                              settings, pure=False) for group in by_task.values()]
-    pieces = [client.gather(f) for f in scores]
+    pieces = [_result(f) for f in scores]
     done = _collect_pairs(results, say)
     pieces += [piece for shard_pieces, _ in done for piece in shard_pieces]
     problems = [p for piece in pieces for p in piece.problems]
@@ -253,10 +276,22 @@ def _collect_pairs(futures, say):
     out = [None] * len(futures)
     say("scoring", 0, len(futures))
     for done, future in enumerate(as_completed(futures), 1):
-        out[place[future.key]] = future.result()
+        out[place[future.key]] = _result(future)
         future.release()
         say("scoring", done, len(futures))
     return out
+
+
+def _result(future):
+    """A future's result; a worker that died on it (out of memory, killed) is a one-line error."""
+    from distributed import KilledWorker
+
+    try:
+        return future.result()
+    except KilledWorker as error:
+        raise EmergenceError(
+            f"a Dask worker died while running {future.key!r} ({error}); it most likely ran out of memory: "
+            "give each worker more (dask worker --memory-limit 8GB) or split the largest files") from None
 
 
 def _collect(futures, say) -> list:

@@ -78,9 +78,12 @@ def _only(table: pd.DataFrame | None, request: Request) -> pd.DataFrame | None:
     return table.reset_index(drop=True) if len(table) else None
 
 
-def read_piece(path: str, format_name: str, request: Request) -> Piece:
+def read_piece(path: str, format_name: str, request: Request, block: tuple | None = None) -> Piece:
     """Read and validate one file as :func:`emergence.sources.load_tables` does, then keep the rows
-    the filters ask for and add the ``--loss`` file's losses."""
+    the filters ask for and add the ``--loss`` file's losses.
+
+    ``block``: ``(start, stop, records_before, header_stop)`` of a large plain CSV, read alone
+    (:func:`emergence.sources.csv_blocks.read_block`)."""
     from emergence.metrics import has_value
     from emergence.metrics.per_example import choice_width
     from emergence.sources import formats
@@ -89,8 +92,15 @@ def read_piece(path: str, format_name: str, request: Request) -> Piece:
     piece = Piece()
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
+        reader = None
+        if block is not None:
+            from emergence.sources.csv_blocks import read_block
+
+            def reader(path, options):
+                return read_block(path, *block, options=options)
+
         tables, piece.problems = read_file(Path(path), formats()[format_name], request.options,
-                                           request.given)
+                                           request.given, reader=reader)
         records = [table for shape, table, _ in tables if shape == "records"]
         piece.checked = all(checked for shape, _, checked in tables if shape == "records")
         piece.scores = [table for shape, table, _ in tables if shape == "scores"]

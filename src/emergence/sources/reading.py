@@ -34,8 +34,9 @@ def reruns_of(path: Path, module: ModuleType) -> set[str]:
     return set() if module.NAME == "csv" else {str(path)}
 
 
-def read_file(path: Path, module: ModuleType, options, given: Sequence) -> tuple[list, list[str]]:
-    """Read and validate one file, and name its families.
+def read_file(path: Path, module: ModuleType, options, given: Sequence, reader=None
+              ) -> tuple[list, list[str]]:
+    """Read and validate one file (or a part of it, with ``reader``), and name its families.
 
     Parameters
     ----------
@@ -45,6 +46,8 @@ def read_file(path: Path, module: ModuleType, options, given: Sequence) -> tuple
     options : ReadOptions
     given : sequence
         The SOURCE arguments (a family per SOURCE under ``--family-from path``).
+    reader : callable, optional
+        ``reader(path, options)`` in place of ``module.read`` (a block of a large CSV).
 
     Returns
     -------
@@ -56,7 +59,7 @@ def read_file(path: Path, module: ModuleType, options, given: Sequence) -> tuple
     """
     out = []
     try:
-        for shape, table in module.read(path, options):
+        for shape, table in (reader or module.read)(path, options):
             source = table.attrs.get("source") or str(path)  # a converted file: the original's
             named = assign_families(table, family_rule(options), source=_source_of(path, given))
             # a CSV's table was checked whole by its validator
