@@ -139,13 +139,13 @@ def rescore_on_dask(client, sources, *, format_in: str | None, request: Request,
     pieces = [client.submit(read_piece, str(path), name, request, block, pure=False)
               for path, name, block in parts]
     digests = client.map(_digest, pieces, pure=False)
-    said = [None] * len(parts)
+    # (problems, warnings, digest, scores, checked) of each piece, in file order
+    digest = [None] * len(parts)
     place = {d.key: i for i, d in enumerate(digests)}
     say("reading", 0, len(parts))
     for done, future in enumerate(as_completed(digests), 1):
-        said[place[future.key]] = _result(future)
+        digest[place[future.key]] = _result(future)
         say("reading", done, len(parts))
-    digest = said  # (problems, warnings, digest, scores, checked) of each file, in file order
     problems = [p for d in digest for p in d[0]]
     for d in digest:
         for message in d[1]:
@@ -168,9 +168,9 @@ def rescore_on_dask(client, sources, *, format_in: str | None, request: Request,
     results = []
     for tasks in shards:
         wanted = set(tasks)
-        parts = [client.submit(take_tasks, pieces[i], tasks, pure=False) for i, d in with_records
-                 if wanted & set(d["tasks"])]
-        results.append(client.submit(rescore_shard, parts, settings, pure=False))
+        rows = [client.submit(take_tasks, pieces[i], tasks, pure=False) for i, d in with_records
+                if wanted & set(d["tasks"])]  # taken where each piece lies
+        results.append(client.submit(rescore_shard, rows, settings, pure=False))
     del pieces
     out = _collect(results, say)
     rescored.records = sum(counts.values())

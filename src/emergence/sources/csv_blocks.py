@@ -26,7 +26,7 @@ from emergence.errors import EmergenceWarning, SchemaError
 #: The size of a block (a block ends at the first record boundary after it).
 BLOCK_BYTES = 256 * 2**20
 
-_CHUNK = 64 * 2**20
+_CHUNK = 16 * 2**20
 
 
 def blocks(path: Path, block_bytes: int = BLOCK_BYTES) -> list[tuple[int, int, int]]:
@@ -44,9 +44,11 @@ def blocks(path: Path, block_bytes: int = BLOCK_BYTES) -> list[tuple[int, int, i
             if not chunk:
                 break
             data = np.frombuffer(chunk, dtype=np.uint8)
-            quotes = np.cumsum(data == ord('"'), dtype=np.int64) + parity
-            newline = np.flatnonzero((data == ord("\n")) & (quotes % 2 == 0))
-            parity = int(quotes[-1] % 2) if len(quotes) else parity
+            # the parity of the quotes so far: a byte a count (it wraps at 256, which is even)
+            quotes = np.cumsum((data == ord('"')).view(np.uint8), dtype=np.uint8)
+            quotes += np.uint8(parity)
+            newline = np.flatnonzero((data == ord("\n")) & ((quotes & 1) == 0))
+            parity = int(quotes[-1] & 1) if len(quotes) else parity
             if header_end is None and len(newline):
                 header_end = offset + int(newline[0]) + 1
                 newline = newline[1:]
