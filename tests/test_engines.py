@@ -127,10 +127,10 @@ def test_the_python_api_on_a_client_gives_the_in_process_analysis(files, cluster
 
 
 def test_shards_hold_whole_tasks_of_a_bounded_size():
-    from emergence.engines.on_dask import _pack
+    from emergence.engines.shards import pack_tasks
 
     counts = {"a": 10, "b": 30, "c": 5, "d": 100, "e": 1}
-    shards = _pack(counts, workers=1)  # about a quarter of the records per shard: 36
+    shards = pack_tasks(counts, workers=1)  # about a quarter of the records per shard: 36
     assert [t for shard in shards for t in shard] == list(counts)
     assert shards == [["a"], ["b", "c"], ["d"], ["e"]]
 

@@ -10,7 +10,7 @@ import pytest
 
 import emergence
 from emergence.cli import main
-from emergence.errors import EmergenceError
+from emergence.errors import EmergenceError, EmergenceWarning
 from emergence.jobs import check_jobs, default_jobs, parallel_map
 from emergence.sources import write_csv
 
@@ -32,7 +32,10 @@ def records_csv(tmp_path_factory):
     return path
 
 
-def test_every_output_table_is_the_same_bytes_at_any_jobs(records_csv, tmp_path, capsys):
+def test_every_output_table_is_the_same_bytes_at_any_jobs(records_csv, tmp_path, capsys, monkeypatch):
+    from emergence.engines import in_process
+
+    monkeypatch.setattr(in_process, "PARALLEL_RECORDS", 0)  # tasks rescored in processes too
     outputs = {}
     for jobs in (1, 2, 3):
         out = tmp_path / f"jobs{jobs}"
@@ -82,3 +85,23 @@ def test_a_script_without_a_main_guard_can_ask_for_processes(tmp_path):
     done = subprocess.run([sys.executable, str(script)], capture_output=True, text=True, timeout=120)
     assert done.returncode == 0, done.stderr
     assert done.stdout.split() == ["ran", "once", "2"]
+
+
+def test_rescoring_in_processes_gives_the_same_bits_and_the_same_warning(monkeypatch):
+    """Shards of whole tasks rescored by forked processes: the scores, replicates and the one
+    warning about examples left out are those of one pass (engines/in_process.py)."""
+    from emergence.engines import in_process
+    from emergence.rescore import rescore_replicates
+
+    monkeypatch.setattr(in_process, "PARALLEL_RECORDS", 0)
+    records = pd.concat([emergence.simulate(family=f, n_examples=40, seed=s)
+                         for s, f in ((1, "a"), (2, "b"))], ignore_index=True)
+    records = records.drop(index=[3, 50]).reset_index(drop=True)  # two examples one model lacks
+    said = {}
+    for jobs in (1, 2):
+        with pytest.warns(EmergenceWarning) as caught:
+            scores, replicates = rescore_replicates(records, n_replicates=150, seed=4, jobs=jobs)
+        said[jobs] = ([str(w.message) for w in caught], scores, replicates.values)
+    assert said[1][0] == said[2][0] and "left out" in said[1][0][0]
+    pd.testing.assert_frame_equal(said[1][1], said[2][1])
+    assert said[1][2].tobytes() == said[2][2].tobytes()

@@ -244,8 +244,8 @@ def analyze(
         ``progress(stage, done, total)`` as the work goes: ``"scoring"`` (rescoring and the
         bootstrap, 0 then 1 of 1) and ``"judging"`` (curves measured and judged, 0 then 1 of 1).
     jobs : int, default 1
-        Processes measuring the curves and pairs of different tasks; the numbers are the same for
-        any value.
+        Processes rescoring different tasks and measuring their curves and pairs; the numbers are
+        the same for any value.
     engine : {"process", "dask"}, default "process"
         Where the records are rescored: in this process, or on a Dask cluster
         (:mod:`emergence.engines`; ``pip install -e '.[dask]'``), in shards of whole tasks, with the
@@ -284,7 +284,7 @@ def analyze(
         records, scores = None, scores if rescored.scores is None else (
             rescored.scores if scores is None else pd.concat([scores, rescored.scores], ignore_index=True))
     table, values = combined_table(records, scores, metrics=metrics, options=options,
-                                   bootstrap=bootstrap, seed=seed, rescored=rescored)
+                                   bootstrap=bootstrap, seed=seed, rescored=rescored, jobs=jobs)
     say("scoring", 1)
     if table.empty:
         raise EmergenceError(

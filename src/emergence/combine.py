@@ -18,7 +18,7 @@ from emergence.rescore import rescore_replicates
 
 
 def combined_table(records, scores, *, metrics, options: MetricOptions | None, bootstrap: int,
-                   seed: int, rescored=None) -> tuple[pd.DataFrame, np.ndarray]:
+                   seed: int, rescored=None, jobs: int = 1) -> tuple[pd.DataFrame, np.ndarray]:
     """The scores of a run and their replicates ``(len(table), bootstrap)``, not oriented.
 
     ``rescored``: the records' score rows, replicates and first seed per (family, model) as an
@@ -31,7 +31,7 @@ def combined_table(records, scores, *, metrics, options: MetricOptions | None, b
             table, replicates, seeds = rescored.table, rescored.replicates, rescored.seeds
         else:
             table, replicates = rescore_replicates(records, metrics, options=options,
-                                                   n_replicates=bootstrap, seed=seed)
+                                                   n_replicates=bootstrap, seed=seed, jobs=jobs)
             replicates = replicates.values
             seeds = (records[["family", "model", "seed"]].drop_duplicates(["family", "model"])
                      if "seed" in records else None)

@@ -91,8 +91,12 @@ def rescore_replicates(
     common: bool = True,
     n_replicates: int = 1000,
     seed: int = 0,
+    jobs: int = 1,
 ) -> tuple[pd.DataFrame, Replicates | None]:
     """Scores and their paired-bootstrap replicates (see :func:`rescore` for the parameters).
+
+    ``jobs``: processes rescoring shards of whole tasks (on Linux, for tables of 200,000 records or
+    more: :mod:`emergence.engines.in_process`); the numbers are the same bits for any value.
 
     Returns
     -------
@@ -107,8 +111,17 @@ def rescore_replicates(
             f"The 'bootstrap' parameter must be an int >= 0. Got {n_replicates!r} instead."
         )
     metrics = metric_names([c for c in records if has_value(records[c])], metrics)
+    width = choice_width(records)
+    if jobs > 1:
+        from emergence.engines.in_process import rescore_in_processes
+
+        done = rescore_in_processes(records, metrics, options=options, common=common,
+                                    n_replicates=n_replicates, seed=seed, width=width, jobs=jobs)
+        if done is not None:
+            table, replicates = done
+            return table, None if replicates is None else Replicates(replicates, seed)
     return rescore_tasks(records, metrics, options=options, common=common, n_replicates=n_replicates,
-                         seed=seed, width=choice_width(records))
+                         seed=seed, width=width)
 
 
 def metric_names(have: list[str], metrics: list[str] | None = None) -> list[str]:

@@ -25,16 +25,16 @@ import pandas as pd
 from emergence.engines.shards import (
     Request,
     ShardSettings,
+    merge_results,
+    pack_tasks,
     read_and_rescore,
     read_piece,
     rescore_shard,
+    say_dropped,
     take_tasks,
 )
-from emergence.errors import EmergenceError, EmergenceWarning, SchemaError
+from emergence.errors import EmergenceError, SchemaError
 from emergence.sources.reading import reruns_of
-
-#: The most records a shard is given (whole tasks are never split: a larger task is a shard alone).
-SHARD_RECORDS = 2_000_000
 
 
 @dataclass
@@ -164,7 +164,7 @@ def rescore_on_dask(client, sources, *, format_in: str | None, request: Request,
     for _, d in with_records:
         for task, n in d["tasks"].items():
             counts[task] = counts.get(task, 0) + n
-    shards = _pack(counts, len(client.scheduler_info().get("workers", {})) or 1)
+    shards = pack_tasks(counts, len(client.scheduler_info().get("workers", {})) or 1)
     results = []
     for tasks in shards:
         wanted = set(tasks)
@@ -200,7 +200,7 @@ def rescore_frame(client, records: pd.DataFrame, *, metrics=None, options=None, 
     task_codes = pd.Series(pd.factorize(records["task"])[0])
     number = {task: i for i, task in enumerate(pd.unique(records["task"]))}
     results = []
-    for tasks in _pack(counts, len(client.scheduler_info().get("workers", {})) or 1):
+    for tasks in pack_tasks(counts, len(client.scheduler_info().get("workers", {})) or 1):
         rows = np.flatnonzero(task_codes.isin([number[t] for t in tasks]).to_numpy())
         part = client.scatter(frame.iloc[rows], hash=False)
         results.append(client.submit(rescore_shard, [part], settings, pure=False))
@@ -312,13 +312,7 @@ def _check_results(results) -> list:
             if str(message) not in seen:
                 seen.add(str(message))
                 warnings.warn(message, stacklevel=3)
-    dropped = [r.dropped for r in results if r.dropped is not None]
-    if any(d[0] is not None for d in dropped):
-        from emergence.schema.tables import dropped_examples_message
-
-        summary = pd.concat([d[0] for d in dropped if d[0] is not None]).sort_index()
-        kept = sum(d[1] for d in dropped)
-        warnings.warn(dropped_examples_message(summary, kept), EmergenceWarning, stacklevel=3)
+    say_dropped(results)
     return results
 
 
@@ -344,23 +338,6 @@ def _settings(digests, files, metrics, options, bootstrap, seed, losses: bool = 
         n_replicates=bootstrap, seed=seed)
 
 
-def _pack(counts: dict, workers: int) -> list[list]:
-    """Tasks in order of appearance packed into shards of about a quarter of a worker's share of the
-    records (at most :data:`SHARD_RECORDS`), whole tasks only."""
-    total = sum(counts.values())
-    target = max(1, min(SHARD_RECORDS, total // (4 * workers)))
-    shards, current, size = [], [], 0
-    for task, n in counts.items():
-        if current and size + n > target:
-            shards.append(current)
-            current, size = [], 0
-        current.append(task)
-        size += n
-    if current:
-        shards.append(current)
-    return shards
-
-
 def _seeds(digests) -> pd.DataFrame | None:
     tables = [d["seeds"] for d in digests if d.get("seeds") is not None]
     if not tables:
@@ -380,24 +357,7 @@ def _scores_table(tables, files) -> pd.DataFrame | None:
 
 def _merged(results, rescored: Rescored) -> Rescored:
     """The shards' score rows in the in-process order, with their replicates."""
-    from emergence.rescore import score_order
-
-    done = [r for r in results if r.scores is not None and len(r.scores)]
-    if not done:
-        if rescored.records:
-            raise EmergenceError(
-                "No example is present for every model of its family, so no curve can be paired; "
-                "check that the models were scored on the same examples with the same ids, or pass "
-                "common=False to rescore")
-        return rescored
-    table = pd.concat([r.scores for r in done], ignore_index=True)
-    order = table.sort_values(score_order(table), kind="stable").index.to_numpy()
-    table = table.iloc[order].reset_index(drop=True)
-    if done[0].replicates is not None:
-        replicates = np.concatenate([r.replicates for r in done])
-        rescored.replicates = replicates[order]
-        del replicates
-    rescored.table = table
+    rescored.table, rescored.replicates = merge_results(results, rescored.records)
     return rescored
 
 

@@ -23,8 +23,11 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from emergence.errors import EmergenceError, SchemaError
+from emergence.errors import EmergenceError, EmergenceWarning, SchemaError
 from emergence.memory import give_back
+
+#: The most records a shard is given (whole tasks are never split: a larger task is a shard alone).
+SHARD_RECORDS = 2_000_000
 
 
 @dataclass(frozen=True)
@@ -237,3 +240,54 @@ def read_and_rescore(paths: list, format_names: list, request: Request, settings
     if any(p.problems for p in pieces):
         return pieces, ShardResult()
     return pieces, rescore_shard(frames, settings)
+
+
+def pack_tasks(counts: dict, workers: int, limit: int = SHARD_RECORDS) -> list[list]:
+    """Tasks (``counts``: records per task, in order of appearance) packed into shards of about a
+    quarter of a worker's share of the records (at most ``limit``), whole tasks only."""
+    total = sum(counts.values())
+    target = max(1, min(limit, total // (4 * workers)))
+    shards, current, size = [], [], 0
+    for task, n in counts.items():
+        if current and size + n > target:
+            shards.append(current)
+            current, size = [], 0
+        current.append(task)
+        size += n
+    if current:
+        shards.append(current)
+    return shards
+
+
+def say_dropped(results: list[ShardResult]) -> None:
+    """The one warning :func:`emergence.schema.common_examples` gives for the whole run, from the
+    examples each shard left out."""
+    dropped = [r.dropped for r in results if r.dropped is not None]
+    if any(d[0] is not None for d in dropped):
+        from emergence.schema.tables import dropped_examples_message
+
+        summary = pd.concat([d[0] for d in dropped if d[0] is not None]).sort_index()
+        kept = sum(d[1] for d in dropped)
+        warnings.warn(dropped_examples_message(summary, kept), EmergenceWarning, stacklevel=3)
+
+
+def merge_results(results: list[ShardResult], records: int) -> tuple[pd.DataFrame | None, np.ndarray | None]:
+    """The shards' score rows put in the order of one in-process table, and their replicates
+    (None, None when ``records`` is 0); an error when no shard kept an example."""
+    from emergence.rescore import score_order
+
+    done = [r for r in results if r.scores is not None and len(r.scores)]
+    if not done:
+        if records:
+            raise EmergenceError(
+                "No example is present for every model of its family, so no curve can be paired; "
+                "check that the models were scored on the same examples with the same ids, or pass "
+                "common=False to rescore")
+        return None, None
+    table = pd.concat([r.scores for r in done], ignore_index=True)
+    order = table.sort_values(score_order(table), kind="stable").index.to_numpy()
+    table = table.iloc[order].reset_index(drop=True)
+    replicates = None
+    if done[0].replicates is not None:
+        replicates = np.concatenate([r.replicates for r in done])[order]
+    return table, replicates
