@@ -117,16 +117,17 @@ def lm_eval_bootstrap(values: np.ndarray, iters: int) -> tuple[float, str]:
     return time.perf_counter() - start, "lm_eval.api.metrics.bootstrap_stderr"
 
 
-def bootstrap_seconds(records: pd.DataFrame, bootstrap: int) -> float:
-    """Seconds the toolkit's bootstrap adds to rescoring: rescore_replicates with and without it."""
+def bootstrap_seconds(records: pd.DataFrame, bootstrap: int, jobs: int) -> float:
+    """Seconds the toolkit's bootstrap adds to rescoring: rescore_replicates with and without it,
+    with the run's --jobs."""
     from emergence.rescore import rescore_replicates
 
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         start = time.perf_counter()
-        rescore_replicates(records, None, n_replicates=0, seed=0)
+        rescore_replicates(records, None, n_replicates=0, seed=0, jobs=jobs)
         middle = time.perf_counter()
-        rescore_replicates(records, None, n_replicates=bootstrap, seed=0)
+        rescore_replicates(records, None, n_replicates=bootstrap, seed=0, jobs=jobs)
         end = time.perf_counter()
     return max(1e-9, (end - middle) - (middle - start))
 
@@ -155,13 +156,13 @@ def profile(path: Path, out: Path, bootstrap: int) -> list[tuple[str, float]]:
         stages.append(("load and validate", time.perf_counter() - start))
         start = time.perf_counter()
         table, values = combined_table(tables.records, None, metrics=None, options=None, bootstrap=bootstrap,
-                                       seed=0)
+                                       seed=0, jobs=default_jobs())
         stages.append(("rescore and bootstrap", time.perf_counter() - start))
         start = time.perf_counter()
         x = choose_x(table, None)
         table = final_checkpoints(positive_scale(table, x), x)
         check_one_model_per_scale(table, x)
-        judge(build_curves(table, values, x, seed=0), DEFAULT_PAIRS, x, Thresholds())
+        judge(build_curves(table, values, x, seed=0), DEFAULT_PAIRS, x, Thresholds(), jobs=default_jobs())
         stages.append(("curves, tests and verdicts", time.perf_counter() - start))
         result = emergence.analyze(tables.records, bootstrap=bootstrap, seed=0)
         start = time.perf_counter()
@@ -216,7 +217,7 @@ def main() -> None:
         one = records[(records["model"] == records["model"].iloc[0]) & (records["task"] == "task_000")]
         per_point, which = lm_eval_bootstrap(one["target_logprob"].to_numpy(dtype=float), args.bootstrap)
         lm_eval_curve = per_point * args.scales
-        ours_curve = bootstrap_seconds(records, args.bootstrap) / len(curves)
+        ours_curve = bootstrap_seconds(records, args.bootstrap, args.jobs or default_jobs()) / len(curves)
 
         print(f"curves                        {len(curves)}")
         print(f"bare numpy work               {bare:.2f} s (one pass over the numeric columns "
