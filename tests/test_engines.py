@@ -126,6 +126,21 @@ def test_the_python_api_on_a_client_gives_the_in_process_analysis(files, cluster
         pd.testing.assert_frame_equal(here.to_frame(level), there.to_frame(level))
 
 
+def test_the_python_api_reads_files_on_the_workers(files, cluster):
+    """``analyze(paths, engine="dask")``: the files are read where the work runs, records and reported
+    scores alike, and the analysis is that of the tables loaded here."""
+    from emergence.sources import load_tables
+
+    _, client = cluster
+    tables = load_tables(files)
+    here = emergence.analyze(tables.records, tables.scores, bootstrap=200)
+    there = emergence.analyze(str(files), bootstrap=200, engine="dask", client=client)
+    for level in ("score", "curve", "pair", "task"):
+        pd.testing.assert_frame_equal(here.to_frame(level), there.to_frame(level))
+    with pytest.raises(emergence.EmergenceError, match="'engine' parameter of analyze"):
+        emergence.analyze(tables.records, engine="spark")
+
+
 def test_shards_hold_whole_tasks_of_a_bounded_size():
     from emergence.engines.shards import pack_tasks
 

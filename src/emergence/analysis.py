@@ -274,18 +274,26 @@ def analyze(
         )
     thresholds = thresholds or Thresholds()
     pairs = DEFAULT_PAIRS if pairs is None else parse_pairs(f"{d}:{s}" for d, ss in pairs.items() for s in ss)
-    say("scoring", 0)
+    if engine not in ("process", "dask"):
+        raise EmergenceError(f"The 'engine' parameter of analyze must be 'process' or 'dask'. Got {engine!r} "
+                             "instead.")
+    shown = rescored is None  # else the engine that rescored showed its progress
+    if shown:
+        say("scoring", 0)
     check_jobs(jobs)
-    if engine != "process" and rescored is None and records is not None:
+    if engine == "dask" and rescored is None and records is not None:
         from emergence.engines import rescore as rescore_on
 
         rescored = rescore_on(records, engine=engine, client=client, metrics=metrics, options=options,
                               bootstrap=bootstrap, seed=seed)
-        records, scores = None, scores if rescored.scores is None else (
-            rescored.scores if scores is None else pd.concat([scores, rescored.scores], ignore_index=True))
+        records = None
+        if rescored.scores is not None:  # the aggregate scores of the files read
+            scores = rescored.scores if scores is None else pd.concat([scores, rescored.scores],
+                                                                      ignore_index=True)
     table, values = combined_table(records, scores, metrics=metrics, options=options,
                                    bootstrap=bootstrap, seed=seed, rescored=rescored, jobs=jobs)
-    say("scoring", 1)
+    if shown:
+        say("scoring", 1)
     if table.empty:
         raise EmergenceError(
             "nothing to analyse: no score of any (family, model, task, metric) could be computed from "
