@@ -200,3 +200,50 @@ def test_a_large_csv_is_read_in_blocks_of_whole_records(files, cluster, tmp_path
     assert errors["dask"] == errors["process"]
     assert f"{big}: line {row + 2}, column 'target_logprob': 0.5 is > 0" in errors["dask"]
     assert len(lines) > len(records) + 1  # the quoted newlines make more lines than rows
+
+
+def test_the_checks_across_files_come_before_the_filters(files, cluster, tmp_path, capsys):
+    """The same row in two files of one task is refused even when --tasks asks for another task, as
+    in process: the filters apply to the combined tables (found by a review)."""
+    address, _ = cluster
+    bad = tmp_path / "bad"
+    bad.mkdir()
+    for path in files.glob("f-*.csv"):
+        (bad / path.name).write_bytes(path.read_bytes())
+    rows = pd.read_csv(files / "f-0.csv")
+    rows[rows["task"] == "toy_length_1"].head(2).to_csv(bad / "again.csv", index=False)
+    errors = {}
+    for engine in (["--engine", "process"], ["--engine", "dask", "--scheduler", address]):
+        code = main(["analyze", str(bad), *engine, "--tasks", "nine_choices", "--no-figures", "-q",
+                     "--out", str(tmp_path / "out")])
+        errors[engine[1]] = (code, capsys.readouterr().err)
+    assert errors["dask"] == errors["process"]
+    assert errors["dask"][0] == 2 and "duplicate rows" in errors["dask"][1]
+
+
+def test_convert_names_folders_a_file_system_takes(files, tmp_path, capsys):
+    """A task name longer than a folder name may be is cut and hashed; the footer keeps the name."""
+    records = pd.read_csv(files / "g.csv.gz")
+    records = records[records["task"] == records["task"].iloc[0]].assign(task="é" * 60)
+    source = tmp_path / "long.csv"
+    write_csv(records, source)
+    assert main(["convert", str(source), "--to", str(tmp_path / "converted")]) == 0
+    capsys.readouterr()
+    assert emergence.load(tmp_path / "converted")["task"].unique().tolist() == ["é" * 60]
+
+
+def test_a_csv_with_a_literal_quote_is_not_cut(tmp_path, monkeypatch):
+    """A quote inside an unquoted field (x"y) is a literal to the CSV readers; a file that has one
+    is read whole rather than cut where the quotes' count would mislead (found by a review)."""
+    from emergence.engines.on_dask import partitions
+    from emergence.sources import csv_blocks, find_files
+
+    records = emergence.simulate(n_examples=60, seed=2)
+    path = tmp_path / "quotes.csv"
+    write_csv(records, path)
+    monkeypatch.setattr(csv_blocks, "BLOCK_BYTES", path.stat().st_size // 4)
+    assert len(partitions(find_files([path]))) >= 4
+    text = path.read_text().split("\n")
+    text[5] = text[5].replace("L1-", 'L"1-', 1)  # an example id with a quote in it
+    path.write_text("\n".join(text))
+    assert len(partitions(find_files([path]))) == 1

@@ -65,6 +65,9 @@ def convert(args) -> int:
     from emergence.sources import find_files
 
     out = Path(args.to)
+    if args.loss:
+        raise EmergenceError(f"--loss {args.loss}: convert writes the records as the files give them; "
+                             "give --loss to analyze, when it reads the converted folder")
     _check_to(out, args.force, args.sources)
     files = find_files(args.sources, args.format_in)
     request = _request(args, args.sources)
@@ -74,25 +77,32 @@ def convert(args) -> int:
         if choose_engine(args.engine, args.sources, args.scheduler) == "dask":
             from emergence.engines.on_dask import partitions
 
-            items = [(str(path), name, i, block) for i, (path, name, block) in enumerate(partitions(files))]
+            items = [(str(path), name, i, block)
+                     for i, (path, name, block) in enumerate(partitions(files, request.options.limits))]
             with cluster(args) as client:
                 futures = [client.submit(convert_file, *item, request=request, out=str(work), pure=False)
                            for item in items]
                 done = client.gather(futures)
+            from emergence.engines.on_dask import _scales_across_blocks
+
+            # the rules of a whole file that its blocks cannot see alone
+            across = _scales_across_blocks([(p, n, b) for p, n, _, b in items],
+                                           [([], [], {"scales": scales}) for *_, scales in done])
         else:
             done = [convert_file(str(path), module.NAME, i, None, request=request, out=str(work))
                     for i, (path, module) in enumerate(files)]
-        problems = [p for problems, _, _ in done for p in problems]
-        for _, said, _ in done:
+            across = []
+        problems = [p for problems, *_ in done for p in problems] or across
+        for _, said, *_ in done:
             for message in said:
                 warnings.warn(message, stacklevel=2)
         if problems:
             from emergence.errors import SchemaError
 
             raise SchemaError(problems)
-        written = [w for _, _, ws in done for w in ws]
+        written = [w for _, _, ws, _ in done for w in ws]
         if not written:
-            raise EmergenceError("nothing to convert: no rows match --family/--tasks")
+            raise EmergenceError("nothing to convert: the files hold no rows")
         if out.exists():
             shutil.rmtree(out)
         work.rename(out)
@@ -117,15 +127,15 @@ def convert_file(path: str, format_name: str, part: int, block=None, *, request,
 
     piece = read_piece(path, format_name, request, block)
     if piece.problems:
-        return piece.problems, piece.said, []
+        return piece.problems, piece.said, [], None
     written = []
     if piece.records is not None:
         written += write_table(piece.records.drop(columns="_file"), "records", Path(out), f"{part:05d}",
-                               source=path, format_name=format_name)
+                               source=path, format_name=format_name, said=piece.said)
     for k, table in enumerate(piece.scores):
         written += write_table(table.drop(columns="_file"), "scores", Path(out), f"{part:05d}-{k}",
-                               source=path, format_name=format_name)
-    return [], piece.said, written
+                               source=path, format_name=format_name, said=[] if written else piece.said)
+    return [], piece.said, written, piece.digest.get("scales")
 
 
 def _check_to(out: Path, force: bool, sources) -> None:

@@ -34,6 +34,7 @@ from emergence.engines.shards import (
     take_tasks,
 )
 from emergence.errors import EmergenceError, SchemaError
+from emergence.schema import MAX_PROBLEMS
 from emergence.sources.reading import reruns_of
 
 
@@ -135,7 +136,7 @@ def rescore_on_dask(client, sources, *, format_in: str | None, request: Request,
     if footers is not None:
         return _rescore_converted(client, files, footers, request=request, metrics=metrics, options=options,
                                   bootstrap=bootstrap, seed=seed, say=say)
-    parts = partitions(files)
+    parts = partitions(files, request.options.limits)
     pieces = [client.submit(read_piece, str(path), name, request, block, pure=False)
               for path, name, block in parts]
     digests = client.map(_digest, pieces, pure=False)
@@ -150,32 +151,33 @@ def rescore_on_dask(client, sources, *, format_in: str | None, request: Request,
     for d in digest:
         for message in d[1]:
             warnings.warn(message, stacklevel=2)
+    problems = problems or _scales_across_blocks(parts, digest)
     if problems:
         raise SchemaError(problems)
     with_records = [(i, d[2]) for i, d in enumerate(digest) if d[2].get("tasks")]
-    scores = _scores_table([t for d in digest for t in d[3]], files)
-    rescored = Rescored(None, None, None, scores, [p for p, _ in files], 0,
+    rescored = Rescored(None, None, None, None, [p for p, _ in files], 0,
                         sorted({f for d in digest for f in d[2].get("families", [])}),
                         sorted({t for d in digest for t in d[2].get("task_names", [])}))
-    if not with_records:
-        return rescored
-    settings = _settings([d for _, d in with_records], files, metrics, options, bootstrap, seed)
-    counts: dict = {}
-    for _, d in with_records:
-        for task, n in d["tasks"].items():
-            counts[task] = counts.get(task, 0) + n
-    shards = pack_tasks(counts, len(client.scheduler_info().get("workers", {})) or 1)
-    results = []
-    for tasks in shards:
-        wanted = set(tasks)
-        rows = [client.submit(take_tasks, pieces[i], tasks, pure=False) for i, d in with_records
-                if wanted & set(d["tasks"])]  # taken where each piece lies
-        results.append(client.submit(rescore_shard, rows, settings, pure=False))
-    del pieces
-    out = _collect(results, say)
-    rescored.records = sum(counts.values())
-    rescored.seeds = _seeds([d for _, d in with_records])
-    return _merged(out, rescored)
+    if with_records:
+        _check_losses(request, [d for _, d in with_records])
+        settings = _settings([d for _, d in with_records], files, metrics, options, bootstrap, seed,
+                             request)
+        counts: dict = {}
+        for _, d in with_records:
+            for task, n in d["tasks"].items():
+                counts[task] = counts.get(task, 0) + n
+        results = []
+        for tasks in pack_tasks(counts, len(client.scheduler_info().get("workers", {})) or 1):
+            wanted = set(tasks)
+            rows = [client.submit(take_tasks, pieces[i], tasks, pure=False) for i, d in with_records
+                    if wanted & set(d["tasks"])]  # taken where each piece lies
+            results.append(client.submit(rescore_shard, rows, settings, pure=False))
+        del pieces
+        out = _collect(results, say)
+        rescored.seeds = _seeds([d for _, d in with_records])
+        _merged(out, rescored)
+    rescored.scores = _scores_table([t for d in digest for t in d[3]], files, request)
+    return rescored
 
 
 def rescore_frame(client, records: pd.DataFrame, *, metrics=None, options=None, bootstrap: int = 1000,
@@ -194,7 +196,7 @@ def rescore_frame(client, records: pd.DataFrame, *, metrics=None, options=None, 
                         sorted(set(records["family"].astype(str))), sorted(set(records["task"].astype(str))))
     frame = records.assign(_file="<records>")
     settings = ShardSettings(metrics=metric_names([c for c in records if has_value(records[c])], metrics),
-                             width=choice_width(records), columns=list(records.columns), reruns=set(),
+                             width=choice_width(records), columns=list(records.columns), reruns={},
                              formats=[], options=options, n_replicates=bootstrap, seed=seed)
     counts = records["task"].value_counts(sort=False).to_dict()
     task_codes = pd.Series(pd.factorize(records["task"])[0])
@@ -209,18 +211,25 @@ def rescore_frame(client, records: pd.DataFrame, *, metrics=None, options=None, 
     return _merged(_collect(results, say), rescored)
 
 
-def partitions(files) -> list[tuple[Path, str, tuple | None]]:
+def partitions(files, limits=None) -> list[tuple[Path, str, tuple | None]]:
     """The pieces of a run: every file, and a large plain CSV in blocks of whole records
-    (:mod:`emergence.sources.csv_blocks`): ``(path, format name, block or None)``."""
-    from emergence.sources.csv_blocks import BLOCK_BYTES, blocks
-    from emergence.sources.limits import is_gzip
+    (:mod:`emergence.sources.csv_blocks`): ``(path, format name, block or None)``.
 
+    A file over the ``--max-bytes`` limit (``limits``) is one piece, which its reader refuses as in
+    process; so is a file that cannot be cut safely."""
+    from emergence.sources.csv_blocks import BLOCK_BYTES, blocks
+    from emergence.sources.limits import Limits, is_gzip
+
+    limits = limits or Limits()
     out = []
     for path, module in files:
-        if module.NAME == "csv" and not is_gzip(path) and path.stat().st_size > BLOCK_BYTES:
+        size = path.stat().st_size
+        found = None
+        if module.NAME == "csv" and not is_gzip(path) and BLOCK_BYTES < size <= limits.max_bytes:
             found = blocks(path, BLOCK_BYTES)
+        if found and len(found) > 1:
             header = found[0][0]
-            out += [(path, module.NAME, (start, stop, before, header)) for start, stop, before in found]
+            out += [(path, module.NAME, (*block, header)) for block in found]
         else:
             out.append((path, module.NAME, None))
     return out
@@ -229,39 +238,38 @@ def partitions(files) -> list[tuple[Path, str, tuple | None]]:
 def _rescore_converted(client, files, footers, *, request, metrics, options, bootstrap, seed,
                        say) -> Rescored:
     """Shards of a converted dataset: the files of each task, read and rescored in one step."""
-    kept = [(path, module, footers[str(path)]) for path, module in files
-            if footers[str(path)]["shape"] == "records"
-            and (not request.families or footers[str(path)]["family"] in request.families)
-            and (not request.tasks or footers[str(path)]["task"] in request.tasks)]
+    records = [(path, module, footers[str(path)]) for path, module in files
+               if footers[str(path)]["shape"] == "records"]
     others = [(path, module) for path, module in files if footers[str(path)]["shape"] != "records"]
-    said = [f for f in footers.values()]
+    said = list(footers.values())
     rescored = Rescored(None, None, None, None, [p for p, _ in files], 0,
-                        sorted({f["family"] for f in said if f["family"] is not None}),
-                        sorted({f["task"] for f in said if f["task"] is not None}))
+                        sorted({f for foot in said for f in foot.get("families") or [foot["family"]] if f}),
+                        sorted({t for foot in said for t in foot.get("tasks") or [foot["task"]] if t}))
     scores = [client.submit(read_piece, str(p), m.NAME, request, pure=False) for p, m in others]
     by_task: dict = {}
-    for path, module, foot in kept:
+    for path, module, foot in records:
         by_task.setdefault(foot["task"], []).append((str(path), module.NAME))
-    settings = _settings([f for _, _, f in kept], files, metrics, options, bootstrap, seed,
-                         losses=request.losses is not None) if kept else None
+    settings = None
+    if records:
+        _check_losses(request, [f for _, _, f in records])
+        settings = _settings([f for _, _, f in records], files, metrics, options, bootstrap, seed, request)
     results = [client.submit(_converted_shard, [p for p, _ in group], [n for _, n in group], request,
                              settings, pure=False) for group in by_task.values()]
     pieces = [_result(f) for f in scores]
     done = _collect_pairs(results, say)
-    pieces += [piece for shard_pieces, _ in done for piece in shard_pieces]
+    pieces = [piece for shard_pieces, _ in done for piece in shard_pieces] + pieces
     problems = [p for piece in pieces for p in piece.problems]
     for piece in pieces:
         for message in piece.said:
             warnings.warn(message, stacklevel=3)
     if problems:
         raise SchemaError(problems)
-    rescored.scores = _scores_table([t for piece in pieces for t in piece.scores], files)
-    if not kept:
-        return rescored
-    out = _check_results([result for _, result in done])
-    rescored.records = sum(f["records"] for _, _, f in kept)
-    rescored.seeds = _seeds([piece.digest for piece in pieces])
-    return _merged(out, rescored)
+    if records:
+        out = _check_results([result for _, result in done])
+        rescored.seeds = _seeds([piece.digest for piece in pieces])
+        _merged(out, rescored)
+    rescored.scores = _scores_table([t for piece in pieces for t in piece.scores], files, request)
+    return rescored
 
 
 def _converted_shard(paths, names, request, settings):
@@ -306,12 +314,17 @@ def _check_results(results) -> list:
     errors = [r.error for r in results if r.error]
     if errors:
         raise EmergenceError(errors[0])
-    seen = set()
+    seen, reruns = set(), 0
     for r in results:
         for message in r.said:
-            if str(message) not in seen:
-                seen.add(str(message))
-                warnings.warn(message, stacklevel=3)
+            if str(message) in seen:
+                continue
+            seen.add(str(message))
+            if str(message).startswith("two runs of ("):  # at most MAX_PROBLEMS, as one table says
+                reruns += 1
+                if reruns > MAX_PROBLEMS:
+                    continue
+            warnings.warn(message, stacklevel=3)
     say_dropped(results)
     return results
 
@@ -321,9 +334,39 @@ def _digest(piece):
     return piece.problems, piece.said, piece.digest, piece.scores, piece.checked
 
 
-def _settings(digests, files, metrics, options, bootstrap, seed, losses: bool = False) -> ShardSettings:
-    """The run's settings from the digests of its pieces (or the footers of converted files, which
-    do not know of a ``--loss`` file: ``losses`` adds its column)."""
+def _scales_across_blocks(parts, digest) -> list[str]:
+    """A model must have one scale in a whole file, as its validator checks when it reads the file
+    whole: the blocks' models and scales put together."""
+    problems = []
+    blocked: dict = {}
+    for (path, _, block), d in zip(parts, digest, strict=True):
+        if block is not None and d[2].get("scales") is not None:
+            blocked.setdefault(str(path), []).append(d[2]["scales"])
+    for path, tables in blocked.items():
+        table = pd.concat(tables, ignore_index=True)
+        keys = [c for c in ("family", "model", "step", "seed") if c in table]
+        for column in [c for c in table if c not in keys]:
+            values = table.dropna(subset=[column]).groupby(keys, dropna=False, sort=False)[column].unique()
+            for key, found in values[values.map(len) > 1].head(5).items():
+                key = key if isinstance(key, tuple) else (key,)
+                values = sorted(map(float, found))[:4]
+                problems.append(f"{path}: column {column!r}: model {key[1]!r} has several values {values}; "
+                                "a model (family, model, step) has one scale")
+    return problems
+
+
+def _check_losses(request: Request, digests) -> None:
+    """A ``--loss`` file must name some model of the records (checked once, as in process)."""
+    if request is not None and request.losses is not None:
+        from emergence.sources.sizes import check_losses
+
+        check_losses({m for d in digests for m in d.get("models", [])}, request.losses)
+
+
+def _settings(digests, files, metrics, options, bootstrap, seed, request=None) -> ShardSettings:
+    """The run's settings from the digests of its pieces (or the footers of converted files); a
+    ``--loss`` file (in ``request``) adds its column."""
+    losses = request is not None and request.losses is not None
     from emergence.rescore import metric_names
 
     valued = list(dict.fromkeys(c for d in digests for c in d["valued"]))
@@ -333,9 +376,14 @@ def _settings(digests, files, metrics, options, bootstrap, seed, losses: bool = 
     widths = [d["width"] for d in digests if d.get("width") is not None]
     return ShardSettings(
         metrics=metric_names(valued, metrics), width=max(widths) if widths else None,
-        columns=columns, reruns=set().union(*(reruns_of(p, m) for p, m in files)),
+        columns=columns, reruns=_reruns(files),
         formats=list(dict.fromkeys(m.NAME for _, m in files)), options=options,
-        n_replicates=bootstrap, seed=seed)
+        n_replicates=bootstrap, seed=seed, request=request)
+
+
+def _reruns(files) -> dict:
+    """The files whose runs may repeat another's, with their times where known (``reruns_of``)."""
+    return {f: t for path, module in files for f, t in reruns_of(path, module).items()}
 
 
 def _seeds(digests) -> pd.DataFrame | None:
@@ -345,18 +393,26 @@ def _seeds(digests) -> pd.DataFrame | None:
     return pd.concat(tables, ignore_index=True).drop_duplicates(["family", "model"])
 
 
-def _scores_table(tables, files) -> pd.DataFrame | None:
-    """The files' aggregate scores combined as in process."""
+def _scores_table(tables, files, request: Request) -> pd.DataFrame | None:
+    """The files' aggregate scores combined as in process, with the losses and the filters."""
     if not tables:
         return None
+    from emergence.engines.shards import filtered
     from emergence.sources.reading import combine_frames
 
-    return combine_frames(tables, "scores", reruns=set().union(*(reruns_of(p, m) for p, m in files)),
-                          modules=list(dict.fromkeys(m for _, m in files)), checked=False)
+    table = combine_frames(tables, "scores", reruns=_reruns(files),
+                           modules=list(dict.fromkeys(m for _, m in files)), checked=False)
+    if request.losses is not None:
+        from emergence.sources.sizes import check_losses
+
+        check_losses(set(table["model"].astype(str)), request.losses)
+    return filtered(table, request)
 
 
 def _merged(results, rescored: Rescored) -> Rescored:
-    """The shards' score rows in the in-process order, with their replicates."""
+    """The shards' score rows in the in-process order, with their replicates, and the records
+    analysed (those left after the filters)."""
+    rescored.records = sum(r.records for r in results)
     rescored.table, rescored.replicates = merge_results(results, rescored.records)
     return rescored
 

@@ -85,8 +85,8 @@ def read_piece(path: str, format_name: str, request: Request, block: tuple | Non
     """Read and validate one file as :func:`emergence.sources.load_tables` does, then keep the rows
     the filters ask for and add the ``--loss`` file's losses.
 
-    ``block``: ``(start, stop, records_before, header_stop)`` of a large plain CSV, read alone
-    (:func:`emergence.sources.csv_blocks.read_block`)."""
+    ``block``: ``(start, stop, records_before, lines_before, header_stop)`` of a large plain CSV,
+    read alone (:func:`emergence.sources.csv_blocks.read_block`)."""
     from emergence.metrics import has_value
     from emergence.metrics.per_example import choice_width
     from emergence.sources import formats
@@ -112,13 +112,8 @@ def read_piece(path: str, format_name: str, request: Request, block: tuple | Non
                                            for f in t["family"].unique()})
         piece.digest["task_names"] = sorted({str(f) for t in [found, *piece.scores] if t is not None
                                              for f in t["task"].unique()})
-        if request.losses is not None:
-            from emergence.sources.sizes import add_losses
-
-            found = None if found is None else add_losses(found, request.losses)
-            piece.scores = [add_losses(t, request.losses) for t in piece.scores]
-        piece.records = _only(found, request)
-        piece.scores = [t for t in (_only(t, request) for t in piece.scores) if t is not None]
+        # the filters and the losses come once the tables of all files are combined, as in process
+        piece.records = found
     piece.said = [w.message for w in caught]
     if piece.records is not None:
         records = piece.records
@@ -129,7 +124,14 @@ def read_piece(path: str, format_name: str, request: Request, block: tuple | Non
             "width": choice_width(records),
             "seeds": (records[["family", "model", "seed"]].drop_duplicates(["family", "model"])
                       if "seed" in records else None),
+            "models": sorted(set(records["model"].astype(str))),
         }
+        if block is not None:  # a file's blocks must give each model one scale, as the file must
+            from emergence.scale import SCALE_COLUMNS
+            from emergence.schema import model_keys
+
+            scales = [c for c in SCALE_COLUMNS if c in records and c not in model_keys(records)]
+            piece.digest["scales"] = records[model_keys(records) + scales].drop_duplicates()
     give_back()
     return piece
 
@@ -155,24 +157,40 @@ class ShardSettings:
     columns : list of str
         The records' columns in the whole run (a shard lacking one gets it empty, as pandas' concat of
         all files gives it).
-    reruns : set of str
-        Files whose runs may repeat one another (result formats, not benchmark CSVs).
+    reruns : dict
+        Files whose runs may repeat one another (result formats, not benchmark CSVs), with their
+        times where known (:func:`emergence.sources.reading.reruns_of`).
     formats : list of str
         The format modules read, whose notes on the combined table are said.
     options : MetricOptions or None
     n_replicates, seed : int
     common : bool
+    request : Request, optional
+        The filters and the ``--loss`` table, applied once a shard's tables are combined.
     """
 
     metrics: list
     width: int | None
     columns: list
-    reruns: set
+    reruns: dict
     formats: list
     options: object = None
     n_replicates: int = 1000
     seed: int = 0
     common: bool = True
+    request: Request | None = None
+
+
+def filtered(table: pd.DataFrame, request: Request | None) -> pd.DataFrame | None:
+    """A combined table with the ``--loss`` file's losses, then only the rows of the ``--family``
+    and ``--tasks`` asked for (None when none is left), as the command line does in process."""
+    if request is None:
+        return table
+    if request.losses is not None:
+        from emergence.sources.sizes import add_losses
+
+        table = add_losses(table, request.losses, check=False)  # checked once, for the whole run
+    return _only(table, request)
 
 
 @dataclass
@@ -192,8 +210,6 @@ class ShardResult:
 def rescore_shard(frames: list, settings: ShardSettings) -> ShardResult:
     """Combine the records of a shard's tasks (``frames``, in file order, each with ``_file``) and
     rescore them."""
-    from emergence.rescore import rescore_tasks
-    from emergence.schema.tables import common_examples_and_dropped
     from emergence.sources import formats
     from emergence.sources.reading import combine_frames
 
@@ -210,16 +226,9 @@ def rescore_shard(frames: list, settings: ShardSettings) -> ShardResult:
             del frames
             if list(records) != settings.columns:  # as pandas' concat of every file gives them
                 records = records.reindex(columns=settings.columns)
-            result.records = len(records)
-            if settings.common:
-                records, dropped, kept = common_examples_and_dropped(records)
-                result.dropped = (dropped, kept)
-            if len(records):
-                scores, replicates = rescore_tasks(records, settings.metrics, options=settings.options,
-                                                   common=False, n_replicates=settings.n_replicates,
-                                                   seed=settings.seed, width=settings.width)
-                result.scores = scores
-                result.replicates = None if replicates is None else replicates.values
+            records = filtered(records, settings.request)
+            if records is not None:
+                _rescore_combined(records, settings, result)
         except SchemaError as error:
             result.problems = list(error.problems)
         except EmergenceError as error:
@@ -227,6 +236,23 @@ def rescore_shard(frames: list, settings: ShardSettings) -> ShardResult:
     result.said = [w.message for w in caught]
     give_back()
     return result
+
+
+def _rescore_combined(records: pd.DataFrame, settings: ShardSettings, result: ShardResult) -> None:
+    """Rescore a shard's combined and filtered records into ``result``."""
+    from emergence.rescore import rescore_tasks
+    from emergence.schema.tables import common_examples_and_dropped
+
+    result.records = len(records)
+    if settings.common:
+        records, dropped, kept = common_examples_and_dropped(records)
+        result.dropped = (dropped, kept)
+    if len(records):
+        scores, replicates = rescore_tasks(records, settings.metrics, options=settings.options,
+                                           common=False, n_replicates=settings.n_replicates,
+                                           seed=settings.seed, width=settings.width)
+        result.scores = scores
+        result.replicates = None if replicates is None else replicates.values
 
 
 def read_and_rescore(paths: list, format_names: list, request: Request, settings: ShardSettings

@@ -151,11 +151,13 @@ class _Batch:
         golds = self.records["gold"].to_numpy(dtype=object)
         valid, sizes = choice_rows(self.records)
         rows = np.flatnonzero(valid)
-        # the width: the widest row, or the width given (the rows of a row-wise sum of 8 or more
-        # are added pairwise, so the padding of a row changes its last bits: a table scored a task
-        # at a time pads every task to the width of the whole table)
+        # the width: the widest row (or the width given: the whole table's), rounded up to a
+        # multiple of 8. numpy adds a row of 8 to 128 values with 8 accumulators, which the padding
+        # (zeros once exponentiated) leaves as they are, so a row's sums are the same bits at any
+        # such width: in a table of 4 choices or of 100, read whole or a task at a time. Past 128 a
+        # row is split in halves that depend on the width, and the table's width matters.
         width = self.choice_width if self.choice_width is not None else int(sizes.max(initial=0))
-        logp = np.full((len(rows), max(width, 1)), -np.inf)
+        logp = np.full((len(rows), 8 * max(1, -(-width // 8))), -np.inf)
         at = np.repeat(np.arange(len(rows)), sizes)
         cols = np.arange(sizes.sum()) - np.repeat(np.cumsum(sizes) - sizes, sizes)
         logp[at, cols] = np.fromiter(chain.from_iterable(lists[rows]), float, sizes.sum())

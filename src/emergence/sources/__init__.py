@@ -221,7 +221,7 @@ def load_tables(paths: str | Path | Iterable[str | Path], *, format_in: str | No
     if problems:
         raise SchemaError(problems)
     tables = Tables(files=[path for path, _ in files] + hub)
-    reruns = set().union(*(reruns_of(path, module) for path, module in files))
+    reruns = {f: t for path, module in files for f, t in reruns_of(path, module).items()}
     modules = list(dict.fromkeys(module for _, module in files))
     for shape, frames in parts.items():
         if frames:

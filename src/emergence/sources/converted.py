@@ -14,13 +14,14 @@ Choice lists are kept as JSON text, as in a benchmark CSV; reading validates the
 from __future__ import annotations
 
 import json
+import warnings
 from pathlib import Path
 from urllib.parse import quote
 
 import orjson
 import pandas as pd
 
-from emergence.errors import SchemaError
+from emergence.errors import EmergenceWarning, SchemaError, UnknownMetricWarning
 
 #: Name of this format for ``--format-in``.
 NAME = "parquet"
@@ -57,11 +58,12 @@ def footer(path: Path) -> dict:
     return json.loads(_schema(path).metadata[KEY])
 
 
-def reruns(path: Path) -> set[str]:
+def reruns(path: Path) -> dict[str, str | None]:
     """The file it was converted from, where that file's runs may repeat another's (a result format,
-    not a benchmark CSV)."""
+    not a benchmark CSV), with when it was written, as found when it was converted (the original
+    may be gone)."""
     said = footer(path)
-    return {said["source"]} if said.get("format", "csv") != "csv" else set()
+    return {said["source"]: said.get("run_time")} if said.get("format", "csv") != "csv" else {}
 
 
 def read(path: Path, options=None) -> list[tuple[str, pd.DataFrame]]:
@@ -80,20 +82,29 @@ def read(path: Path, options=None) -> list[tuple[str, pd.DataFrame]]:
         if column in table and table[column].dtype == object:
             table[column] = [None if cell is None else orjson.loads(cell) for cell in table[column]]
     validate = validate_records if said["shape"] == "records" else validate_scores
-    table = validate(table, source=str(path))
+    with warnings.catch_warnings():  # what it says of these rows was said of the original file
+        warnings.simplefilter("ignore")
+        table = validate(table, source=str(path))
+    for warning in said.get("warnings", []):  # the original file's warnings, as it gave them
+        if warning.get("unknown"):
+            warnings.warn(UnknownMetricWarning(*warning["unknown"]), stacklevel=2)
+        else:
+            warnings.warn(warning["text"], EmergenceWarning, stacklevel=2)
     table.attrs["source"] = said.get("source")
     return [(said["shape"], table)]
 
 
-def write_table(table: pd.DataFrame, shape: str, out: Path, part: str, *, source: str, format_name: str
-                ) -> list[dict]:
+def write_table(table: pd.DataFrame, shape: str, out: Path, part: str, *, source: str, format_name: str,
+                said: list | None = None) -> list[dict]:
     """Write one input file's validated table under ``out`` as ``part-<part>.parquet``: records one
-    file per (family, task), scores one file. Returns each file's footer."""
+    file per (family, task), scores one file. Returns each file's footer. ``said``: the warnings
+    reading the file gave, kept in the first file's footer and given again when it is read."""
     import pyarrow as pa
     import pyarrow.parquet as pq
 
     from emergence.metrics import has_value
     from emergence.metrics.per_example import choice_width
+    from emergence.sources.reading import run_time
 
     written = []
     groups = table.groupby(["family", "task"], sort=False, dropna=False) if shape == "records" else [
@@ -103,10 +114,15 @@ def write_table(table: pd.DataFrame, shape: str, out: Path, part: str, *, source
         said = {"shape": shape, "family": None if family is None else str(family),
                 "task": None if task is None else str(task), "records": len(rows),
                 "columns": list(rows.columns), "valued": [c for c in rows if has_value(rows[c])],
-                "source": source, "format": format_name}
+                "source": source, "format": format_name,
+                "run_time": run_time(source) if format_name != "csv" else None,
+                "warnings": [_kept(w) for w in said or []] if not written else []}
+        said["models"] = sorted(set(rows["model"].astype(str)))
+        said["families"] = sorted(set(rows["family"].astype(str)))
+        said["tasks"] = sorted(set(rows["task"].astype(str)))
         if shape == "records":
             said["width"] = choice_width(rows)
-            folder = out / f"family={quote(str(family), safe='')}" / f"task={quote(str(task), safe='')}"
+            folder = out / f"family={_name(family)}" / f"task={_name(task)}"
         else:
             folder = out / "scores"
         for column in LIST_COLUMNS:
@@ -120,3 +136,21 @@ def write_table(table: pd.DataFrame, shape: str, out: Path, part: str, *, source
         pq.write_table(arrow, folder / f"part-{part}.parquet", compression="zstd")
         written.append(said)
     return written
+
+
+def _name(value) -> str:
+    """A family or task as a folder name: percent-encoded, and where that is longer than a file
+    system allows (255 bytes), its start and a hash of the whole (the footer keeps the name)."""
+    import hashlib
+
+    text = quote(str(value), safe="")
+    if len(text) <= 200:
+        return text
+    return f"{text[:120]}~{hashlib.sha1(str(value).encode()).hexdigest()[:12]}"
+
+
+def _kept(warning) -> dict:
+    """A warning as a footer keeps it: its text, and what an unknown-metric warning is made of."""
+    if isinstance(warning, UnknownMetricWarning):
+        return {"text": str(warning), "unknown": [warning.source, list(warning.metrics), warning.hints]}
+    return {"text": str(warning)}

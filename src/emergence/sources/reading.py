@@ -26,12 +26,14 @@ def family_rule(options) -> str | dict:
     return dict(how) if isinstance(how, Mapping) else how
 
 
-def reruns_of(path: Path, module: ModuleType) -> set[str]:
-    """The files (as named in ``_file``) whose runs may repeat another's: those of result formats,
-    not benchmark CSVs (a converted file answers for the file it came from)."""
+def reruns_of(path: Path, module: ModuleType) -> dict[str, str | None]:
+    """The files (as named in ``_file``) whose runs may repeat another's, those of result formats
+    (not benchmark CSVs), each with when it was written where that is known already (None: read
+    from its name or its file when needed). A converted file answers for the file it came from,
+    with the time stored when it was converted."""
     if hasattr(module, "reruns"):
         return module.reruns(path)
-    return set() if module.NAME == "csv" else {str(path)}
+    return {} if module.NAME == "csv" else {str(path): None}
 
 
 def read_file(path: Path, module: ModuleType, options, given: Sequence, reader=None
@@ -72,19 +74,21 @@ def read_file(path: Path, module: ModuleType, options, given: Sequence, reader=N
     return out, []
 
 
-def combine_frames(frames: list[pd.DataFrame], shape: str, *, reruns: set[str], modules: Sequence[ModuleType],
+def combine_frames(frames: list[pd.DataFrame], shape: str, *, reruns: dict, modules: Sequence[ModuleType],
                    checked: bool) -> pd.DataFrame:
     """The tables of several files as one: the newest of two runs of a model and task kept, the same
     row in two files refused, every format's notes on the whole said, and for records the choice
     counts checked across files; the ``_file`` column dropped.
 
     ``checked``: whether every table was checked whole by its validator (then one table needs no
-    second look); ``reruns``: the files of result formats, whose runs can repeat one another.
+    second look); ``reruns``: the files of result formats, whose runs can repeat one another, and
+    when each was written where known (:func:`reruns_of`).
     """
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", FutureWarning)  # all-NA columns in concat
         combined = pd.concat(frames, ignore_index=True)
-    combined = _newest_runs(combined, reruns & set(combined["_file"].unique()))
+    present = set(combined["_file"].unique())
+    combined = _newest_runs(combined, {f: t for f, t in reruns.items() if f in present})
     whole = len(frames) == 1 and checked and len(combined) == len(frames[0])
     if not whole:
         _check_across_files(combined, shape)
@@ -119,7 +123,7 @@ def _out_of_memory(path: Path) -> str:
 _STAMP = re.compile(r"(\d{4}-\d{2}-\d{2}T\d{2}[-:]\d{2}[-:]\d{2}(?:\.\d+)?)")
 
 
-def _run_time(name: str) -> str:
+def run_time(name: str) -> str:
     """When a run wrote a file: the timestamp lm-eval puts in its names, else the file's mtime."""
     found = _STAMP.search(Path(name).name)
     if found:
@@ -130,15 +134,16 @@ def _run_time(name: str) -> str:
         return ""
 
 
-def _newest_runs(combined: pd.DataFrame, reruns: set[str]) -> pd.DataFrame:
+def _newest_runs(combined: pd.DataFrame, reruns: dict) -> pd.DataFrame:
     """Where two runs (files of result formats, not benchmark CSVs) hold the same model and task,
     keep the newest run's rows and warn naming both files."""
     if not reruns:
         return combined
     keys = model_keys(combined) + ["task"] + (["subtask"] if "subtask" in combined else [])
-    part = combined[combined["_file"].isin(reruns)]
-    # newest run first: lm-eval's timestamp in the name (else mtime), ties broken by the file name
-    order = {f: _run_time(f) + "\x00" + f for f in part["_file"].unique()}
+    part = combined[combined["_file"].isin(list(reruns))]
+    # newest run first: lm-eval's timestamp in the name (else mtime, or the time a converted file
+    # stored), ties broken by the file name
+    order = {f: (reruns.get(f) or run_time(f)) + "\x00" + f for f in part["_file"].unique()}
     rank = part["_file"].map(order)
     newest = rank.groupby([part[k] for k in keys], dropna=False, sort=False).transform("max")
     several = part.groupby(keys, dropna=False, sort=False)["_file"].nunique()

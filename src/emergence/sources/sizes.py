@@ -143,18 +143,20 @@ def read_losses(path: str | Path) -> pd.DataFrame:
     return table if len(header) == 3 else table.drop(columns="step")
 
 
-def add_losses(table: pd.DataFrame, losses: pd.DataFrame) -> pd.DataFrame:
+def add_losses(table: pd.DataFrame, losses: pd.DataFrame, *, check: bool = True) -> pd.DataFrame:
     """``table`` with a ``loss`` column from ``losses`` (:func:`read_losses`): by model, or by
     (model, step) when both have a step. A loss the table already has is kept where the file gives
     none; models the file does not name keep no loss (``--x loss`` leaves them out, with a warning).
+    ``check``: refuse a file that names none of the table's models (:func:`check_losses`; an engine
+    checks once for all its shards).
     """
-    named = set(losses["model"].astype(str))
-    present = set(table["model"].astype(str))
-    if not named & present:
-        shown, read = ", ".join(sorted(named)[:4]), ", ".join(sorted(present)[:4])
-        raise EmergenceError(f"--loss: none of its models ({shown}) is among the models read ({read}); "
-                             "name the models as the results do")
+    if check:
+        check_losses(set(table["model"].astype(str)), losses)
     keys = ["model", "step"] if "step" in losses and "step" in table else ["model"]
+    if keys == ["model"] and losses["model"].astype(str).duplicated().any():
+        twice = losses.loc[losses["model"].astype(str).duplicated(), "model"].iloc[0]
+        raise EmergenceError(f"--loss: model {twice!r} has several losses (one per step), but the results "
+                             "have no step column; give one loss per model, or results with steps")
     given = losses[keys + ["loss"]].rename(columns={"loss": "_given"})
     if "step" in keys:
         given = given.astype({"step": float})
@@ -163,3 +165,12 @@ def add_losses(table: pd.DataFrame, losses: pd.DataFrame) -> pd.DataFrame:
     merged.index = table.index
     old = merged["loss"] if "loss" in merged else np.nan
     return table.assign(loss=merged["_given"].fillna(old) if "loss" in merged else merged["_given"])
+
+
+def check_losses(present: set[str], losses: pd.DataFrame) -> None:
+    """Refuse a ``--loss`` file that names none of the ``present`` models."""
+    named = set(losses["model"].astype(str))
+    if not named & present:
+        shown, read = ", ".join(sorted(named)[:4]), ", ".join(sorted(present)[:4])
+        raise EmergenceError(f"--loss: none of its models ({shown}) is among the models read ({read}); "
+                             "name the models as the results do")
