@@ -51,14 +51,13 @@ def blocks(path: Path, block_bytes: int = BLOCK_BYTES) -> list[tuple[int, int, i
             # the parity of the quotes so far: a byte a count (it wraps at 256, which is even)
             quotes = np.cumsum(is_quote.view(np.uint8), dtype=np.uint8)
             quotes += np.uint8(parity)
-            previous = np.concatenate([[before], data[:-1]])
-            opening = is_quote & ((quotes & 1) == 1)  # a quote after an even number of them
-            if (opening & ~np.isin(previous, _FIELD_START)).any():
+            opening = np.flatnonzero(is_quote & ((quotes & 1) == 1))  # after an even number of them
+            previous = np.where(opening > 0, data[np.maximum(opening - 1, 0)], before)
+            if not _FIELD_START[previous].all():
                 return None
             is_newline = data == ord("\n")
             newline = np.flatnonzero(is_newline & ((quotes & 1) == 0))
             parity = int(quotes[-1] & 1)
-            line_at = np.cumsum(is_newline) + lines  # lines up to each byte
             if header_end is None and len(newline):
                 header_end = last_end = offset + int(newline[0]) + 1
                 newline = newline[1:]
@@ -72,11 +71,12 @@ def blocks(path: Path, block_bytes: int = BLOCK_BYTES) -> list[tuple[int, int, i
                 after = int(np.searchsorted(positions, target))
                 if after == len(positions):
                     break
-                ends.append((int(positions[after]), int(counted[after]), int(line_at[newline[after]])))
+                upto = lines + int(np.count_nonzero(is_newline[: newline[after] + 1]))
+                ends.append((int(positions[after]), int(counted[after]), upto))
                 target = int(positions[after]) + block_bytes
             if len(positions):
                 records, last_end = int(counted[-1]), int(positions[-1])
-            lines = int(line_at[-1])
+            lines += int(np.count_nonzero(is_newline))
             before = int(data[-1])
             offset += len(chunk)
     if header_end is None:
@@ -87,9 +87,10 @@ def blocks(path: Path, block_bytes: int = BLOCK_BYTES) -> list[tuple[int, int, i
     return [(start, stop, recs, lns) for (start, recs, lns), stop in zip(starts_, stops, strict=True)]
 
 
-#: What may precede a quote that opens a field: the start of a line, a comma, or a quote (two
-#: quotes inside a quoted field stand for one).
-_FIELD_START = np.array([ord(","), ord("\n"), ord("\r"), ord('"')], dtype=np.uint8)
+#: Which bytes may precede a quote that opens a field: the start of a line, a comma, or a quote
+#: (two quotes inside a quoted field stand for one).
+_FIELD_START = np.zeros(256, dtype=bool)
+_FIELD_START[[ord(","), ord("\n"), ord("\r"), ord('"')]] = True
 
 
 def _byte_at(data: np.ndarray, offset: int, at: np.ndarray, before: int) -> np.ndarray:
