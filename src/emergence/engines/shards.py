@@ -124,7 +124,7 @@ def read_piece(path: str, format_name: str, request: Request, block: tuple | Non
             "width": choice_width(records),
             "seeds": (records[["family", "model", "seed"]].drop_duplicates(["family", "model"])
                       if "seed" in records else None),
-            "models": sorted(set(records["model"].astype(str))),
+            "models": sorted({str(m) for m in records["model"].unique()}),
         }
         if block is not None:  # a file's blocks must give each model one scale, as the file must
             from emergence.scale import SCALE_COLUMNS

@@ -24,7 +24,7 @@ import numpy as np
 from emergence.errors import EmergenceWarning, SchemaError
 
 #: The size of a block (a block ends at the first record boundary after it).
-BLOCK_BYTES = 256 * 2**20
+BLOCK_BYTES = 64 * 2**20
 
 _CHUNK = 16 * 2**20
 
