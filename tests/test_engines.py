@@ -172,7 +172,7 @@ def test_a_large_csv_is_read_in_blocks_of_whole_records(files, cluster, tmp_path
     """A plain CSV over the block size is cut at newlines outside quotes (predictions below hold
     quoted newlines and commas); the blocks give the whole file's bytes, and a bad cell in a later
     block is named with the whole file's line number, as in process."""
-    from emergence.engines.on_dask import partitions
+    from emergence.engines.partitions import partitions
     from emergence.sources import csv_blocks, find_files
 
     address, _ = cluster
@@ -235,7 +235,7 @@ def test_convert_names_folders_a_file_system_takes(files, tmp_path, capsys):
 def test_a_csv_with_a_literal_quote_is_not_cut(tmp_path, monkeypatch):
     """A quote inside an unquoted field (x"y) is a literal to the CSV readers; a file that has one
     is read whole rather than cut where the quotes' count would mislead (found by a review)."""
-    from emergence.engines.on_dask import partitions
+    from emergence.engines.partitions import partitions
     from emergence.sources import csv_blocks, find_files
 
     records = emergence.simulate(n_examples=60, seed=2)

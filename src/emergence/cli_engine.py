@@ -75,7 +75,7 @@ def convert(args) -> int:
     work = Path(tempfile.mkdtemp(prefix=f".{out.name}.", dir=out.parent))
     try:
         if choose_engine(args.engine, args.sources, args.scheduler) == "dask":
-            from emergence.engines.on_dask import partitions
+            from emergence.engines.partitions import partitions, scales_across_blocks
 
             items = [(str(path), name, i, block)
                      for i, (path, name, block) in enumerate(partitions(files, request.options.limits))]
@@ -83,10 +83,8 @@ def convert(args) -> int:
                 futures = [client.submit(convert_file, *item, request=request, out=str(work), pure=False)
                            for item in items]
                 done = client.gather(futures)
-            from emergence.engines.on_dask import _scales_across_blocks
-
             # the rules of a whole file that its blocks cannot see alone
-            across = _scales_across_blocks([(p, n, b) for p, n, _, b in items],
+            across = scales_across_blocks([(p, n, b) for p, n, _, b in items],
                                            [([], [], {"scales": scales}) for *_, scales in done])
         else:
             done = [convert_file(str(path), module.NAME, i, None, request=request, out=str(work))
