@@ -72,6 +72,10 @@ class Cluster:
 
         return self.client.run(peak)
 
+    def measured(self, command: list[str]) -> tuple[dict, dict]:
+        """``command`` run against this cluster, and each worker's peak memory after it."""
+        return run(command), self.peaks_mb()
+
     def close(self) -> None:
         self.client.close()
         for process in self.processes[::-1]:
@@ -138,8 +142,8 @@ def main() -> None:
               f"record), peak {here['peak_mb']:,.0f} MB")
         cluster = Cluster(args.workers, args.memory_limit)
         try:
-            there = run(analyze(csv, work / "dask", args, "--engine", "dask", "--scheduler", cluster.address))
-            peaks = cluster.peaks_mb()
+            there, peaks = cluster.measured(
+                analyze(csv, work / "dask", args, "--engine", "dask", "--scheduler", cluster.address))
         finally:
             cluster.close()
         print(f"dask ({args.workers} workers at {cluster.address}): {there['wall']:.1f} s "
@@ -164,8 +168,8 @@ def main() -> None:
         n = 12 * args.parquet_tasks * examples
         size = sum(p.stat().st_size for p in folder.rglob("*.parquet"))
         cluster.client.restart()  # the workers' memory peaks from here on are the run's
-        there = run(analyze(folder, work / "dask", args, "--engine", "dask", "--scheduler", cluster.address))
-        peaks = cluster.peaks_mb()
+        there, peaks = cluster.measured(
+            analyze(folder, work / "dask", args, "--engine", "dask", "--scheduler", cluster.address))
     finally:
         cluster.close()
     print(f"dask ({args.workers} workers, memory limit {args.memory_limit}): {n:,} records "

@@ -244,28 +244,22 @@ def _analyze(args) -> int:
 
 def _only(table, args):
     """Rows of the --family and --tasks asked for (None when none is left)."""
-    if table is None:
-        return None
-    if args.family:
-        table = table[table["family"].isin(args.family)]
-    if args.tasks:
-        table = table[table["task"].isin(args.tasks)]
-    return table.reset_index(drop=True) if len(table) else None
+    from emergence.sources.reading import only_rows
+
+    return only_rows(table, args.family, args.tasks)
 
 
 def _names(tables, column: str) -> str:
+    """The names in ``column`` of what was read: Tables, or an engine's Rescored (whose ``records``
+    is a count, its names listed apart)."""
+    import pandas as pd
+
     found = set(getattr(tables, {"family": "families", "task": "task_names"}[column], None) or [])
-    for table in (getattr(tables, "records", None), tables.scores):
-        if isinstance(table, pd_frame()):
+    for table in (tables.records, tables.scores):
+        if isinstance(table, pd.DataFrame):
             found |= set(table[column].astype(str))
     names = sorted(found)
     return ", ".join(names[:8]) + (f" and {len(names) - 8} more" if len(names) > 8 else "")
-
-
-def pd_frame():
-    import pandas as pd
-
-    return pd.DataFrame
 
 
 def _validate(args) -> int:

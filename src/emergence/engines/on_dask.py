@@ -123,10 +123,7 @@ def rescore_on_dask(client, sources, *, format_in: str | None, request: Request,
 
     from emergence.sources import find_files
 
-    def say(stage, done, total):
-        if progress is not None:
-            progress(stage, done, total)
-
+    say = _sayer(progress)
     hub = [str(s) for s in sources if str(s).startswith("hf://")]
     if hub:
         raise EmergenceError(f"{hub[0]}: --engine dask reads files that every worker can open, not hf:// "
@@ -188,10 +185,7 @@ def rescore_frame(client, records: pd.DataFrame, *, metrics=None, options=None, 
     from emergence.metrics.per_example import choice_width
     from emergence.rescore import metric_names
 
-    def say(stage, done, total):
-        if progress is not None:
-            progress(stage, done, total)
-
+    say = _sayer(progress)
     rescored = Rescored(None, None, None, None, [], len(records),
                         sorted(set(records["family"].astype(str))), sorted(set(records["task"].astype(str))))
     frame = records.assign(_file="<records>")
@@ -229,7 +223,7 @@ def _rescore_converted(client, files, footers, *, request, metrics, options, boo
     if records:
         _check_losses(request, [f for _, _, f in records])
         settings = _settings([f for _, _, f in records], files, metrics, options, bootstrap, seed, request)
-    results = [client.submit(_converted_shard, [p for p, _ in group], [n for _, n in group], request,
+    results = [client.submit(read_and_rescore, [p for p, _ in group], [n for _, n in group], request,
                              settings, pure=False) for group in by_task.values()]
     pieces = [_result(f) for f in scores]
     done = _collect_pairs(results, say)
@@ -248,11 +242,6 @@ def _rescore_converted(client, files, footers, *, request, metrics, options, boo
     return rescored
 
 
-def _converted_shard(paths, names, request, settings):
-    """A task's converted files read and rescored: the pieces (without their rows) and the result."""
-    return read_and_rescore(paths, names, request, settings)
-
-
 def _collect_pairs(futures, say):
     from dask.distributed import as_completed
 
@@ -264,6 +253,15 @@ def _collect_pairs(futures, say):
         future.release()
         say("scoring", done, len(futures))
     return out
+
+
+def _sayer(progress):
+    """``say(stage, done, total)``: ``progress`` called, when there is one."""
+    def say(stage, done, total):
+        if progress is not None:
+            progress(stage, done, total)
+
+    return say
 
 
 def _result(future):

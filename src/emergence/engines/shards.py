@@ -25,6 +25,7 @@ import pandas as pd
 
 from emergence.errors import EmergenceError, EmergenceWarning, SchemaError
 from emergence.memory import give_back
+from emergence.sources.reading import only_rows
 
 #: The most records a shard is given (whole tasks are never split: a larger task is a shard alone).
 SHARD_RECORDS = 2_000_000
@@ -68,17 +69,6 @@ class Piece:
     problems: list = field(default_factory=list)
     said: list = field(default_factory=list)
     digest: dict = field(default_factory=dict)
-
-
-def _only(table: pd.DataFrame | None, request: Request) -> pd.DataFrame | None:
-    """The rows of the ``--family`` and ``--tasks`` asked for (None when none is left)."""
-    if table is None:
-        return None
-    if request.families:
-        table = table[table["family"].isin(request.families)]
-    if request.tasks:
-        table = table[table["task"].isin(request.tasks)]
-    return table.reset_index(drop=True) if len(table) else None
 
 
 def read_piece(path: str, format_name: str, request: Request, block: tuple | None = None) -> Piece:
@@ -190,7 +180,7 @@ def filtered(table: pd.DataFrame, request: Request | None) -> pd.DataFrame | Non
         from emergence.sources.sizes import add_losses
 
         table = add_losses(table, request.losses, check=False)  # checked once, for the whole run
-    return _only(table, request)
+    return only_rows(table, request.families, request.tasks)
 
 
 @dataclass

@@ -74,6 +74,17 @@ def read_file(path: Path, module: ModuleType, options, given: Sequence, reader=N
     return out, []
 
 
+def only_rows(table: pd.DataFrame | None, families=None, tasks=None) -> pd.DataFrame | None:
+    """The rows of the ``--family`` and ``--tasks`` asked for (None when none is left)."""
+    if table is None:
+        return None
+    if families:
+        table = table[table["family"].isin(families)]
+    if tasks:
+        table = table[table["task"].isin(tasks)]
+    return table.reset_index(drop=True) if len(table) else None
+
+
 def combine_frames(frames: list[pd.DataFrame], shape: str, *, reruns: dict, modules: Sequence[ModuleType],
                    checked: bool) -> pd.DataFrame:
     """The tables of several files as one: the newest of two runs of a model and task kept, the same
