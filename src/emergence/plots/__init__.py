@@ -19,7 +19,8 @@ in a notebook they display like any figure.
 - :func:`plot_summary`: one point per task, the jump of D against that of S, coloured by verdict.
 
 The package is split by figure: :mod:`~emergence.plots.common` (labels, colours, the scale axis,
-with :mod:`~emergence.plots.ticks` drawing a log axis's minor ticks in one go),
+with :mod:`~emergence.plots.ticks` drawing a log axis's minor ticks in one go and
+:mod:`~emergence.plots.layout` laying out a grid of panels in one pass),
 :mod:`~emergence.plots.curve`, :mod:`~emergence.plots.task`, :mod:`~emergence.plots.overview`,
 :mod:`~emergence.plots.scores` and :mod:`~emergence.plots.summary`.
 """

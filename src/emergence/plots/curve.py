@@ -83,7 +83,9 @@ def plot_curve(
     if ax is None:
         from matplotlib.figure import Figure
 
-        ax = Figure(figsize=(4.2, 3.2), layout="constrained").subplots()
+        from emergence.plots.layout import PanelLayout
+
+        ax = Figure(figsize=(4.2, 3.2), layout=PanelLayout()).subplots()
     points = _curve_points(part, x)
     kind = part["kind"].iloc[0] if "kind" in part else None
     color = color or COLORS.get(kind if isinstance(kind, str) else "other", COLORS["smooth"])

@@ -148,6 +148,8 @@ def plot_overview(
     """
     from matplotlib.figure import Figure
 
+    from emergence.plots.layout import PanelLayout
+
     x = _choose_x(data, x)
     if panels is not None:  # a page: only its tasks' lines
         asked = pd.MultiIndex.from_tuples([tuple(k) for k in panels]) if len(panels) else []
@@ -166,7 +168,7 @@ def plot_overview(
     n = max(1, len(shown))
     ncols = max(1, min(ncols, n))
     nrows = -(-n // ncols)
-    fig = Figure(figsize=(max(3.3 * ncols, 6.5), 3.0 * nrows + 0.9), layout="constrained")
+    fig = Figure(figsize=(max(3.3 * ncols, 6.5), 3.0 * nrows + 0.9), layout=PanelLayout())
     axes = panel_grid(fig, n, nrows, ncols, sharey=True)
     for ax, (family, task) in zip(axes, shown, strict=False):
         mine = lines[(lines["family"] == family) & (lines["task"] == task)]

@@ -78,8 +78,10 @@ def plot_emergence_scores(
     if ax is None:
         from matplotlib.figure import Figure
 
+        from emergence.plots.layout import PanelLayout
+
         n = max(1, points["metric"].nunique())
-        ax = Figure(figsize=(9.5, 1.3 + 0.42 * n), layout="constrained").subplots()
+        ax = Figure(figsize=(9.5, 1.3 + 0.42 * n), layout=PanelLayout()).subplots()
     if points.empty:
         ax.text(0.5, 0.5, "no emergence scores to show", ha="center", va="center")
         return ax

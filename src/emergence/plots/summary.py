@@ -54,7 +54,9 @@ def plot_summary(tasks: pd.DataFrame, *, threshold: float = 0.4, ax=None,
     if ax is None:  # off pyplot, as every figure of this package: nothing keeps it alive
         from matplotlib.figure import Figure
 
-        ax = Figure(figsize=(8.5, 6.2), layout="constrained").subplots()
+        from emergence.plots.layout import PanelLayout
+
+        ax = Figure(figsize=(8.5, 6.2), layout=PanelLayout()).subplots()
     lo, hi = -0.5, 1.05
     ax.set_xlim(lo, hi)
     ax.set_ylim(lo, hi)
@@ -149,7 +151,7 @@ def _label_points(ax, data: pd.DataFrame, floor: float) -> int:
     Measured on the laid-out figure (``draw_without_rendering``), not guessed from the text length.
     """
     fig = ax.figure
-    fig.draw_without_rendering()  # the constrained layout sets the axes' final place
+    fig.draw_without_rendering()  # the layout (plots.layout) sets the axes' final place
     renderer = fig._get_renderer()
     frame = ax.get_window_extent(renderer)
     (_, x1) = ax.get_xlim()
@@ -180,7 +182,9 @@ def summary_png(tasks: pd.DataFrame, *, threshold: float = 0.4, width: float = 7
 
     from matplotlib.figure import Figure
 
-    fig = Figure(figsize=(width, width * 0.73), layout="constrained")
+    from emergence.plots.layout import PanelLayout
+
+    fig = Figure(figsize=(width, width * 0.73), layout=PanelLayout())
     plot_summary(tasks, threshold=threshold, ax=fig.subplots(), verdicts=verdicts)
     buffer = io.BytesIO()
     fig.savefig(buffer, format="png", dpi=72)

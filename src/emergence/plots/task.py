@@ -129,6 +129,7 @@ def plot_task(
     from matplotlib.figure import Figure
 
     from emergence.analysis import PREDICTORS
+    from emergence.plots.layout import PanelLayout
 
     part = _select(data, family=family, task=task)
     if part.empty:
@@ -143,7 +144,7 @@ def plot_task(
     n = len(panels) + len(checks)
     nrows = -(-n // max(1, ncols))
     ncols = -(-n // nrows)  # balanced rows: 4 panels as 2 x 2, not 3 + 1
-    fig = Figure(figsize=(4.3 * ncols, 3.5 * nrows + 0.5), layout="constrained")
+    fig = Figure(figsize=(4.3 * ncols, 3.5 * nrows + 0.5), layout=PanelLayout())
     axes = panel_grid(fig, n, nrows, ncols)
     # checkpoints of several sizes on a compute/tokens axis: drawn one line per model, while the
     # jump effect is that of all checkpoints pooled into one curve ordered by x

@@ -1,0 +1,124 @@
+"""The one-pass panel layout (emergence.plots.layout): everything inside the figure, nothing over a
+neighbour, and the constrained layout for what it does not handle."""
+
+from __future__ import annotations
+
+import itertools
+import warnings
+
+import numpy as np
+import pytest
+
+import emergence
+from emergence import plots
+from emergence.plots.layout import PanelLayout
+
+matplotlib = pytest.importorskip("matplotlib")
+
+
+def _boxes(fig):
+    """Each visible Axes' tight box (ticks, labels, title, legend) after a draw, and the figure's box."""
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+
+    canvas = FigureCanvasAgg(fig)
+    canvas.draw()
+    renderer = canvas.get_renderer()
+    return [ax.get_tightbbox(renderer) for ax in fig.axes if ax.get_visible()], fig.bbox
+
+
+def _inside_and_apart(fig, slack: float = 1.0) -> None:
+    boxes, frame = _boxes(fig)
+    for box in boxes:
+        assert frame.x0 - slack <= box.x0 and box.x1 <= frame.x1 + slack, (box, frame)
+        assert frame.y0 - slack <= box.y0 and box.y1 <= frame.y1 + slack, (box, frame)
+    for one, other in itertools.combinations(boxes, 2):
+        # apart: a gap (or a touch) on one side, in x or in y
+        assert (one.x1 <= other.x0 + slack or other.x1 <= one.x0 + slack
+                or one.y1 <= other.y0 + slack or other.y1 <= one.y0 + slack), (one, other)
+    title = fig._suptitle
+    if title is not None:
+        top = title.get_window_extent()
+        assert top.y1 <= frame.y1 + slack
+        assert all(top.y0 >= box.y1 - slack for box in boxes), "the figure title is over a panel"
+
+
+@pytest.fixture(scope="module")
+def analysis():
+    records = emergence.simulate(np.logspace(8, 11, 6), n_examples=40, seed=3)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        return emergence.analyze(records, bootstrap=100, seed=0)
+
+
+def test_task_figures_fit_their_panels_in_one_layout(analysis):
+    """Two rows of panels with titles of up to five lines: all inside, none over another."""
+    for family, task in analysis.tasks[["family", "task"]].itertuples(index=False):
+        fig = plots.plot_task(analysis.scores, family=family, task=task, curves=analysis.curves,
+                              verdicts=analysis.verdicts, tasks=analysis.tasks)
+        assert isinstance(fig.get_layout_engine(), PanelLayout)
+        _inside_and_apart(fig)
+
+
+def test_overview_with_shared_axes_and_figure_labels_fits(analysis):
+    fig = plots.plot_overview(analysis.scores, verdicts=analysis.tasks)
+    _inside_and_apart(fig)
+    boxes, frame = _boxes(fig)
+    left = fig._supylabel.get_window_extent()
+    bottom = fig._supxlabel.get_window_extent()
+    assert frame.x0 <= left.x0 and all(left.x1 <= box.x0 + 1 for box in boxes)
+    assert frame.y0 <= bottom.y0 and all(bottom.y1 <= box.y0 + 1 for box in boxes)
+
+
+def test_a_legend_outside_the_axes_stays_in_the_figure(analysis):
+    """The summary's legend sits right of its Axes (bbox_to_anchor): the layout makes room for it."""
+    _inside_and_apart(plots.plot_summary(analysis.tasks, verdicts=analysis.verdicts).figure)
+    _inside_and_apart(plots.plot_emergence_scores(analysis.curves).figure)
+
+
+def test_the_layout_is_that_of_a_constrained_layout_within_a_few_pixels(analysis):
+    """Same figure, both engines: the panels land where the constrained layout puts them, give or take
+    the pads (the constrained layout also keeps 2% of the figure between panels)."""
+    from matplotlib.layout_engine import ConstrainedLayoutEngine
+
+    family, task = analysis.tasks[["family", "task"]].iloc[0]
+
+    def places(engine):
+        fig = plots.plot_task(analysis.scores, family=family, task=task, curves=analysis.curves,
+                              verdicts=analysis.verdicts, tasks=analysis.tasks)
+        fig.set_layout_engine(engine)
+        _boxes(fig)
+        return np.array([ax.get_position().bounds for ax in fig.axes]) * np.tile(fig.bbox.size, 2)
+
+    ours, theirs = places(PanelLayout()), places(ConstrainedLayoutEngine())
+    assert np.abs(ours - theirs).max() < 25  # pixels at 100 dpi
+
+
+def test_ticks_that_change_with_the_size_are_measured_again():
+    """A panel whose y ticks depend on its height (matplotlib's default locator): the layout measures
+    again when the new height moved them, so the labels it made room for are those drawn."""
+    from matplotlib.figure import Figure
+
+    fig = Figure(figsize=(3, 1.6), layout=PanelLayout())
+    axes = fig.subplots(2, 1)
+    for ax in axes:
+        ax.plot([0, 1], [0.0001, 123456.789])
+        ax.set_title("a title\nof two lines")
+        ax.set_ylabel("a label")
+    _inside_and_apart(fig)
+
+
+def test_figures_it_does_not_handle_get_the_constrained_layout():
+    """A colorbar, a figure legend, an Axes placed by hand: the constrained layout's own result."""
+    from matplotlib.figure import Figure
+    from matplotlib.layout_engine import ConstrainedLayoutEngine
+
+    def build(engine):
+        fig = Figure(figsize=(5, 3), layout=engine)
+        ax = fig.subplots()
+        image = ax.imshow(np.arange(12.0).reshape(3, 4))
+        fig.colorbar(image, ax=ax)
+        fig.legend(["x"])
+        _boxes(fig)
+        return [a.get_position().bounds for a in fig.axes]
+
+    assert build(PanelLayout()) == build(ConstrainedLayoutEngine())
