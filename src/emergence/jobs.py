@@ -54,7 +54,8 @@ def parallel_map(func: Callable, items: Sequence, jobs: int) -> list:
     func : callable
         A module-level function (it is sent to the processes by name).
     items : sequence
-        Its arguments, one per call; each is pickled to a process.
+        Its arguments, one per call. A forked process finds them in its copy of this one's memory
+        (it is sent only their places); a spawned one is sent each item, pickled.
     jobs : int
         Processes to start (at most one per item); 1 runs everything here.
     """
@@ -68,13 +69,22 @@ def parallel_map(func: Callable, items: Sequence, jobs: int) -> list:
     # imports them again (about a second each, more than the work it is given in a run of a few
     # hundred curves). The work is numpy and pandas on what it is sent; the threads a fork does not
     # copy are idle OpenBLAS workers (Python 3.12 warns of threads at a fork: not of these).
-    context = multiprocessing.get_context("fork" if sys.platform.startswith("linux") else "spawn")
-    with started_processes(), warnings.catch_warnings(), ProcessPoolExecutor(
-            max_workers=workers, mp_context=context) as pool:
-        warnings.filterwarnings("ignore", message=r".*use of fork\(\) may lead to deadlocks",
-                                category=DeprecationWarning)
-        chunk = max(1, len(items) // (4 * workers))
-        done = list(pool.map(_said, [func] * len(items), items, chunksize=chunk))
+    forked = sys.platform.startswith("linux")
+    context = multiprocessing.get_context("fork" if forked else "spawn")
+    global _ITEMS
+    # a forked process finds the items where this one left them, and is sent only their places: the
+    # curves of a 100-task run (their bootstrap replicates) took longer to pickle than to judge
+    _ITEMS = items if forked else None
+    try:
+        with started_processes(), warnings.catch_warnings(), ProcessPoolExecutor(
+                max_workers=workers, mp_context=context) as pool:
+            warnings.filterwarnings("ignore", message=r".*use of fork\(\) may lead to deadlocks",
+                                    category=DeprecationWarning)
+            chunk = max(1, len(items) // (4 * workers))
+            done = list(pool.map(_said_at if forked else _said, [func] * len(items),
+                                 range(len(items)) if forked else items, chunksize=chunk))
+    finally:
+        _ITEMS = None
     for _, said in done:
         for category, message in said:
             warnings.warn(message, category, stacklevel=3)
@@ -111,6 +121,16 @@ def started_processes() -> Iterator[None]:
                 os.environ.pop(name, None)
             else:
                 os.environ[name] = value
+
+
+#: The items of the running :func:`parallel_map`, for the processes it forks (None otherwise).
+_ITEMS: Sequence | None = None
+
+
+def _said_at(func: Callable, place: int) -> tuple[object, list[tuple[type[Warning], str]]]:
+    """:func:`_said` of the item at ``place`` of the forking process's :data:`_ITEMS`."""
+    assert _ITEMS is not None, "a forked parallel_map process has its items"
+    return _said(func, _ITEMS[place])
 
 
 def _said(func: Callable, item) -> tuple[object, list[tuple[type[Warning], str]]]:

@@ -252,8 +252,9 @@ def draw_one(context: dict, kind: str, args: tuple) -> tuple[bytes | None, str |
             fig = plot_summary(tasks, threshold=context["threshold"], verdicts=context["verdicts"]).figure
         elif kind == "overview":
             verdict, page, panels = args
+            pairs = tasks if not tasks.empty else context["verdicts"]
             fig = plots.plot_overview(
-                context["scores"], verdicts=tasks if not tasks.empty else context["verdicts"], x=context["x"],
+                _rows_of(context, "scores", panels), verdicts=pairs, x=context["x"],
                 panels=list(panels), title=f"Overview, {verdict}{f' (page {page})' if page > 1 else ''}: "
                                           "discontinuous D (orange) vs smooth S (blue) metric per task")
         elif kind == "scores":
@@ -277,13 +278,20 @@ def _task_tables(context: dict, family: str, task: str) -> dict[str, pd.DataFram
     ``context``: selecting them by comparing the whole scores table's names, for each panel, took a
     tenth of a task figure's time at 100 tasks (issue 13).
     """
-    rows = context.get("_rows")
-    if rows is None:
-        rows = context["_rows"] = {name: _rows_by_task(context[name])
-                                   for name in ("scores", "curves", "verdicts", "tasks")}
-    return {name: (context[name] if rows[name] is None
-                   else context[name].iloc[rows[name].get((family, task), np.arange(0))])
-            for name in rows}
+    return {name: _rows_of(context, name, [(family, task)])
+            for name in ("scores", "curves", "verdicts", "tasks")}
+
+
+def _rows_of(context: dict, name: str, keys) -> pd.DataFrame:
+    """The rows of the (family, task) ``keys`` in the run's table ``name``, in the table's order (the
+    whole table when it has no such columns)."""
+    rows = context.setdefault("_rows", {})
+    if name not in rows:
+        rows[name] = _rows_by_task(context[name])
+    if rows[name] is None:
+        return context[name]
+    found = [rows[name][tuple(key)] for key in keys if tuple(key) in rows[name]]
+    return context[name].iloc[np.sort(np.concatenate(found)) if found else np.arange(0)]
 
 
 def _rows_by_task(table: pd.DataFrame) -> dict | None:
