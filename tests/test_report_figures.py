@@ -42,6 +42,31 @@ def test_two_processes_write_the_same_bytes_and_report_progress(analysis, tmp_pa
     assert calls == [(done, 4) for done in range(1, 5)]
 
 
+def test_processes_are_forked_unless_a_thread_runs_and_draw_the_same_bytes(analysis, monkeypatch):
+    """On Linux the drawing processes are forked (no second import of matplotlib); a process with a
+    thread running (a Dask client, a notebook) spawns them instead. Both draw the bytes drawn here."""
+    import sys
+    import threading
+
+    from emergence.report import pool
+
+    methods = []
+    real = pool._start_method
+    monkeypatch.setattr(pool, "_start_method", lambda: methods.append(real()) or methods[-1])
+    here = draw_figures(analysis, max_task_figures=1).images
+    alone = threading.active_count() == 1  # pytest itself may run a thread (a timeout plugin's)
+    assert draw_figures(analysis, max_task_figures=1, jobs=2).images == here
+    stop = threading.Event()
+    waiting = threading.Thread(target=stop.wait, daemon=True)
+    waiting.start()
+    try:
+        assert draw_figures(analysis, max_task_figures=1, jobs=2).images == here
+    finally:
+        stop.set()
+        waiting.join()
+    assert methods == ["fork" if sys.platform.startswith("linux") and alone else "spawn", "spawn"]
+
+
 def test_one_job_starts_no_process(analysis, monkeypatch):
     from emergence.report import pool
 

@@ -33,6 +33,9 @@ class Progress:
 
         bar = self._bars.get(stage)
         if bar is None:
+            # no monitor thread (it only wakes bars that stall, and ours are refreshed by hand): a
+            # process with a thread spawns its figure processes instead of forking them
+            tqdm.monitor_interval = 0
             # the terminal's width, 80 where it reports none (tqdm would draw nothing at width 0)
             width = min(shutil.get_terminal_size().columns, 120)
             bar = self._bars[stage] = tqdm(total=total, desc=STAGES.get(stage, stage), file=sys.stderr,
