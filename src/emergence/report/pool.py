@@ -5,9 +5,10 @@ starts, and this process's matplotlib settings, so that it draws every figure to
 :func:`emergence.report.figures.draw_one` here; what a figure warns is handed back and warned here,
 in the report's order. The started processes take the figures from the front of the report (the
 largest, the summary and the overview pages, are there), this one from the back; the results are
-put back in the report's order. The processes do not run the caller's script again (a script
-needs no ``if __name__ == "__main__":`` guard): a blank main module stands in while they start, as
-for :func:`emergence.jobs.parallel_map`.
+put back in the report's order. On Linux the processes are forked when this one runs no other
+thread (:func:`_start_method`), else spawned; a spawned one does not run the caller's script again
+(a script needs no ``if __name__ == "__main__":`` guard): a blank main module stands in while they
+start, as for :func:`emergence.jobs.parallel_map`.
 """
 
 from __future__ import annotations
