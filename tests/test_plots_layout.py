@@ -122,3 +122,64 @@ def test_figures_it_does_not_handle_get_the_constrained_layout():
         return [a.get_position().bounds for a in fig.axes]
 
     assert build(PanelLayout()) == build(ConstrainedLayoutEngine())
+
+
+def test_cells_of_other_sizes_get_the_constrained_layout():
+    """A review found width_ratios=[3, 1] laid out 1:1: such grids are the constrained layout's."""
+    from matplotlib.figure import Figure
+    from matplotlib.layout_engine import ConstrainedLayoutEngine
+
+    def widths(engine):
+        fig = Figure(figsize=(7, 3), layout=engine)
+        fig.subplots(1, 2, width_ratios=[3, 1])
+        _boxes(fig)
+        return [ax.get_position().width for ax in fig.axes]
+
+    ours = widths(PanelLayout())
+    assert ours == widths(ConstrainedLayoutEngine()) and ours[0] > 2.5 * ours[1]
+
+
+def test_panels_that_cannot_fit_get_the_constrained_layouts_warning():
+    """A review's 8 x 2 grid of titled panels in a 6 x 4 inch figure: no room is left for a cell; the
+    panels were placed off the figure, 1 pixel tall. Now the constrained layout warns, as it does."""
+    from matplotlib.figure import Figure
+
+    fig = Figure(figsize=(6, 4), layout=PanelLayout())
+    for ax in fig.subplots(8, 2).flat:
+        ax.set_title("a title\nof two lines")
+        ax.set_xlabel("x")
+    with pytest.warns(UserWarning, match="collapsed"):
+        _boxes(fig)
+    for ax in fig.axes:
+        box = ax.get_position()
+        assert 0 <= box.y0 and box.y1 <= 1 and box.height > 0
+
+
+def test_a_polar_panel_is_laid_out():
+    """A review: the tick label size of a polar Axes' radius axis was looked up as 'radiustick'."""
+    from matplotlib.figure import Figure
+
+    fig = Figure(figsize=(6, 3), layout=PanelLayout())
+    fig.add_subplot(1, 2, 1, projection="polar").plot([0, 1, 2], [1, 2, 3])
+    fig.add_subplot(1, 2, 2).plot([0, 1], [0, 1])
+    _inside_and_apart(fig)
+
+
+@pytest.mark.parametrize(("width", "anchor"), [(6, None), (8, (1.0, 1.0))])
+def test_a_legend_wider_than_its_panel_lands_where_the_constrained_layout_puts_it(width, anchor):
+    """A review's crowded grids: a legend wider than its panel, or anchored at its corner, lands where
+    the panel's final size puts it. It was measured at the first size only: 67 pixels past the figure's
+    edge here, where the constrained layout has 45 (a legend this long does not fit either way)."""
+    from matplotlib.figure import Figure
+    from matplotlib.layout_engine import ConstrainedLayoutEngine
+
+    def right_edge(engine):
+        fig = Figure(figsize=(width, 3), dpi=50, layout=engine)
+        for ax in fig.subplots(1, 2).flat:
+            ax.plot([0, 1], [0, 1], label="a legend entry " * 3)
+            ax.legend(loc="upper left", bbox_to_anchor=anchor)
+        _boxes(fig)
+        renderer = fig.canvas.get_renderer()
+        return max(ax.get_legend().get_window_extent(renderer).x1 for ax in fig.axes)
+
+    assert right_edge(PanelLayout()) == pytest.approx(right_edge(ConstrainedLayoutEngine()), abs=2)

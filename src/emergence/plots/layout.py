@@ -9,8 +9,11 @@ only when the new size moved a panel's ticks (their labels, and so their widths,
 The result is what a constrained layout of the same figure gives: panels of equal size, each gap as
 wide as the boxes on either side of it need, the figure's title and labels at its edges. The
 constrained layout's ``wspace``/``hspace`` (a share of the figure kept between panels) is not
-applied; the pads are. Figures it does not know (several grids, sub-figures, figure legends,
-colorbars, Axes placed by hand) are left to the constrained layout itself.
+applied; the pads are. A legend out of its panel, anchored elsewhere or larger than it, lands where
+the panel's size puts it, so such a figure is measured until its room stops changing. Figures it
+does not know (several grids, cells of other sizes, sub-figures, figure legends, colorbars, Axes
+placed by hand), panels that do not fit, and boxes that keep changing are left to the constrained
+layout itself.
 """
 
 from __future__ import annotations
@@ -45,12 +48,35 @@ class PanelLayout(ConstrainedLayoutEngine):
         # first the room the texts' sizes and lines suggest, so that the one measure is taken at about
         # the final size: ticks chosen for the default place (taller panels) were others in 43 of a
         # 100-task report's 70 figures, and each took a second measure
-        _place(fig, grid, _guessed_room(fig), self._params)
-        for _ in range(3):  # a bound: ticks that keep changing with the size are not chased further
-            measured = _tick_locations(fig.axes)
-            _place(fig, grid, _measured_room(fig, grid, renderer, self._params), self._params)
-            if _tick_locations(fig.axes) == measured:
+        if not _place(fig, grid, _guessed_room(fig), self._params):
+            self._give_up(fig)
+            return
+        room = _measured_room(fig, grid, renderer, self._params)
+        measured = _tick_locations(fig.axes)  # after measuring, which brings the limits up to date
+        for _ in range(3):  # then the constrained layout: ticks or legends that keep moving
+            if not _place(fig, grid, room, self._params):
+                self._give_up(fig)
                 return
+            # measured again only when the new size may have changed the boxes: other ticks, or a
+            # legend out of its panel or larger than it (where it lands depends on the panel's size)
+            loose = room.loose_legends or any(width > ax.bbox.width or height > ax.bbox.height
+                                              for ax, width, height in room.legends)
+            if _tick_locations(fig.axes) == measured and not loose:
+                return
+            again = _measured_room(fig, grid, renderer, self._params)
+            measured = _tick_locations(fig.axes)
+            if again.same_as(room):
+                return
+            room = again
+        self._give_up(fig)
+
+    def _give_up(self, fig) -> None:
+        """The panels do not fit (their room leaves no cell) or their boxes keep changing with their
+        size: the grid's own places, and the constrained layout's attempt (and warning)."""
+        for ax in fig.axes:
+            ax.set_position(ax.get_subplotspec().get_position(fig))
+            ax.set_in_layout(True)
+        super().execute(fig)
 
 
 def _single_grid(fig):
@@ -67,8 +93,10 @@ def _single_grid(fig):
     if len(grids) != 1:
         return None
     grid = grids.pop()
-    if grid.get_subplot_params is None or getattr(grid, "_subplot_spec", None) is not None:
+    if getattr(grid, "_subplot_spec", None) is not None:
         return None  # a nested grid
+    if len(set(grid.get_width_ratios())) > 1 or len(set(grid.get_height_ratios())) > 1:
+        return None  # cells of other sizes: the panels here are all of one size
     return grid
 
 
@@ -84,6 +112,14 @@ class _Room:
         self.left, self.right = np.zeros(ncols), np.zeros(ncols)
         self.top, self.bottom = np.zeros(nrows), np.zeros(nrows)
         self.edges = {"top": 0.0, "bottom": 0.0, "left": 0.0}
+        self.loose_legends = False  # a legend reaches out of its panel
+        self.legends: list = []  # (Axes, width, height) of each legend in a panel
+
+    def same_as(self, other: _Room, tolerance: float = 0.5) -> bool:
+        """Whether ``other`` asks for the same room, within ``tolerance`` pixels."""
+        return all(np.allclose(getattr(self, side), getattr(other, side), atol=tolerance, rtol=0)
+                   for side in ("left", "right", "top", "bottom")) and all(
+            abs(self.edges[k] - other.edges[k]) <= tolerance for k in self.edges)
 
     def take(self, spec, left: float, right: float, top: float, bottom: float) -> None:
         """Make room for a panel in the cells of ``spec``."""
@@ -123,7 +159,8 @@ def _guessed_room(fig) -> _Room:
                   bottom=px * (1.2 * ticks + 10 + height(ax.xaxis.label)))
     for name, side in _FIGURE_TEXTS:
         text = getattr(fig, name, None)
-        room.edges[side] = px * height(text) if text is not None else 0.0
+        room.edges[side] = px * height(text) if text is not None and getattr(text, "_autopos", True) \
+            else 0.0
     return room
 
 
@@ -131,8 +168,8 @@ def _tick_label_points(axis) -> float:
     """The font size of an axis's tick labels, in points, without making its ticks."""
     from matplotlib.font_manager import FontProperties
 
-    size = axis.get_tick_params(which="major").get("labelsize",
-                                                   mpl.rcParams[f"{axis.axis_name}tick.labelsize"])
+    name = axis.axis_name if axis.axis_name in ("x", "y") else "y"  # a polar Axes has r and theta
+    size = axis.get_tick_params(which="major").get("labelsize", mpl.rcParams[f"{name}tick.labelsize"])
     return FontProperties(size=size).get_size_in_points()
 
 
@@ -148,17 +185,27 @@ def _measured_room(fig, grid, renderer, params: dict) -> _Room:
         place = ax.get_window_extent(renderer)
         room.take(ax.get_subplotspec(), left=place.x0 - box.x0, right=box.x1 - place.x1,
                   top=box.y1 - place.y1, bottom=place.y0 - box.y0)
+        legend = ax.get_legend()
+        if legend is not None and legend.get_visible() and legend.get_in_layout():
+            extent = legend.get_window_extent(renderer)
+            room.legends.append((ax, extent.width, extent.height))
+            # a legend anchored elsewhere than its panel's box moves with the panel's size
+            inside = (place.x0 - 0.5 <= extent.x0 and extent.x1 <= place.x1 + 0.5
+                      and place.y0 - 0.5 <= extent.y0 and extent.y1 <= place.y1 + 0.5)
+            room.loose_legends |= legend.get_bbox_to_anchor() is not ax.bbox or not inside
     for name, side in _FIGURE_TEXTS:
         text = getattr(fig, name, None)
-        if _shown(text):
+        if _shown(text) and getattr(text, "_autopos", True):  # one placed by hand takes no room
             extent = text.get_window_extent(renderer)
-            room.edges[side] = (extent.width if side == "left" else extent.height) + params["h_pad"] * fig.dpi
+            room.edges[side] = (extent.width + params["w_pad"] * fig.dpi if side == "left"
+                                else extent.height + params["h_pad"] * fig.dpi)
     return room
 
 
-def _place(fig, grid, room: _Room, params: dict) -> None:
+def _place(fig, grid, room: _Room, params: dict) -> bool:
     """Panels of equal size with ``room`` around them: the outer margins, then each gap as wide as the
-    two boxes beside it need."""
+    two boxes beside it need. False, and nothing moved, when the room leaves no cell a pixel wide
+    and high."""
     nrows, ncols = grid.get_geometry()
     width, height = fig.bbox.width, fig.bbox.height
     w_pad = params["w_pad"] * fig.dpi
@@ -168,8 +215,10 @@ def _place(fig, grid, room: _Room, params: dict) -> None:
     y1 = height - edges["top"] - top[0] - h_pad
     wgaps = [right[c] + left[c + 1] + 2 * w_pad for c in range(ncols - 1)]
     hgaps = [bottom[r] + top[r + 1] + 2 * h_pad for r in range(nrows - 1)]
-    cell_w = max((width - right[-1] - w_pad - x0 - sum(wgaps)) / ncols, 1.0)
-    cell_h = max((y1 - edges["bottom"] - bottom[-1] - h_pad - sum(hgaps)) / nrows, 1.0)
+    cell_w = (width - right[-1] - w_pad - x0 - sum(wgaps)) / ncols
+    cell_h = (y1 - edges["bottom"] - bottom[-1] - h_pad - sum(hgaps)) / nrows
+    if not (cell_w >= 1 and cell_h >= 1):
+        return False
     starts = x0 + np.arange(ncols) * cell_w + np.concatenate([[0.0], np.cumsum(wgaps)])
     tops = y1 - np.arange(nrows) * cell_h - np.concatenate([[0.0], np.cumsum(hgaps)])
     for ax in fig.axes:
@@ -180,6 +229,7 @@ def _place(fig, grid, room: _Room, params: dict) -> None:
                          (starts[c1] + cell_w - starts[c0]) / width, (tops[r0] - tops[r1] + cell_h) / height])
         ax.set_in_layout(True)  # set_position takes an Axes out of the layout
     _place_figure_labels(fig, h_pad, w_pad)
+    return True
 
 
 def _place_figure_labels(fig, h_pad: float, w_pad: float) -> None:
