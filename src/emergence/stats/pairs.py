@@ -280,6 +280,10 @@ def judge(curves: list[Curve], pairs: dict[str, tuple[str, ...]], x: str,
     for i, c in enumerate(curves):
         places.setdefault((c.family, c.task), []).append(i)
     order = sorted(places)
+    if jobs > 1:  # imported here once, for the forked processes: each imported statsmodels again
+        from emergence.stats.backtest import statsmodels_parts
+
+        statsmodels_parts()
     measured = parallel_map(_measure_task, [([curves[i] for i in places[p]], pairs, x, th) for p in order],
                             jobs)
     curve_rows: list[dict] = [{}] * len(curves)
