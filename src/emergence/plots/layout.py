@@ -53,7 +53,7 @@ class PanelLayout(ConstrainedLayoutEngine):
             return
         room = _measured_room(fig, grid, renderer, self._params)
         measured = _tick_locations(fig.axes)  # after measuring, which brings the limits up to date
-        for _ in range(3):  # then the constrained layout: ticks or legends that keep moving
+        for _ in range(3):  # at most three rounds; boxes still moving then go to the constrained layout
             if not _place(fig, grid, room, self._params):
                 self._give_up(fig)
                 return
@@ -80,8 +80,8 @@ class PanelLayout(ConstrainedLayoutEngine):
 
 
 def _single_grid(fig):
-    """The one GridSpec whose cells hold all the figure's visible Axes, or None when the figure is
-    more than that."""
+    """The one GridSpec whose cells of one size hold all the figure's Axes, or None when the figure
+    is more than that."""
     if fig.subfigs or fig.legends or any(not a.get_in_layout() for a in fig.axes):
         return None
     grids = set()
