@@ -53,6 +53,14 @@ def files(tmp_path_factory):
     return folder
 
 
+def _copy_of(files, folder):
+    """A new folder holding a copy of the fixture's CSV files, to be spoiled by a test."""
+    folder.mkdir()
+    for path in files.glob("f-*.csv"):
+        (folder / path.name).write_bytes(path.read_bytes())
+    return folder
+
+
 def _run(args, out, capsys):
     code = main(["analyze", *args, "--no-figures", "-q", "--bootstrap", "200", "--out", str(out)])
     captured = capsys.readouterr()
@@ -96,10 +104,7 @@ def test_convert_refuses_a_folder_that_is_not_empty(files, tmp_path, capsys):
 
 def test_bad_input_inside_a_partition_is_the_same_one_line_error(files, cluster, tmp_path):
     address, _ = cluster
-    bad = tmp_path / "bad"
-    bad.mkdir()
-    for path in files.glob("f-*.csv"):
-        (bad / path.name).write_bytes(path.read_bytes())
+    bad = _copy_of(files, tmp_path / "bad")
     table = pd.read_csv(bad / "f-2.csv")
     table.loc[4, "target_logprob"] = 0.5
     table.to_csv(bad / "f-2.csv", index=False)
@@ -206,10 +211,7 @@ def test_the_checks_across_files_come_before_the_filters(files, cluster, tmp_pat
     """The same row in two files of one task is refused even when --tasks asks for another task, as
     in process: the filters apply to the combined tables (found by a review)."""
     address, _ = cluster
-    bad = tmp_path / "bad"
-    bad.mkdir()
-    for path in files.glob("f-*.csv"):
-        (bad / path.name).write_bytes(path.read_bytes())
+    bad = _copy_of(files, tmp_path / "bad")
     rows = pd.read_csv(files / "f-0.csv")
     rows[rows["task"] == "toy_length_1"].head(2).to_csv(bad / "again.csv", index=False)
     errors = {}

@@ -13,8 +13,6 @@ import emergence
 from emergence import plots
 from emergence.plots.layout import PanelLayout
 
-matplotlib = pytest.importorskip("matplotlib")
-
 
 def _boxes(fig):
     """Each visible Axes' tight box (ticks, labels, title, legend) after a draw, and the figure's box."""

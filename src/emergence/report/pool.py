@@ -119,10 +119,10 @@ def _start_method() -> str:
     """``fork`` on Linux when this process runs no other thread, else ``spawn``.
 
     A forked process starts with this one's modules loaded; a spawned one imports numpy, pandas and
-    matplotlib again first (about two seconds here, while this process drew alone: a report's 35
-    figures took 1.70x less time with 2 processes than with 1, and 1.8x with fork). A thread (a Dask
-    client's, a notebook's) may hold a lock when the fork copies it, so a process with threads still
-    spawns.
+    matplotlib again first, while this process draws alone: a report's 35 figures took 1.70x less
+    time with 2 spawned processes than with 1, and 1.96-2.13x with 2 forked ones
+    (``analyses/bench_figures.py``). A thread (a Dask client's, a notebook's) may hold a lock when the
+    fork copies it, so a process with threads still spawns.
     """
     import sys
     import threading

@@ -246,9 +246,9 @@ def build_curves(table: pd.DataFrame, values: np.ndarray, x: str, *, seed: int =
     # the columns taken out once, each curve's rows found once: a pandas group, assign and sort per
     # curve took 1.5 ms each, most of a 540-curve run's curve building (issue 13)
     group = table.groupby(["family", "task", "metric"], sort=True).ngroup().to_numpy()
-    by_group = np.argsort(group, kind="stable")  # each curve's rows, in the table's order
-    ends = np.cumsum(np.bincount(group[group >= 0], minlength=group.max() + 1 if len(group) else 0))
-    by_group = by_group[len(group) - (ends[-1] if len(ends) else 0):]  # rows of no curve (NaN names) first
+    kept = np.flatnonzero(group >= 0)  # -1: a row with a missing name is in no curve
+    by_group = kept[np.argsort(group[kept], kind="stable")]  # each curve's rows, in the table's order
+    curve_rows = np.split(by_group, np.cumsum(np.bincount(group[kept]))[:-1]) if len(kept) else []
     labels = table.index.to_numpy()
     scale_all = axis_scale(table[x].to_numpy(dtype=float), x)
     value_all = table["value"].to_numpy(dtype=float)
@@ -258,8 +258,7 @@ def build_curves(table: pd.DataFrame, values: np.ndarray, x: str, *, seed: int =
                                                  "per_example") if c in table}
     chance_all = table["chance"] if "chance" in table else None
     curves = []
-    for start, stop in zip(np.concatenate([[0], ends[:-1]]), ends, strict=True):
-        mine_rows = by_group[start:stop]
+    for mine_rows in curve_rows:
         # the scale grows as the models improve: a loss axis runs from the highest loss to the lowest
         order = mine_rows[np.argsort(scale_all[mine_rows], kind="stable")]
         family, task, metric = (columns[c][order[0]] for c in ("family", "task", "metric"))
