@@ -333,6 +333,41 @@ def test_an_empty_choice_list_last_is_a_schema_error():
         emergence.validate_records(table)
 
 
+def arrow_lists(cells: list) -> pd.Series:
+    """A choice_logprobs column held by Arrow (what the typed CSV reader gives), from Python lists."""
+    import pyarrow as pa
+
+    return pd.Series(pd.arrays.ArrowExtensionArray(pa.array(cells, type=pa.list_(pa.float64()))))
+
+
+def test_choice_lists_held_by_arrow_validate_to_the_same_python_lists():
+    """An ArrowDtype list column is checked as one array and comes out as the lists of floats the
+    JSON text gives, with its choice counts."""
+    table = choice_records()
+    table.loc[1, "choice_logprobs"] = "[-0.0, -2.5e-300, -1e-320]"
+    as_text = validate_records(table)
+    cells = [[float(v) for v in c.strip("[]").split(",")] for c in table["choice_logprobs"]]
+    as_arrow = validate_records(table.assign(choice_logprobs=arrow_lists(cells)))
+    pd.testing.assert_frame_equal(as_arrow, as_text, check_exact=True)
+    got = as_arrow["choice_logprobs"]
+    assert all(type(c) is list and all(type(v) is float for v in c) for c in got)
+    assert [np.signbit(v) for v in got.iloc[1]] == [True, True, True]  # -0.0 kept, as the text keeps it
+
+
+@pytest.mark.parametrize("cell", [[], [-1.0, 0.5], [-1.0, float("nan")], [-1.0, None],
+                                  [float("-inf")]])
+def test_bad_choice_lists_held_by_arrow_are_reported_as_text_ones_are(cell):
+    """Each bad Arrow cell is named with its line and value, as the same list is in an object column."""
+    table = choice_records()
+    cells = [[-1.2, -0.3, -2.0]] * len(table)
+    cells[4] = cell
+    from_arrow = check(table.assign(choice_logprobs=arrow_lists(cells)))
+    listed = pd.Series([list(c) for c in cells], dtype=object)
+    from_lists = check(table.assign(choice_logprobs=listed))
+    assert from_arrow.problems == from_lists.problems
+    only(from_arrow, "bench.csv", "line 6", "'choice_logprobs'")
+
+
 def test_numeric_correct_outside_0_1_is_reported():
     """A numeric 'correct' column takes the fast path and still names a 2 on its row."""
     import emergence

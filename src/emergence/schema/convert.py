@@ -209,6 +209,9 @@ class Converters:
 
     def _convert_logprobs(self, name: str) -> None:
         raw = self.raw[name]
+        if (lists := arrow_float_lists(raw)) is not None:
+            self._convert_arrow_logprobs(name, lists)
+            return
         cells = raw.to_numpy(dtype=object)
         rows = np.flatnonzero(~self._blank(name))
         parsed = np.full(len(raw), None, dtype=object)
@@ -234,6 +237,38 @@ class Converters:
                 self.add_rows(_at(i, len(raw)), name, raw, problem)
             else:
                 parsed[i] = value
+        self.out[name] = pd.Series(parsed, index=self.raw.index, dtype=object)
+
+    def _convert_arrow_logprobs(self, name: str, lists) -> None:
+        """A column of float lists held by Arrow (a reader's typed column, or pandas' ``ArrowDtype``):
+        checked as one array of values, and made lists of Python floats, as the text is, a size at a
+        time; only bad cells are looked at one by one, for their messages."""
+        import pyarrow.compute as pc
+
+        raw = self.raw[name]
+        sizes = pc.list_value_length(lists).fill_null(-1).to_numpy(zero_copy_only=False).astype(np.int64)
+        flat = pc.list_flatten(lists).to_numpy(zero_copy_only=False)  # a missing value reads NaN
+        counts = np.maximum(sizes, 0)
+        ends = np.cumsum(counts)
+        starts = ends - counts
+        bad_value = ~np.isfinite(flat) | (flat > 0)
+        bad_rows = np.bincount(np.repeat(np.arange(len(sizes)), counts), weights=bad_value,
+                               minlength=len(sizes)) > 0
+        good = (sizes > 0) & ~bad_rows
+        parsed = np.full(len(raw), None, dtype=object)
+        for size in np.unique(sizes[good]):
+            rows = np.flatnonzero(good & (sizes == size))
+            # one 2-D array's tolist makes the rows' lists of floats at C speed
+            parsed[rows] = _object_rows(flat[starts[rows, None] + np.arange(size)].tolist())
+        slow = np.flatnonzero((sizes >= 0) & ~good)  # empty lists, values > 0 or not finite
+        for i in slow:
+            value, problem = _logprob_cell(raw.iloc[i])
+            if problem:
+                self.add_rows(_at(i, len(raw)), name, raw, problem)
+            else:
+                parsed[i] = value
+        if not len(slow):  # the validator's choice_counts of the column, at hand
+            self.choice_sizes = sizes.astype(np.int32)
         self.out[name] = pd.Series(parsed, index=self.raw.index, dtype=object)
 
     def _convert_gold(self, name: str) -> None:
@@ -266,6 +301,26 @@ class Converters:
                     _at(i, len(raw)), name, raw, "is not a choice index >= 0 (or a JSON list of them)"
                 )
         self.out[name] = pd.Series(parsed, index=self.raw.index, dtype=object)
+
+
+def arrow_float_lists(column: pd.Series):
+    """The column's values as one pyarrow list array, when it holds lists of floats in Arrow memory
+    (``ArrowDtype(pa.list_(pa.float64()))``, float32 widened exactly); None for any other column."""
+    if not isinstance(column.dtype, pd.ArrowDtype):
+        return None
+    import pyarrow as pa
+
+    kind = column.dtype.pyarrow_dtype
+    if not (pa.types.is_list(kind) or pa.types.is_large_list(kind)) or kind.value_type not in (
+            pa.float64(), pa.float32()):
+        return None
+    return pa.array(column.array).cast(pa.list_(pa.float64()))
+
+
+def _object_rows(rows: list) -> np.ndarray:
+    """A list of lists as a 1-D object array of those lists (numpy would make a 2-D array of
+    lists of equal length)."""
+    return np.fromiter(rows, dtype=object, count=len(rows))
 
 
 def _distinct_text(column: pd.Series) -> tuple[np.ndarray, np.ndarray | None]:

@@ -287,7 +287,9 @@ class _Validator(Converters):
                     continue
                 self.add(f"column {given!r} needs column {absent!r} too")
         if "choice_logprobs" in out and "gold" in out:
-            sizes = self.choice_sizes = choice_counts(out["choice_logprobs"])
+            if self.choice_sizes is None:  # not counted by the column's conversion
+                self.choice_sizes = choice_counts(out["choice_logprobs"])
+            sizes = self.choice_sizes
             golds = out["gold"].to_numpy(dtype=object)
             top = np.full(len(out), -1)
             given = np.flatnonzero((sizes > 0) & pd.notna(golds))

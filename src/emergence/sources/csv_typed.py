@@ -28,7 +28,6 @@ from emergence.errors import SchemaError
 from emergence.memory import give_back
 from emergence.schema import detect_shape, validate_records
 from emergence.schema.columns import _did_you_mean, columns_of
-from emergence.schema.convert import float_lists, json_lists
 from emergence.sources.limits import Limits, is_gzip
 
 #: Bytes pyarrow parses per block (one thread each); a row longer than a block sends the file down
@@ -38,6 +37,12 @@ BLOCK_BYTES = 1 << 22
 #: The bytes after which a plus sign starts a cell (a comma, a newline, an opening quote); with a
 #: space before the sign pyarrow refuses the number itself.
 _OPENING = np.frombuffer(b',\n"', dtype=np.uint8)
+
+#: A ``choice_logprobs`` cell the typed path reads: a JSON list of one or more numbers, each written
+#: with a decimal point or an exponent (those orjson makes floats of), JSON's spaces around them.
+_SPACE = r"[ \t\n\r]*"
+_FLOAT = r"-?(?:0|[1-9][0-9]*)(?:\.[0-9]+(?:[eE][+-]?[0-9]+)?|[eE][+-]?[0-9]+)"
+_FLOAT_LIST = rf"^{_SPACE}\[{_SPACE}{_FLOAT}(?:{_SPACE},{_SPACE}{_FLOAT})*{_SPACE}\]{_SPACE}$"
 
 #: Column types of the specification read as float64 by pyarrow; the converters check their rules.
 _NUMBER_TYPES = ("float", "nonneg", "unit", "count", "int", "loss", "logprob")
@@ -253,21 +258,24 @@ def _categories(column) -> pd.Categorical:
     return pd.Categorical.from_codes(codes, categories=words, validate=False)
 
 
-def _choice_lists(column) -> np.ndarray | None:
-    """The JSON lists of a text column as lists of floats (None where a cell is empty), parsed one
-    block at a time so that the text of every cell is never held at once; None when a cell is not a
-    JSON list of numbers written with a decimal point or an exponent (the text way judges it)."""
+def _choice_lists(column) -> pd.Series | None:
+    """The JSON lists of a text column as an Arrow column of float lists (missing where a cell is
+    empty), parsed by pyarrow, which reads each number to the same double as orjson and Python do;
+    None when a cell is not a JSON list of numbers written with a decimal point or an exponent (what
+    the text way makes floats of), which the text way then judges. The validator checks the values
+    and makes the lists of Python floats (:func:`emergence.schema.convert.arrow_float_lists`)."""
+    import pyarrow as pa
     import pyarrow.compute as pc
 
-    out = np.full(len(column), None, dtype=object)
-    start = 0
-    for chunk in column.chunks:
-        cells = pc.if_else(pc.equal(chunk, ""), None, chunk).to_numpy(zero_copy_only=False)
-        given = np.flatnonzero(pd.notna(cells))
-        if len(given):
-            lists = json_lists(cells[given])  # the validator's own reading of such cells
-            if lists is None or float_lists(lists) is None:
-                return None
-            out[start + given] = lists
-        start += len(chunk)
-    return out
+    parts = []
+    for chunk in column.chunks:  # a block at a time: a block's text and lists are all that is held
+        cells = pc.if_else(pc.equal(chunk, ""), pa.scalar(None, pa.string()), chunk)
+        if pc.any(pc.invert(pc.match_substring_regex(cells, _FLOAT_LIST))).as_py():
+            return None
+        try:
+            parts.append(pc.split_pattern(pc.replace_substring_regex(cells, r"[\[\] \t\n\r]", ""),
+                                          ",").cast(pa.list_(pa.float64())))
+        except pa.ArrowInvalid:
+            return None
+    lists = pa.chunked_array(parts, type=pa.list_(pa.float64()))
+    return pd.Series(pd.arrays.ArrowExtensionArray(lists))
