@@ -99,6 +99,9 @@ def main(argv: list[str] | None = None) -> int:
         parser.print_help()
         return 2
     from emergence.errors import EmergenceError
+    from emergence.memory import prefer_system_allocator
+
+    prefer_system_allocator()
 
     def show_warning(message, category, filename, lineno, file=None, line=None):
         print(terminal_lines(f"emergence: warning: {message}"), file=sys.stderr)
