@@ -13,8 +13,9 @@ sizes, analyses it with 100 bootstrap replicates, then prints:
 - ``write_report(..., figures=True)`` with ``jobs=1`` and with ``jobs=N`` side by side, wall time
   (with ``--repeat``: the best of that many runs) and the CPU time of all its processes, and whether
   the figures are the same bytes;
-- with ``--profile``: where one per-task figure's time goes (building the figure, layout and
-  rendering, the PNG), and the functions that take it (cProfile, cumulative).
+- where one per-task figure's time goes (building the figure, layout and rendering, the PNG), beside
+  the render of the same figure with no layout engine, matplotlib's own cost of drawing it; with
+  ``--profile``, the functions that take the time (cProfile, cumulative).
 
 Issue 13 sets the targets: no figure over ~0.3 s, figures drawn in parallel. These machines are
 shared and noisy: CPU seconds are the figure to compare, wall seconds for the parallel run.
@@ -100,8 +101,11 @@ def report_seconds(analysis, jobs: int, repeat: int) -> tuple[float, float, dict
     return best, cpu, figures
 
 
-def profile(analysis, top: int) -> None:
-    """Where one per-task figure's time goes: the stages, then the functions (cProfile)."""
+def one_task_figure(analysis, top: int | None) -> None:
+    """Where one per-task figure's CPU time goes (best of 3): building it, laying it out and
+    rendering it, the PNG; and beside them the render of the same figure with no layout engine at
+    all, which is matplotlib's own cost of drawing those artists (the floor any layout adds to).
+    With ``top``, the functions that take the time (cProfile, cumulative)."""
     import cProfile
     import io
     import pstats
@@ -116,8 +120,9 @@ def profile(analysis, top: int) -> None:
                                verdicts=analysis.verdicts, tasks=analysis.tasks,
                                x=analysis.settings.get("x"))
 
-    draw()  # imports and caches (fonts) out of the way
-    stages: dict[str, list[float]] = {"build the figure": [], "layout and render": [], "PNG": []}
+    figures.encode(figures.render(draw()))  # imports and caches (fonts) out of the way
+    stages: dict[str, list[float]] = {"build the figure": [], "layout and render": [], "PNG": [],
+                                      "render, no layout": []}
     for _ in range(3):
         start = time.process_time()
         fig = draw()
@@ -126,11 +131,24 @@ def profile(analysis, top: int) -> None:
         rendered = time.process_time()
         figures.encode(pixels)
         done = time.process_time()
-        for stage, seconds in zip(stages, (built - start, rendered - built, done - rendered), strict=True):
+        bare = draw()
+        bare.set_layout_engine("none")
+        before = time.process_time()
+        figures.render(bare)
+        after = time.process_time()
+        for stage, seconds in zip(stages, (built - start, rendered - built, done - rendered, after - before),
+                                  strict=True):
             stages[stage].append(seconds)
+    best = {stage: min(seconds) for stage, seconds in stages.items()}
     print(f"\none task figure ({family} / {task}), CPU seconds, best of 3")
-    for stage, seconds in stages.items():
-        print(f"  {stage:<20} {min(seconds):6.3f}")
+    for stage, seconds in best.items():
+        print(f"  {stage:<20} {seconds:6.3f}")
+    floor = best["build the figure"] + best["render, no layout"] + best["PNG"]
+    whole = best["build the figure"] + best["layout and render"] + best["PNG"]
+    print(f"  the figure {whole:.3f} s against {floor:.3f} s for matplotlib to build, draw and encode it "
+          f"with no layout: {whole / floor:.2f}x")
+    if top is None:
+        return
     profiler = cProfile.Profile()
     profiler.enable()
     figures._png(draw())
@@ -174,8 +192,7 @@ def main() -> None:
           f"{os.getloadavg()[0]:.1f} on {os.cpu_count()} cores")
     median = statistics.median(times["cpu"])
     print(f"median figure {median:.3f} CPU s; over 0.3 s: {int((times['cpu'] > 0.3).sum())} of {len(times)}")
-    if args.profile:
-        profile(analysis, args.top)
+    one_task_figure(analysis, args.top if args.profile else None)
 
 
 if __name__ == "__main__":
