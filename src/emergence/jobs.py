@@ -106,7 +106,13 @@ def started_processes() -> Iterator[None]:
       that starts processes, and then fails. The work sent is made of emergence's own functions and
       objects, so the processes need nothing of the main module: a blank one stands in meanwhile.
     - A started process reads its environment when it starts: :data:`ONE_THREAD` is set meanwhile.
+    - A forked process shares this one's pages until either writes to them. The memory this one
+      freed goes back to the system first (:func:`~emergence.memory.give_back`): what the process
+      then allocates is fresh pages, not copies of pages of this one's heap made as it writes.
     """
+    from emergence.memory import give_back
+
+    give_back()
     main = sys.modules.get("__main__")
     saved = {name: os.environ.get(name) for name in ONE_THREAD}
     sys.modules["__main__"] = types.ModuleType("__main__")
