@@ -152,6 +152,12 @@ DIFFERENT = {
     "header ends in an open quote":
         b'note,model,task,example,params,"""\na0,m1,t,e1,1e9,q\na1,m2,t,e1,2e9,q\n',
     "-0 in a column of whole numbers": b"model,task,example,params,target_logprob\nm,t,e,1e9,-0\n",
+    # the exact midpoint between -1.0 and the double below it, in 769 digits: orjson (the text way)
+    # rounds it to -1.0000000000000002, pyarrow to -1.0 (found by a review of the pyarrow choice lists)
+    "a choice number of 769 digits": (
+        b"family,model,params,task,example,choice_logprobs,gold\nfam,m-70m,70m,mc,e0,\"[-1."
+        + b"00000000000000011102230246251565404236316680908203125" + b"0" * 715
+        + b", -0.5]\",1\nfam,m-1b,1e9,mc,e0,\"[-1.5, -0.5]\",0\n"),
 }
 
 
