@@ -354,6 +354,51 @@ def test_choice_lists_held_by_arrow_validate_to_the_same_python_lists():
     assert [np.signbit(v) for v in got.iloc[1]] == [True, True, True]  # -0.0 kept, as the text keeps it
 
 
+def arrow_layout(cells: list, layout: str) -> pd.Series:
+    """The same lists held by Arrow in another layout: in two chunks, sliced out of a longer array
+    (the offsets do not start at 0), or with a missing row that still owns values underneath."""
+    import pyarrow as pa
+
+    kind = pa.list_(pa.float64())
+    if layout == "chunked":
+        held = pa.chunked_array([pa.array(cells[:5], type=kind), pa.array(cells[5:], type=kind)])
+    elif layout == "sliced":
+        pad = pa.array([[-9.0, 1.0]] * 3, type=kind)
+        held = pa.concat_arrays([pad, pa.array(cells, type=kind), pad]).slice(3, len(cells))
+    else:  # a missing row over values, as Arrow allows: they are not the row's
+        values, offsets = [], [0]
+        for c in cells:
+            values += c if c is not None else [7.0, float("nan")]
+            offsets.append(len(values))
+        held = pa.ListArray.from_arrays(pa.array(offsets, type=pa.int32()), pa.array(values),
+                                        mask=pa.array([c is None for c in cells]))
+    return pd.Series(pd.arrays.ArrowExtensionArray(held if isinstance(held, pa.ChunkedArray)
+                                                   else pa.chunked_array([held])))
+
+
+@pytest.mark.parametrize("layout", ["chunked", "sliced", "missing over values"])
+@pytest.mark.parametrize("bad", [None, [-1.0, 0.5]])
+def test_choice_lists_in_any_arrow_layout_read_as_python_lists(layout, bad):
+    """The Arrow path reads a list array's own offsets and values: every layout gives the table (or
+    the error lines) of the same lists in an object column."""
+    table = choice_records(4)
+    # example ex1 offers four choices to every model, the others three
+    cells = [[-1.2, -0.3 - i / 8, -2.0] + ([-0.5] if i % 4 == 1 else []) for i in range(len(table))]
+    cells[7] = None  # a row without choices: a missing cell, reported with the other rows of its task
+    if bad is not None:
+        cells[9] = bad
+    listed = table.assign(choice_logprobs=pd.Series(cells, dtype=object))
+    held = table.assign(choice_logprobs=arrow_layout(cells, layout))
+    if bad is None and layout != "missing over values":
+        cells[7] = [-1.0, -2.0, -3.0]
+        listed = table.assign(choice_logprobs=pd.Series(cells, dtype=object))
+        held = table.assign(choice_logprobs=arrow_layout(cells, layout))
+        pd.testing.assert_frame_equal(validate_records(held), validate_records(listed), check_exact=True)
+    else:
+        said = [line.replace("<NA> is missing", "None is missing") for line in check(held).problems]
+        assert said == check(listed).problems
+
+
 @pytest.mark.parametrize("cell", [[], [-1.0, 0.5], [-1.0, float("nan")], [-1.0, None],
                                   [float("-inf")]])
 def test_bad_choice_lists_held_by_arrow_are_reported_as_text_ones_are(cell):

@@ -74,7 +74,7 @@ class Converters:
                 # the codes of a key column as it is out, for the checks across rows
                 merged, names = pd.factorize(text.to_numpy(dtype=object), sort=True)
                 self.codes[name] = (merged.astype(np.int32)[codes], len(names))
-        values = pd.Series(cells, index=raw.index, dtype=object)
+        values = pd.Series(cells, index=raw.index, dtype=object, copy=False)  # made here: not copied
         if name == "family":
             values = values.where(~blank, "default")
         elif name in ("model", "task", "example"):
@@ -237,29 +237,36 @@ class Converters:
                 self.add_rows(_at(i, len(raw)), name, raw, problem)
             else:
                 parsed[i] = value
-        self.out[name] = pd.Series(parsed, index=self.raw.index, dtype=object)
+        self.out[name] = pd.Series(parsed, index=self.raw.index, dtype=object, copy=False)
 
     def _convert_arrow_logprobs(self, name: str, lists) -> None:
         """A column of float lists held by Arrow (a reader's typed column, or pandas' ``ArrowDtype``):
         checked as one array of values, and made lists of Python floats, as the text is, a size at a
-        time; only bad cells are looked at one by one, for their messages."""
-        import pyarrow.compute as pc
-
+        time; only bad cells are looked at one by one, for their messages. The list array's own
+        offsets and values are read in place: a table of millions of rows makes few arrays here."""
         raw = self.raw[name]
-        sizes = pc.list_value_length(lists).fill_null(-1).to_numpy(zero_copy_only=False).astype(np.int64)
-        flat = pc.list_flatten(lists).to_numpy(zero_copy_only=False)  # a missing value reads NaN
-        counts = np.maximum(sizes, 0)
-        ends = np.cumsum(counts)
-        starts = ends - counts
-        bad_value = ~np.isfinite(flat) | (flat > 0)
-        bad_rows = np.bincount(np.repeat(np.arange(len(sizes)), counts), weights=bad_value,
-                               minlength=len(sizes)) > 0
-        good = (sizes > 0) & ~bad_rows
+        offsets = lists.offsets.to_numpy()
+        values = lists.values.to_numpy(zero_copy_only=False)  # a missing value reads NaN
+        sizes = np.diff(offsets).astype(np.int64)
+        if lists.null_count:
+            sizes[lists.is_null().to_numpy(zero_copy_only=False)] = -1
+        good = sizes > 0
+        bad_value = ~np.isfinite(values) | (values > 0)
+        if bad_value.any():  # rare: which rows hold the bad values (of those the rows hold)
+            bad = np.flatnonzero(bad_value)
+            bad = bad[(bad >= offsets[0]) & (bad < offsets[-1])]
+            owner = np.searchsorted(offsets, bad, side="right") - 1
+            good[owner] = False
         parsed = np.full(len(raw), None, dtype=object)
-        for size in np.unique(sizes[good]):
+        for size in np.flatnonzero(np.bincount(sizes[good])):
             rows = np.flatnonzero(good & (sizes == size))
+            first, last = offsets[rows[0]], offsets[rows[-1]] + size
+            if last - first == len(rows) * size:  # the rows' values lie together: no gathering
+                block = values[first:last].reshape(len(rows), size)
+            else:
+                block = values[offsets[rows, None] + np.arange(size)]
             # one 2-D array's tolist makes the rows' lists of floats at C speed
-            parsed[rows] = _object_rows(flat[starts[rows, None] + np.arange(size)].tolist())
+            parsed[rows] = _object_rows(block.tolist())
         slow = np.flatnonzero((sizes >= 0) & ~good)  # empty lists, values > 0 or not finite
         for i in slow:
             value, problem = _logprob_cell(raw.iloc[i])
@@ -269,7 +276,7 @@ class Converters:
                 parsed[i] = value
         if not len(slow):  # the validator's choice_counts of the column, at hand
             self.choice_sizes = sizes.astype(np.int32)
-        self.out[name] = pd.Series(parsed, index=self.raw.index, dtype=object)
+        self.out[name] = pd.Series(parsed, index=self.raw.index, dtype=object, copy=False)
 
     def _convert_gold(self, name: str) -> None:
         raw = self.raw[name]
@@ -300,7 +307,7 @@ class Converters:
                 self.add_rows(
                     _at(i, len(raw)), name, raw, "is not a choice index >= 0 (or a JSON list of them)"
                 )
-        self.out[name] = pd.Series(parsed, index=self.raw.index, dtype=object)
+        self.out[name] = pd.Series(parsed, index=self.raw.index, dtype=object, copy=False)
 
 
 def arrow_float_lists(column: pd.Series):
@@ -314,7 +321,10 @@ def arrow_float_lists(column: pd.Series):
     if not (pa.types.is_list(kind) or pa.types.is_large_list(kind)) or kind.value_type not in (
             pa.float64(), pa.float32()):
         return None
-    return pa.array(column.array).cast(pa.list_(pa.float64()))
+    lists = pa.array(column.array)
+    if isinstance(lists, pa.ChunkedArray):  # a reader's blocks, put together once
+        lists = lists.combine_chunks()
+    return lists.cast(pa.list_(pa.float64()))
 
 
 def _object_rows(rows: list) -> np.ndarray:
