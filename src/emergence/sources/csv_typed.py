@@ -267,7 +267,7 @@ def _choice_lists(column) -> pd.Series | None:
     orjson and Python do; None when a cell is not a JSON list of such numbers (written with a
     decimal point or an exponent, what the text way makes floats of), which the text way then
     judges. The validator checks the values and makes the lists of Python floats
-    (:func:`emergence.schema.convert.arrow_float_lists`)."""
+    (``Converters._convert_arrow_logprobs`` in :mod:`emergence.schema.convert`)."""
     import pyarrow as pa
     import pyarrow.compute as pc
 
