@@ -225,19 +225,22 @@ class Converters:
             except (TypeError, ValueError):
                 lists = None
         if lists is not None:
-            bad_value = ~np.isfinite(flat) | (flat > 0)
-            row_of_value = np.repeat(np.arange(len(sizes)), sizes)
-            bad_rows = np.bincount(row_of_value, weights=bad_value, minlength=len(sizes)) > 0
-            good = (sizes > 0) & ~bad_rows
+            good = _good_lists(np.concatenate([[0], np.cumsum(sizes)]), flat)
             parsed[rows[good]] = [lists[i] for i in np.flatnonzero(good)]
             rows = rows[~good]  # only the bad cells go through the slow path, for their messages
+        self._logprobs_one_by_one(name, rows, cells.__getitem__, parsed)
+        self.out[name] = pd.Series(parsed, index=self.raw.index, dtype=object, copy=False)
+
+    def _logprobs_one_by_one(self, name: str, rows: np.ndarray, cell, parsed: np.ndarray) -> None:
+        """Each ``cell(i)`` of ``rows`` read by :func:`_logprob_cell`: its list put in ``parsed``, or
+        its problem reported with its place and value."""
+        raw = self.raw[name]
         for i in rows:
-            value, problem = _logprob_cell(cells[i])
+            value, problem = _logprob_cell(cell(i))
             if problem:
                 self.add_rows(_at(i, len(raw)), name, raw, problem)
             else:
                 parsed[i] = value
-        self.out[name] = pd.Series(parsed, index=self.raw.index, dtype=object, copy=False)
 
     def _convert_arrow_logprobs(self, name: str, lists) -> None:
         """A column of float lists held by Arrow (a reader's typed column, or pandas' ``ArrowDtype``):
@@ -248,15 +251,11 @@ class Converters:
         offsets = lists.offsets.to_numpy()
         values = lists.values.to_numpy(zero_copy_only=False)  # a missing value reads NaN
         sizes = np.diff(offsets).astype(np.int64)
-        if lists.null_count:
-            sizes[lists.is_null().to_numpy(zero_copy_only=False)] = -1
-        good = sizes > 0
-        bad_value = ~np.isfinite(values) | (values > 0)
-        if bad_value.any():  # rare: which rows hold the bad values (of those the rows hold)
-            bad = np.flatnonzero(bad_value)
-            bad = bad[(bad >= offsets[0]) & (bad < offsets[-1])]
-            owner = np.searchsorted(offsets, bad, side="right") - 1
-            good[owner] = False
+        good = _good_lists(offsets, values)
+        if lists.null_count:  # a missing row may still own values: they are not its list
+            missing = lists.is_null().to_numpy(zero_copy_only=False)
+            sizes[missing] = -1
+            good &= ~missing
         parsed = np.full(len(raw), None, dtype=object)
         for size in np.flatnonzero(np.bincount(sizes[good])):
             rows = np.flatnonzero(good & (sizes == size))
@@ -268,12 +267,7 @@ class Converters:
             # one 2-D array's tolist makes the rows' lists of floats at C speed
             parsed[rows] = _object_rows(block.tolist())
         slow = np.flatnonzero((sizes >= 0) & ~good)  # empty lists, values > 0 or not finite
-        for i in slow:
-            value, problem = _logprob_cell(raw.iloc[i])
-            if problem:
-                self.add_rows(_at(i, len(raw)), name, raw, problem)
-            else:
-                parsed[i] = value
+        self._logprobs_one_by_one(name, slow, raw.iloc.__getitem__, parsed)
         if not len(slow):  # the validator's choice_counts of the column, at hand
             self.choice_sizes = sizes.astype(np.int32)
         self.out[name] = pd.Series(parsed, index=self.raw.index, dtype=object, copy=False)
@@ -325,6 +319,16 @@ def arrow_float_lists(column: pd.Series):
     if isinstance(lists, pa.ChunkedArray):  # a reader's blocks, put together once
         lists = lists.combine_chunks()
     return lists.cast(pa.list_(pa.float64()))
+
+
+def _good_lists(offsets: np.ndarray, values: np.ndarray) -> np.ndarray:
+    """Which lists (list ``i`` holds ``values[offsets[i]:offsets[i + 1]]``) are not empty and hold
+    only finite values <= 0; the rows of the bad values are found only when there are some."""
+    good = np.diff(offsets) > 0
+    bad = np.flatnonzero(~np.isfinite(values) | (values > 0))
+    bad = bad[(bad >= offsets[0]) & (bad < offsets[-1])]  # values no list holds are no list's
+    good[np.searchsorted(offsets, bad, side="right") - 1] = False
+    return good
 
 
 def _object_rows(rows: list) -> np.ndarray:
