@@ -36,10 +36,9 @@ def prefer_system_allocator() -> bool:
 
     The command line calls it first. mimalloc hands freed pages back to the system within
     milliseconds and takes fresh ones, a page fault each, for the next table, which a virtual
-    machine makes dear: on the 2-core Linux VM of issue 13, loading 2.4M records
-    (``load_tables``) took 8.1 and 10.8 s with it against 4.3 and 4.6 s with the C heap, and the
-    whole ``analyze`` 19.2 and 20.6 s against 15.7 and 15.1 s, with the same output bytes
-    (``ARROW_DEFAULT_MEMORY_POOL=mimalloc`` against ``system``, runs alternated). The C heap is
+    machine makes dear: on the 2-core Linux VM of issue 13, the same code loaded 2.4M records
+    (``load_tables``) in 11.1-11.9 s with it against 5.1-6.6 s with the C heap, with the same
+    tables (``ARROW_DEFAULT_MEMORY_POOL=mimalloc`` against ``system``, runs alternated). The C heap is
     what :func:`give_back` trims. Call it before a large analysis in a notebook for the same speed;
     buffers made before keep their pool.
     """
