@@ -37,8 +37,9 @@ def prefer_system_allocator() -> bool:
     The command line calls it first. mimalloc hands freed pages back to the system within
     milliseconds and takes fresh ones, a page fault each, for the next table, which a virtual
     machine makes dear: on the 2-core Linux VM of issue 13, the same code loaded 2.4M records
-    (``load_tables``) in 11.1-11.9 s with it against 5.1-6.6 s with the C heap, with the same
-    tables (``ARROW_DEFAULT_MEMORY_POOL=mimalloc`` against ``system``, runs alternated). The C heap is
+    (``load_tables``) in 11.1-11.9 s with it against 5.1-6.6 s with the C heap
+    (``ARROW_DEFAULT_MEMORY_POOL=mimalloc`` against ``system``, runs alternated), and ``analyze``
+    wrote the same bytes under either. The C heap is
     what :func:`give_back` trims. Call it before a large analysis in a notebook for the same speed;
     buffers made before keep their pool.
     """
