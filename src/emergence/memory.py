@@ -39,9 +39,8 @@ def prefer_system_allocator() -> bool:
     machine makes dear: on the 2-core Linux VM of issue 13, the same code loaded 2.4M records
     (``load_tables``) in 11.1-11.9 s with it against 5.1-6.6 s with the C heap
     (``ARROW_DEFAULT_MEMORY_POOL=mimalloc`` against ``system``, runs alternated), and ``analyze``
-    wrote the same bytes under either. The C heap is
-    what :func:`give_back` trims. Call it before a large analysis in a notebook for the same speed;
-    buffers made before keep their pool.
+    wrote the same bytes under either. The C heap is what :func:`give_back` trims. Call it before
+    a large analysis in a notebook for the same speed; buffers made before keep their pool.
     """
     if not sys.platform.startswith("linux") or os.environ.get("ARROW_DEFAULT_MEMORY_POOL"):
         return False
