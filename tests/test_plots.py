@@ -121,6 +121,30 @@ def test_plot_task_panels_titles_and_verdicts(analysis):
                                    curve_of(analysis, "toy-powerlaw", "toy_length_5", metric)["value"])
 
 
+def test_task_figure_tells_each_band_and_chance_once(analysis):
+    """Issue 13: a one-curve panel had a legend repeating its title's metric and the band under
+    every panel (a tenth of a figure's time). Such panels have none; the band is told once, under
+    the figure; the chance level is written on its line; only the mirage check, with two curves,
+    keeps a legend. The scale's tick labels are on the lowest panel of each column."""
+    fig = plots.plot_task(analysis.scores, family="toy-sharp", task="toy_multiple_choice",
+                          curves=analysis.curves, verdicts=analysis.verdicts, tasks=analysis.tasks)
+    axes = fig.axes
+    assert [ax.get_legend() for ax in axes] == [None] * len(axes)
+    assert fig._supxlabel.get_text() == "Shaded: the 95% bootstrap interval of each curve."
+    grade = axes[0]
+    assert grade.get_title().startswith("multiple_choice_grade")
+    assert [t.get_text() for t in grade.texts] == ["chance 0.25"]  # simulate: 4 choices
+    fig = plots.plot_task(analysis.scores, family="toy-sharp", task="toy_length_3",
+                          curves=analysis.curves, verdicts=analysis.verdicts, tasks=analysis.tasks, level=0.9)
+    axes = fig.axes
+    assert [ax.get_legend() is not None for ax in axes] == [False] * 4 + [True]  # the mirage check
+    assert fig._supxlabel.get_text() == "Shaded: the 90% bootstrap interval of each curve."
+    fig.canvas.draw()
+    shown = [any(t.get_visible() and t.get_text() for t in ax.get_xticklabels()) for ax in axes]
+    assert shown == [False, False, True, True, True]  # 2 x 3: the first two have a panel below
+    assert [bool(ax.get_xlabel()) for ax in axes] == shown
+
+
 def test_plot_mirage_check_lines(analysis):
     """Observed exact match and the mean sequence probability (its smooth predictor) as two lines."""
     ax = plots.plot_mirage_check(analysis.scores, family="toy-powerlaw", task="toy_length_5")
@@ -411,6 +435,7 @@ def test_task_figure_titles_stay_inside_the_figure():
     box = fig.bbox
     titles = [ax.title for ax in fig.axes if ax.get_visible()] + [fig._suptitle]
     assert any("checkpoints pooled" in t.get_text() for t in titles)
+    assert all(ax.get_legend() is not None for ax in fig.axes)  # one line per model: a legend says so
     assert any("largest jump:\nJ = 0.30 [-0.04, 0.58]" in t.get_text() for t in titles)
     for text in titles:
         extent = text.get_window_extent()

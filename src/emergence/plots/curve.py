@@ -34,6 +34,7 @@ def plot_curve(
     chance: bool = True,
     title: str | None = None,
     band_label: str = "95%",
+    chance_text: bool = False,
 ):
     """One metric against scale, with its bootstrap interval band and the chance level.
 
@@ -56,6 +57,9 @@ def plot_curve(
         Draw the chance level (when the data gives one above 0).
     band_label : str
         What the band's interval is (the analysis's level), for the legend.
+    chance_text : bool
+        Also write the chance level on its line (``chance 0.25``), for a panel drawn without a
+        legend (:func:`~emergence.plots.plot_task`).
 
     Returns
     -------
@@ -109,6 +113,9 @@ def plot_curve(
     level = float(known.mean()) if len(known) else np.nan
     if chance and np.isfinite(level) and level > 0:
         ax.axhline(level, color="#777777", linestyle="--", linewidth=1, label=f"chance ({level:.3g})")
+        if chance_text:
+            ax.text(0.99, level, f"chance {level:.3g}", transform=ax.get_yaxis_transform(), ha="right",
+                    va="bottom", fontsize="x-small", color="#777777")
     format_scale_axis(ax, x)
     ax.set_ylabel(metric_label(metric))
     if title is not None:

@@ -120,7 +120,7 @@ def plot_task(
     ncols : int
         Panels per row.
     level : float
-        Coverage of the bootstrap bands (``Analysis.settings["level"]``), for the legend.
+        Coverage of the bootstrap bands (``Analysis.settings["level"]``), for the note under the figure.
 
     Returns
     -------
@@ -149,6 +149,7 @@ def plot_task(
     # checkpoints of several sizes on a compute/tokens axis: drawn one line per model, while the
     # jump effect is that of all checkpoints pooled into one curve ordered by x
     pooled = _several_points_per_model(part, x)
+    band, banded = f"{level:.0%}", False
     for ax, (metric, partner) in zip(axes, panels, strict=False):
         curve = _lookup(curves, family=family, task=task, metric=metric)
         lines = [plain(metric), _curve_text(curve)]
@@ -169,10 +170,19 @@ def plot_task(
                                  else f"{at}\n{where}")
         # each line wrapped to the panel's width: a long metric name or interval was clipped
         title = "\n".join(_wrap(part, TITLE_CHARS) for t in lines if t for part in t.split("\n"))
-        plot_curve(part, metric=metric, x=x, ax=ax, title=title, band_label=f"{level:.0%}")
-        ax.legend(fontsize="x-small", loc="best")
+        plot_curve(part, metric=metric, x=x, ax=ax, title=title, band_label=band, chance_text=not pooled)
+        if pooled:  # one line per model: the legend tells them apart
+            ax.legend(fontsize="x-small", loc="best")
+        else:  # one curve, named by the title: its band is told once, under the figure
+            banded = banded or any(name.startswith(f"{band} bootstrap interval")
+                                   for name in ax.get_legend_handles_labels()[1])
     for ax, d in zip(axes[len(panels):], checks, strict=False):
-        plot_mirage_check(part, discontinuous=d, x=x, ax=ax, band_label=f"{level:.0%}")
+        plot_mirage_check(part, discontinuous=d, x=x, ax=ax, band_label=band)
+    for ax in axes[:max(0, n - ncols)]:  # a panel below shows the same scale axis
+        ax.xaxis.set_tick_params(which="both", labelbottom=False)
+        ax.set_xlabel("")
+    if banded:
+        fig.supxlabel(f"Shaded: the {band} bootstrap interval of each curve.", fontsize="small")
     verdict_text = ""
     decided = _lookup(tasks, family=family, task=task)
     if decided is not None:
