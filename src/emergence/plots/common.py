@@ -178,7 +178,7 @@ def _select(data: pd.DataFrame, **where) -> pd.DataFrame:
         if column not in data:
             raise EmergenceError(f"the data has no '{column}' column; got columns {list(data.columns)}")
         mask &= (data[column] == value).to_numpy()
-    return data[mask]
+    return data if mask.all() else data[mask]  # a figure's own rows are often all of them: no copy
 
 
 def _choose_x(data: pd.DataFrame, x: str | None) -> str:

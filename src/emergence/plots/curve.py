@@ -69,7 +69,7 @@ def plot_curve(
     if part.empty:
         raise EmergenceError(f"no rows for metric={metric!r}, family={family!r}, task={task!r}")
     identity = [c for c in ("family", "task") if c in part]
-    if identity and len(part[identity].drop_duplicates()) > 1:
+    if any(part[c].nunique(dropna=False) > 1 for c in identity):
         found = part[identity].drop_duplicates().head(3).to_dict("records")
         raise EmergenceError(
             f"plot_curve draws one curve, but metric={metric!r} has rows of several (family, task) "

@@ -150,6 +150,7 @@ def plot_task(
     # jump effect is that of all checkpoints pooled into one curve ordered by x
     pooled = _several_points_per_model(part, x)
     band, banded = f"{level:.0%}", False
+    rows = part.groupby(part["metric"].astype(str), sort=False).indices  # each metric's, found once
     for ax, (metric, partner) in zip(axes, panels, strict=False):
         curve = _lookup(curves, family=family, task=task, metric=metric)
         lines = [plain(metric), _curve_text(curve)]
@@ -170,7 +171,8 @@ def plot_task(
                                  else f"{at}\n{where}")
         # each line wrapped to the panel's width: a long metric name or interval was clipped
         title = "\n".join(_wrap(part, TITLE_CHARS) for t in lines if t for part in t.split("\n"))
-        plot_curve(part, metric=metric, x=x, ax=ax, title=title, band_label=band, chance_text=not pooled)
+        plot_curve(part.iloc[rows[metric]], metric=metric, x=x, ax=ax, title=title, band_label=band,
+                   chance_text=not pooled)
         if pooled:  # one line per model: the legend tells them apart
             ax.legend(fontsize="x-small", loc="best")
         else:  # one curve, named by the title: its band is told once, under the figure
