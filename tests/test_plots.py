@@ -138,6 +138,10 @@ def test_task_figure_tells_each_band_and_chance_once(analysis):
                           curves=analysis.curves, verdicts=analysis.verdicts, tasks=analysis.tasks, level=0.9)
     axes = fig.axes
     assert [ax.get_legend() is not None for ax in axes] == [False] * 4 + [True]  # the mirage check
+    assert [t.get_text() for t in axes[4].get_legend().get_texts()] == [
+        "exact_match (observed)", "mean sequence_prob (predicted)"]  # its bands: told under the figure
+    alone = plots.plot_mirage_check(analysis.scores, family="toy-sharp", task="toy_length_3")
+    assert sum("bootstrap interval" in t.get_text() for t in alone.get_legend().get_texts()) == 2
     assert fig._supxlabel.get_text() == "Shaded: the 90% bootstrap interval of each curve."
     fig.canvas.draw()
     shown = [any(t.get_visible() and t.get_text() for t in ax.get_xticklabels()) for ax in axes]

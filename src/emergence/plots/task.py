@@ -179,7 +179,8 @@ def plot_task(
             banded = banded or any(name.startswith(f"{band} bootstrap interval")
                                    for name in ax.get_legend_handles_labels()[1])
     for ax, d in zip(axes[len(panels):], checks, strict=False):
-        plot_mirage_check(part, discontinuous=d, x=x, ax=ax, band_label=band)
+        plot_mirage_check(part, discontinuous=d, x=x, ax=ax, band_label=band, band_legend=False)
+        banded = banded or any(" bootstrap interval" in name for name in ax.get_legend_handles_labels()[1])
     for ax in axes[:max(0, n - ncols)]:  # a panel below shows the same scale axis
         ax.xaxis.set_tick_params(which="both", labelbottom=False)
         ax.set_xlabel("")
@@ -214,6 +215,7 @@ def plot_mirage_check(
     task: str | None = None,
     ax=None,
     band_label: str = "95%",
+    band_legend: bool = True,
 ):
     """Observed exact match against the exact match its smooth per-example quantity implies.
 
@@ -233,6 +235,8 @@ def plot_mirage_check(
         (``"exact_match"``).
     x, family, task, ax, band_label
         As in :func:`plot_curve`.
+    band_legend : bool
+        List the bands in the legend (:func:`plot_task` tells them once, under the figure).
 
     Returns
     -------
@@ -253,5 +257,7 @@ def plot_mirage_check(
     ax.set_ylabel(metric_label(discontinuous))
     ax.set_title("mirage check: observed vs\npredicted from the smooth metric", fontsize="medium",
                  **title_place(ax))
-    ax.legend(fontsize="x-small", loc="best")
+    handles, names = ax.get_legend_handles_labels()
+    keep = [i for i, name in enumerate(names) if band_legend or " bootstrap interval" not in name]
+    ax.legend([handles[i] for i in keep], [names[i] for i in keep], fontsize="x-small", loc="best")
     return ax
