@@ -182,7 +182,8 @@ def read_records(path: Path, limits: Limits) -> pd.DataFrame | None:
                 values = values.copy()
             if np.isfinite(values).sum() + column.null_count != len(values):
                 return None  # 'nan' or 'inf' written out: the text way names the cell
-            if np.signbit(values[values == 0]).any() and _whole(values):
+            # (two masks of one byte a row: values[values == 0] copied most of a column of zeros)
+            if (np.signbit(values) & (values == 0)).any() and _whole(values):
                 return None  # pandas reads '-0' as 0 in a column of whole numbers, else as -0.0
             raw[name] = values
         elif spec[name].dtype == "logprobs":  # JSON lists of floats, parsed a block at a time
