@@ -29,6 +29,8 @@ import warnings
 import numpy as np
 from scipy.special import ndtr
 
+from emergence.bootstrap import row_percentiles, row_std
+
 
 def centred_interval(point, replicates, *, level: float = 0.95, bounds=(-np.inf, np.inf)):
     """The hull of the median-centred percentile and the basic interval of each statistic.
@@ -64,7 +66,7 @@ def centred_interval(point, replicates, *, level: float = 0.95, bounds=(-np.inf,
     tail = (1 - level) / 2 * 100
     with np.errstate(all="ignore"), warnings.catch_warnings():
         warnings.simplefilter("ignore", RuntimeWarning)
-        q_lo, median, q_hi = np.nanpercentile(reps, [tail, 50, 100 - tail], axis=1)
+        q_lo, median, q_hi = row_percentiles(reps, [tail, 50, 100 - tail])
     # the hull of the median-centred interval and the basic (reflected) one, 2t - q: the latter
     # moves the interval against the bootstrap's bias (median - point) and covers where that bias
     # is the bias of the estimate itself (a maximum over windows is biased up)
@@ -91,7 +93,7 @@ def exceedance_p_value(point, replicates, threshold) -> np.ndarray:
     reps = np.asarray(replicates, dtype=float).reshape(len(point), -1)
     with np.errstate(all="ignore"), warnings.catch_warnings():
         warnings.simplefilter("ignore", RuntimeWarning)
-        sd = np.nanstd(reps, axis=1, ddof=1)
+        sd = row_std(reps, ddof=1)
     return wald_p_value(point, sd, threshold)
 
 

@@ -12,6 +12,7 @@ import warnings
 import numpy as np
 import pandas as pd
 
+from emergence.bootstrap import row_std
 from emergence.errors import EmergenceWarning
 from emergence.jobs import parallel_map
 from emergence.scale import axis_value
@@ -168,7 +169,7 @@ def agrees_in_level(d: Curve, predicted: Curve, *, alpha: float) -> bool:
     diff = d.y - predicted.y
     with np.errstate(all="ignore"), warnings.catch_warnings():
         warnings.simplefilter("ignore", RuntimeWarning)
-        sd = np.nanstd(d.reps - predicted.reps, axis=1, ddof=1)
+        sd = row_std(d.reps - predicted.reps, ddof=1)
         z = np.where(sd > 0, np.abs(diff) / sd, np.where(diff == 0, 0.0, np.inf))
     bound = ndtri(1 - alpha / (2 * len(diff)))
     return bool(np.isfinite(diff).all() and (z <= bound).all())

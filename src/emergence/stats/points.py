@@ -18,6 +18,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from emergence.bootstrap import row_std
 from emergence.errors import EmergenceError, EmergenceWarning
 from emergence.scale import axis_scale
 
@@ -78,7 +79,7 @@ class Curve:
         """Bootstrap standard error of each point (NaN without replicates)."""
         with np.errstate(all="ignore"), warnings.catch_warnings():
             warnings.simplefilter("ignore", RuntimeWarning)
-            return np.nanstd(self.reps, axis=1, ddof=1)
+            return row_std(self.reps, ddof=1)
 
     @property
     def has_uncertainty(self) -> bool:
