@@ -1,5 +1,7 @@
 """Tests of emergence.bootstrap: counter-based Poisson(1) weights and replicate means."""
 
+import warnings
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -188,3 +190,28 @@ def test_replicate_means_equal_the_reference_kernel_bit_for_bit(seed, n_replicat
     np.testing.assert_array_equal(got.view(np.uint64), expected.view(np.uint64))
     empty = replicate_means([], group, n_groups, example, example_task, keys, n_replicates)
     assert empty.shape == (0, n_replicates)
+
+
+def test_row_percentiles_and_std_are_numpys_nan_reductions_bit_for_bit():
+    """Issue 13: rows with no NaN are reduced together (np.percentile, np.std), the others as
+    np.nanpercentile / np.nanstd do; the numbers must be those of the nan-functions over every row,
+    to the bit: with ties, a NaN in some rows, rows of NaN only, infinities, one replicate, none."""
+    from emergence.bootstrap import row_percentiles, row_std
+
+    rng = np.random.default_rng(13)
+    for trial in range(400):
+        k, b = int(rng.integers(1, 20)), int(rng.choice([0, 1, 2, 7, 100, 1000]))
+        values = rng.normal(size=(k, b)) * rng.choice([1e-3, 1.0, 1e4])
+        if trial % 3 == 0:
+            values = np.round(values, 1)
+        if trial % 2 == 0 and b:
+            values[rng.random((k, b)) < rng.choice([0.001, 0.05, 1.0])] = np.nan
+        if trial % 7 == 0 and b:
+            values[rng.random((k, b)) < 0.01] = np.inf
+        q = [2.5, 50, 97.5] if trial % 2 else [5.0, 95.0]
+        with np.errstate(all="ignore"), warnings.catch_warnings():
+            warnings.simplefilter("ignore", RuntimeWarning)
+            expected = np.nanpercentile(values, q, axis=1), np.nanstd(values, axis=1, ddof=1)
+            got = row_percentiles(values, q), row_std(values, ddof=1)
+        for want, have in zip(expected, got, strict=True):
+            assert want.shape == have.shape and np.array_equal(want, have, equal_nan=True), (trial, k, b)
