@@ -179,7 +179,9 @@ def row_percentiles(values: np.ndarray, q) -> np.ndarray:
     its own values either way (compared bit for bit on 3,000 random matrices with ties).
     """
     values = np.asarray(values)
-    gaps = np.isnan(values).any(axis=1) if values.shape[1] else np.ones(len(values), dtype=bool)
+    if not values.size:  # no row, or rows of nothing: numpy's own shapes and NaNs
+        return np.nanpercentile(values, q, axis=1)
+    gaps = np.isnan(values).any(axis=1)
     if not gaps.any():
         return np.percentile(values, q, axis=1)
     if gaps.all():
@@ -192,12 +194,19 @@ def row_percentiles(values: np.ndarray, q) -> np.ndarray:
 
 def row_std(values: np.ndarray, *, ddof: int = 1) -> np.ndarray:
     """``np.nanstd(values, axis=1, ddof=ddof)``, the same numbers: rows with no NaN go to ``np.std``
-    together (``nanstd`` masks and counts every row; the same bits on 2,000 random matrices)."""
+    together (``nanstd`` masks and counts every row; the same bits on 2,000 random matrices).
+
+    A matrix that is not C-ordered goes to ``nanstd`` whole when some rows have NaN: the rows taken
+    out of it are C-ordered, and their sums in another order differed in the last bit. So does one
+    of ``ddof`` or fewer columns (``np.std`` gives a NaN of the other sign).
+    """
     values = np.asarray(values)
-    gaps = np.isnan(values).any(axis=1) if values.shape[1] else np.ones(len(values), dtype=bool)
+    if values.shape[1] <= ddof:
+        return np.nanstd(values, axis=1, ddof=ddof)
+    gaps = np.isnan(values).any(axis=1)
     if not gaps.any():
         return np.std(values, axis=1, ddof=ddof)
-    if gaps.all():
+    if gaps.all() or not values.flags.c_contiguous:
         return np.nanstd(values, axis=1, ddof=ddof)
     whole, holed = np.std(values[~gaps], axis=1, ddof=ddof), np.nanstd(values[gaps], axis=1, ddof=ddof)
     out = np.empty(len(values), dtype=np.result_type(whole, holed))
