@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
+import numpy as np
 import pandas as pd
 
 from emergence.errors import EmergenceError
@@ -181,11 +182,14 @@ def plot_task(
     for ax, d in zip(axes[len(panels):], checks, strict=False):
         plot_mirage_check(part, discontinuous=d, x=x, ax=ax, band_label=band, band_legend=False)
         banded = banded or any(" bootstrap interval" in name for name in ax.get_legend_handles_labels()[1])
-    for ax in axes[:max(0, n - ncols)]:  # a panel below shows the same scale axis
-        ax.xaxis.set_tick_params(which="both", labelbottom=False)
-        ax.set_xlabel("")
+    for ax, below in zip(axes, axes[ncols:], strict=False):
+        # the panel below shows the same scale axis: its labels serve both (the metrics of a task can
+        # span other sizes, e.g. checkpoints pooled beside one point per model: those keep theirs)
+        if np.allclose(ax.get_xlim(), below.get_xlim(), rtol=1e-9, atol=0):
+            ax.xaxis.set_tick_params(which="both", labelbottom=False)
+            ax.set_xlabel("")
     if banded:
-        fig.supxlabel(f"Shaded: the {band} bootstrap interval of each curve.", fontsize="small")
+        fig.supxlabel(f"Shaded: a curve's {band} bootstrap interval.", fontsize="small")
     verdict_text = ""
     decided = _lookup(tasks, family=family, task=task)
     if decided is not None:
