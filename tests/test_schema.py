@@ -159,6 +159,16 @@ def test_non_positive_scale(size):
     only(error, "bench.csv", "line 2", "'params'", repr(size), "not a positive model size")
 
 
+def test_a_list_in_a_scale_column_is_named_not_a_crash():
+    """Issue 13 review: a list cell in params (a frame built in memory) raised 'TypeError:
+    unhashable type' while the distinct sizes were counted. It is named like any bad size."""
+    table = records()
+    table["params"] = table["params"].astype(object)
+    table.at[3, "params"] = [1, 2]
+    error = check(table)
+    only(error, "bench.csv", "line 5", "'params'", "[1, 2]", "not a positive model size")
+
+
 def test_scale_suffixes_are_parsed():
     """Sizes written '1.3b' and '350M' are accepted and parsed to 1.3e9 and 3.5e8."""
     out = validate_records(records())

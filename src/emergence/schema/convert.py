@@ -193,7 +193,14 @@ class Converters:
             return
         values = np.full(len(raw), np.nan)
         rows = np.flatnonzero(~blank)
-        codes, distinct = pd.factorize(raw.to_numpy(dtype=object)[rows])
+        cells = raw.to_numpy(dtype=object)[rows]
+        try:
+            codes, distinct = pd.factorize(cells)
+        except TypeError:  # an unhashable cell (a list): each such cell is a value of its own
+            keys = np.empty(len(cells), dtype=object)
+            keys[:] = [_hashable(cell) for cell in cells]
+            codes, _ = pd.factorize(keys)
+            distinct = cells[np.unique(codes, return_index=True)[1]]
         parsed = np.full(len(distinct), np.nan)
         for k, value in enumerate(distinct):
             parsed[k] = self._scale(name, value, lambda k=k: np.isin(np.arange(len(raw)), rows[codes == k]))
@@ -337,6 +344,15 @@ def _object_rows(rows: list) -> np.ndarray:
     """A list of lists as a 1-D object array of those lists (numpy would make a 2-D array of
     lists of equal length)."""
     return np.fromiter(rows, dtype=object, count=len(rows))
+
+
+def _hashable(cell):
+    """The cell, or a key of its own for a cell that cannot be hashed (a list)."""
+    try:
+        hash(cell)
+    except TypeError:
+        return ("unhashable cell", id(cell))
+    return cell
 
 
 def _distinct_text(column: pd.Series) -> tuple[np.ndarray, np.ndarray | None]:
