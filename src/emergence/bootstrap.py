@@ -181,15 +181,8 @@ def row_percentiles(values: np.ndarray, q) -> np.ndarray:
     values = np.asarray(values)
     if not values.size:  # no row, or rows of nothing: numpy's own shapes and NaNs
         return np.nanpercentile(values, q, axis=1)
-    gaps = np.isnan(values).any(axis=1)
-    if not gaps.any():
-        return np.percentile(values, q, axis=1)
-    if gaps.all():
-        return np.nanpercentile(values, q, axis=1)
-    whole, holed = np.percentile(values[~gaps], q, axis=1), np.nanpercentile(values[gaps], q, axis=1)
-    out = np.empty(np.shape(q) + (len(values),), dtype=np.result_type(whole, holed))
-    out[..., ~gaps], out[..., gaps] = whole, holed
-    return out
+    return _by_rows(values, lambda v: np.percentile(v, q, axis=1), lambda v: np.nanpercentile(v, q, axis=1),
+                    lead=np.shape(q))
 
 
 def row_std(values: np.ndarray, *, ddof: int = 1) -> np.ndarray:
@@ -203,14 +196,22 @@ def row_std(values: np.ndarray, *, ddof: int = 1) -> np.ndarray:
     values = np.asarray(values)
     if values.shape[1] <= ddof:
         return np.nanstd(values, axis=1, ddof=ddof)
+    return _by_rows(values, lambda v: np.std(v, axis=1, ddof=ddof), lambda v: np.nanstd(v, axis=1, ddof=ddof),
+                    split=values.flags.c_contiguous)
+
+
+def _by_rows(values: np.ndarray, whole, holed, *, lead: tuple = (), split: bool = True) -> np.ndarray:
+    """``whole(values)`` when no row holds NaN, ``holed(values)`` when every row does (or when the
+    rows are not to be ``split``), else each on its own rows, put back in order (``lead``: the shape
+    each reduction puts before the rows)."""
     gaps = np.isnan(values).any(axis=1)
     if not gaps.any():
-        return np.std(values, axis=1, ddof=ddof)
-    if gaps.all() or not values.flags.c_contiguous:
-        return np.nanstd(values, axis=1, ddof=ddof)
-    whole, holed = np.std(values[~gaps], axis=1, ddof=ddof), np.nanstd(values[gaps], axis=1, ddof=ddof)
-    out = np.empty(len(values), dtype=np.result_type(whole, holed))
-    out[~gaps], out[gaps] = whole, holed
+        return whole(values)
+    if gaps.all() or not split:
+        return holed(values)
+    kept, missing = whole(values[~gaps]), holed(values[gaps])
+    out = np.empty(lead + (len(values),), dtype=np.result_type(kept, missing))
+    out[..., ~gaps], out[..., gaps] = kept, missing
     return out
 
 
