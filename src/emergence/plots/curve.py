@@ -104,7 +104,7 @@ def plot_curve(
             scale = max(1.0, float(points["value"].abs().max()))
             shown = (points["ci_hi"] - points["ci_lo"]).max() > 1e-9 * scale
             band = f"{band_label} bootstrap interval"
-            if any(name.startswith(band) for name in ax.get_legend_handles_labels()[1]):
+            if _bands(ax, band_label):
                 band += f" ({plain(label or metric)})"
             ax.fill_between(xs, points["ci_lo"], points["ci_hi"], color=color, alpha=0.2, linewidth=0,
                             label=band if shown else None)
@@ -122,6 +122,13 @@ def plot_curve(
         ax.set_title(title, fontsize="medium", **title_place(ax))
     ax.grid(True, which="major", alpha=0.3)
     return ax
+
+
+def _bands(ax, band_label: str = "95%") -> list[str]:
+    """The legend entries of the bootstrap bands :func:`plot_curve` drew on ``ax`` with
+    ``band_label`` (a band too narrow to see has none)."""
+    start = f"{band_label} bootstrap interval"
+    return [name for name in ax.get_legend_handles_labels()[1] if name.startswith(start)]
 
 
 def _several_points_per_model(data: pd.DataFrame, x: str) -> bool:

@@ -19,7 +19,7 @@ from emergence.plots.common import (
     plain,
     title_place,
 )
-from emergence.plots.curve import _missing, _several_points_per_model, _wrap, plot_curve
+from emergence.plots.curve import _bands, _missing, _several_points_per_model, _wrap, plot_curve
 
 
 def jump_text(effect, lo=None, hi=None, state: str | None = None) -> str:
@@ -177,11 +177,10 @@ def plot_task(
         if pooled:  # one line per model: the legend tells them apart
             ax.legend(fontsize="x-small", loc="best")
         else:  # one curve, named by the title: its band is told once, under the figure
-            banded = banded or any(name.startswith(f"{band} bootstrap interval")
-                                   for name in ax.get_legend_handles_labels()[1])
+            banded = banded or bool(_bands(ax, band))
     for ax, d in zip(axes[len(panels):], checks, strict=False):
         plot_mirage_check(part, discontinuous=d, x=x, ax=ax, band_label=band, band_legend=False)
-        banded = banded or any(" bootstrap interval" in name for name in ax.get_legend_handles_labels()[1])
+        banded = banded or bool(_bands(ax, band))
     for ax, below in zip(axes, axes[ncols:], strict=False):
         # the panel below shows the same scale axis: its labels serve both (the metrics of a task can
         # span other sizes, e.g. checkpoints pooled beside one point per model: those keep theirs)
@@ -262,6 +261,7 @@ def plot_mirage_check(
     ax.set_title("mirage check: observed vs\npredicted from the smooth metric", fontsize="medium",
                  **title_place(ax))
     handles, names = ax.get_legend_handles_labels()
-    keep = [i for i, name in enumerate(names) if band_legend or " bootstrap interval" not in name]
+    hidden = set() if band_legend else set(_bands(ax, band_label))
+    keep = [i for i, name in enumerate(names) if name not in hidden]
     ax.legend([handles[i] for i in keep], [names[i] for i in keep], fontsize="x-small", loc="best")
     return ax
