@@ -84,14 +84,14 @@ SMOOTH = ["target_prob_per_token", "token_edit_distance", "target_logprob"]  # D
 
 
 def test_plot_task_panels_titles_and_verdicts(analysis):
-    """One panel per metric of the pairs plus the mirage check; each curve's jump effect J [CI] and
-    state in its title, each pair's verdict and S's J where D jumps in the smooth panel's title, the
+    """One panel per metric of the pairs, exact match's with the mirage check's prediction; each
+    curve's jump effect J [CI] and state in its title, each pair's verdict and S's J where D jumps in the smooth panel's title, the
     task's verdict in the figure title."""
     fig = plots.plot_task(analysis.scores, family="toy-powerlaw", task="toy_length_5",
                           curves=analysis.curves, verdicts=analysis.verdicts, tasks=analysis.tasks)
     axes = [ax for ax in fig.axes if ax.get_visible()]
     titles = [ax.get_title() for ax in axes]
-    assert [t.split("\n")[0] for t in titles] == ["exact_match", *SMOOTH, "mirage check: observed vs"]
+    assert [t.split("\n")[0] for t in titles] == ["exact_match", *SMOOTH]
     curves = analysis.curves.set_index(["family", "task", "metric"])
     for title, metric in zip(titles[:4], ["exact_match", *SMOOTH], strict=True):
         c = curves.loc[("toy-powerlaw", "toy_length_5", metric)]
@@ -124,8 +124,10 @@ def test_plot_task_panels_titles_and_verdicts(analysis):
 def test_task_figure_tells_each_band_and_chance_once(analysis):
     """Issue 13: a one-curve panel had a legend repeating its title's metric and the band under
     every panel (a tenth of a figure's time). Such panels have none; the band is told once, under
-    the figure; the chance level is written on its line; only the mirage check, with two curves,
-    keeps a legend. The scale's tick labels are on the lowest panel of each column."""
+    the figure; the chance level is written on its line; only exact match's panel, with the mirage
+    check's prediction beside the observed curve, keeps a legend (a panel of its own repeated the
+    observed curve, and cost a fifth of the figure). The scale's tick labels are on the lowest panel
+    of each column."""
     fig = plots.plot_task(analysis.scores, family="toy-sharp", task="toy_multiple_choice",
                           curves=analysis.curves, verdicts=analysis.verdicts, tasks=analysis.tasks)
     axes = fig.axes
@@ -137,15 +139,20 @@ def test_task_figure_tells_each_band_and_chance_once(analysis):
     fig = plots.plot_task(analysis.scores, family="toy-sharp", task="toy_length_3",
                           curves=analysis.curves, verdicts=analysis.verdicts, tasks=analysis.tasks, level=0.9)
     axes = fig.axes
-    assert [ax.get_legend() is not None for ax in axes] == [False] * 4 + [True]  # the mirage check
-    assert [t.get_text() for t in axes[4].get_legend().get_texts()] == [
+    assert len(axes) == 4 and axes[0].get_title().startswith("exact_match")
+    assert [ax.get_legend() is not None for ax in axes] == [True] + [False] * 3  # the mirage check
+    assert [t.get_text() for t in axes[0].get_legend().get_texts()] == [
         "exact_match (observed)", "mean sequence_prob (predicted)"]  # its bands: told under the figure
+    np.testing.assert_allclose(axes[0].lines[1].get_ydata(),
+                               curve_of(analysis, "toy-sharp", "toy_length_3", "sequence_prob")["value"])
     alone = plots.plot_mirage_check(analysis.scores, family="toy-sharp", task="toy_length_3")
     assert sum("bootstrap interval" in t.get_text() for t in alone.get_legend().get_texts()) == 2
-    assert fig._supxlabel.get_text() == "Shaded: a curve's 90% bootstrap interval."
+    assert fig._supxlabel.get_text().replace("\n", " ") == (
+        "Shaded: a curve's 90% bootstrap interval. Predicted: the exact match a model would score by "
+        "sampling its answer (the mirage check).")
     fig.canvas.draw()
     shown = [any(t.get_visible() and t.get_text() for t in ax.get_xticklabels()) for ax in axes]
-    assert shown == [False, False, True, True, True]  # 2 x 3: the first two have a panel below
+    assert shown == [False, False, True, True]  # 2 x 2: the first two have a panel below
     assert [bool(ax.get_xlabel()) for ax in axes] == shown
 
 
@@ -155,15 +162,15 @@ def test_task_figure_keeps_the_scale_labels_of_a_panel_whose_sizes_differ(analys
     scale labels, and read on the other panel's scale. It keeps them; a panel over one of the same
     sizes does not."""
     s = analysis.scores
-    s = s[~((s["metric"] == "exact_match") & (s["params"] < 1e9))]
+    s = s[~(s["metric"].isin(["exact_match", "sequence_prob"]) & (s["params"] < 1e9))]  # and its prediction
     fig = plots.plot_task(s, family="toy-sharp", task="toy_length_3", curves=analysis.curves,
                           verdicts=analysis.verdicts, tasks=analysis.tasks)
     fig.canvas.draw()
     axes = fig.axes
-    assert axes[0].get_title().startswith("exact_match") and len(axes) == 5
-    assert axes[0].get_xlim()[0] > axes[3].get_xlim()[0]  # from 1B: the panel below from 100M
+    assert axes[0].get_title().startswith("exact_match") and len(axes) == 4
+    assert axes[0].get_xlim()[0] > axes[2].get_xlim()[0]  # from 1B: the panel below from 100M
     shown = [any(t.get_visible() and t.get_text() for t in ax.get_xticklabels()) for ax in axes]
-    assert shown == [True, False, True, True, True]
+    assert shown == [True, False, True, True]
     assert [bool(ax.get_xlabel()) for ax in axes] == shown
 
 

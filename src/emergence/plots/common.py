@@ -30,7 +30,8 @@ METRIC_LABELS = {
     "sequence_prob": "probability of the whole target",
     "choice_prob": "probability on the right choice",
     "brier_score": "Brier score (lower is better)",
-    "token_edit_distance": "edit distance, characters or words (lower is better)",
+    # on two lines: on one it was longer than a panel of a 2 x 2 task figure is high
+    "token_edit_distance": "edit distance, characters or words\n(lower is better)",
     # per what the source averaged over: a target word for LAMBADA, a token or byte elsewhere
     "log_ppl": "log perplexity, nats (lower is better)",
     "ppl": "perplexity (lower is better)",

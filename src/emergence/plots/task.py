@@ -115,9 +115,9 @@ def plot_task(
     pairs : dict, optional
         Discontinuous metric -> smooth partners (default :data:`emergence.analysis.DEFAULT_PAIRS`).
     mirage_check : bool
-        Add the panel of :func:`plot_mirage_check` for exact match when the data has its predictor
-        (multiple choice has none: the mean probability on the right choice is not a predicted
-        accuracy).
+        Draw, on exact match's panel, the exact match its predictor implies (the prediction of
+        :func:`plot_mirage_check`) when the data has the predictor (multiple choice has none: the
+        mean probability on the right choice is not a predicted accuracy).
     ncols : int
         Panels per row.
     level : float
@@ -140,9 +140,11 @@ def plot_task(
     if not panels:  # no pair: every metric of the task
         panels = [(m, None) for m in sorted(set(part["metric"].astype(str)))]
     have = set(part["metric"].astype(str))
-    checks = [d for d, partner in panels if partner is None and PREDICTORS.get(d) in have] \
-        if mirage_check else []
-    n = len(panels) + len(checks)
+    # the mirage check shares exact match's panel: a panel of its own repeated the observed curve,
+    # and took a fifth of a task figure's time (issue 13)
+    checks = {d for d, partner in panels if partner is None and PREDICTORS.get(d) in have} \
+        if mirage_check else set()
+    n = len(panels)
     nrows = -(-n // max(1, ncols))
     ncols = -(-n // nrows)  # balanced rows: 4 panels as 2 x 2, not 3 + 1
     fig = Figure(figsize=(4.3 * ncols, 3.5 * nrows + 0.5), layout=PanelLayout())
@@ -173,22 +175,25 @@ def plot_task(
         # each line wrapped to the panel's width: a long metric name or interval was clipped
         title = "\n".join(_wrap(part, TITLE_CHARS) for t in lines if t for part in t.split("\n"))
         plot_curve(part.iloc[rows[metric]], metric=metric, x=x, ax=ax, title=title, band_label=band,
-                   chance_text=not pooled)
-        if pooled:  # one line per model: the legend tells them apart
-            ax.legend(fontsize="x-small", loc="best")
-        else:  # one curve, named by the title: its band is told once, under the figure
-            banded = banded or bool(_bands(ax, band))
-    for ax, d in zip(axes[len(panels):], checks, strict=False):
-        plot_mirage_check(part, discontinuous=d, x=x, ax=ax, band_label=band, band_legend=False)
+                   chance_text=not pooled, label=f"{metric} (observed)" if metric in checks else None)
+        if metric in checks:
+            _draw_prediction(part, discontinuous=metric, x=x, ax=ax, band_label=band)
         banded = banded or bool(_bands(ax, band))
+        if pooled or metric in checks:  # several lines: the legend tells them apart; a one-curve
+            # panel is named by its title; bands are told once, under the figure
+            _legend(ax, band, chance=pooled)
     for ax, below in zip(axes, axes[ncols:], strict=False):
         # the panel below shows the same scale axis: its labels serve both (the metrics of a task can
         # span other sizes, e.g. checkpoints pooled beside one point per model: those keep theirs)
         if np.allclose(ax.get_xlim(), below.get_xlim(), rtol=1e-9, atol=0):
             ax.xaxis.set_tick_params(which="both", labelbottom=False)
             ax.set_xlabel("")
-    if banded:
-        fig.supxlabel(f"Shaded: a curve's {band} bootstrap interval.", fontsize="small")
+    notes = [f"Shaded: a curve's {band} bootstrap interval."] if banded else []
+    if checks:
+        notes.append("Predicted: the exact match a model would score by sampling its answer (the "
+                     "mirage check).")
+    if notes:  # wrapped to the figure's width (small font: about 1.1 panel titles' characters)
+        fig.supxlabel(_wrap(" ".join(notes), int(TITLE_CHARS * 1.1 * ncols)), fontsize="small")
     verdict_text = ""
     decided = _lookup(tasks, family=family, task=task)
     if decided is not None:
@@ -254,14 +259,32 @@ def plot_mirage_check(
     part = _select(data, family=family, task=task)
     ax = plot_curve(part, metric=discontinuous, x=x, ax=ax, color=COLORS["discontinuous"],
                     label=f"{discontinuous} (observed)", band_label=band_label)
-    plot_curve(part, metric=predictor, x=x, ax=ax, color=COLORS["predicted"], chance=False,
-               band_label=band_label,
-               label=f"mean {predictor} (predicted)")
-    ax.set_ylabel(metric_label(discontinuous))
+    _draw_prediction(part, discontinuous=discontinuous, x=x, ax=ax, band_label=band_label)
     ax.set_title("mirage check: observed vs\npredicted from the smooth metric", fontsize="medium",
                  **title_place(ax))
-    handles, names = ax.get_legend_handles_labels()
-    hidden = set() if band_legend else set(_bands(ax, band_label))
-    keep = [i for i, name in enumerate(names) if name not in hidden]
-    ax.legend([handles[i] for i in keep], [names[i] for i in keep], fontsize="x-small", loc="best")
+    if band_legend:
+        ax.legend(fontsize="x-small", loc="best")
+    else:
+        _legend(ax, band_label)
     return ax
+
+
+def _draw_prediction(part: pd.DataFrame, *, discontinuous: str, x: str | None, ax, band_label: str) -> None:
+    """The exact match that ``discontinuous``'s predictor implies, on ``ax`` beside the observed curve
+    (its axis label kept: the prediction is on the same scale)."""
+    from emergence.analysis import PREDICTORS
+
+    predictor = PREDICTORS[discontinuous]
+    plot_curve(part, metric=predictor, x=x, ax=ax, color=COLORS["predicted"], chance=False,
+               band_label=band_label, label=f"mean {predictor} (predicted)")
+    ax.set_ylabel(metric_label(discontinuous))
+
+
+def _legend(ax, band_label: str, *, chance: bool = True) -> None:
+    """A legend of the curves on ``ax`` without their bootstrap bands (told under the figure), and
+    without the chance level when ``chance`` is False (written on its line)."""
+    handles, names = ax.get_legend_handles_labels()
+    hidden = set(_bands(ax, band_label))
+    keep = [i for i, name in enumerate(names)
+            if name not in hidden and (chance or not name.startswith("chance ("))]
+    ax.legend([handles[i] for i in keep], [names[i] for i in keep], fontsize="x-small", loc="best")
