@@ -85,8 +85,8 @@ SMOOTH = ["target_prob_per_token", "token_edit_distance", "target_logprob"]  # D
 
 def test_plot_task_panels_titles_and_verdicts(analysis):
     """One panel per metric of the pairs, exact match's with the mirage check's prediction; each
-    curve's jump effect J [CI] and state in its title, each pair's verdict and S's J where D jumps in the smooth panel's title, the
-    task's verdict in the figure title."""
+    curve's jump effect J [CI] and state in its title, each pair's verdict and S's J where D jumps
+    in the smooth panel's title, the task's verdict in the figure title."""
     fig = plots.plot_task(analysis.scores, family="toy-powerlaw", task="toy_length_5",
                           curves=analysis.curves, verdicts=analysis.verdicts, tasks=analysis.tasks)
     axes = [ax for ax in fig.axes if ax.get_visible()]
