@@ -1,9 +1,14 @@
-"""The unlabelled minor ticks of a log axis, drawn as one set of marks (issue 13).
+"""Ticks drawn by one artist per axis rather than one matplotlib Tick each (issue 13).
 
 Matplotlib makes a :class:`~matplotlib.axis.Tick` (two tick lines, a grid line and two labels) per
-minor tick, and updates each one at every layout pass and draw: the 40 minor ticks of a log axis over
-three decades took a third of a report figure's time. :func:`light_minor_ticks` hands an axis's minor
-locator to a :class:`MinorTicks` artist, which draws the same marks in one go.
+tick, and updates each one at every layout pass and draw:
+
+- the 40 minor ticks of a log axis over three decades took a third of a report figure's time.
+  :func:`light_minor_ticks` hands an axis's minor locator to a :class:`MinorTicks` artist, which draws
+  the same marks in one go (every figure of :mod:`emergence.plots`);
+- the major ticks were close to half of what remained. :func:`light_major_ticks` leaves matplotlib
+  the ticks that set each axis's extent and draws the others with a :class:`MajorTicks` artist: the
+  same pixels (the report's figures, :func:`emergence.report.figures.render`).
 """
 
 from __future__ import annotations
@@ -11,7 +16,9 @@ from __future__ import annotations
 import numpy as np
 from matplotlib.artist import Artist
 from matplotlib.lines import Line2D
-from matplotlib.ticker import NullLocator
+from matplotlib.text import Text
+from matplotlib.ticker import Formatter, Locator, NullLocator
+from matplotlib.transforms import _interval_contains_close
 
 
 class MinorTicks(Artist):
@@ -81,3 +88,192 @@ def light_minor_ticks(axis) -> None:
         if isinstance(artist, MinorTicks) and artist.axis is axis:
             artist.remove()
     ax.add_artist(MinorTicks(axis))
+
+
+class KeptTicks(Locator):
+    """An axis's major locator and formatter, giving matplotlib only the ticks that set the axis's
+    extent; the others are drawn by a :class:`MajorTicks` artist.
+
+    Matplotlib makes a :class:`~matplotlib.axis.Tick` (three lines and two texts) for every major
+    location, and positions and measures each at every layout pass and draw: the major ticks were
+    close to half of a report figure's time (issue 13). Matplotlib keeps the ticks at both ends and
+    the one with the widest (y) or tallest (x) label, so the axis's tight box, its label's place
+    and the layout are what they would be with every tick; every label is formatted from all the
+    locations, as matplotlib formats them.
+
+    Parameters
+    ----------
+    axis : matplotlib.axis.Axis
+        Its major locator and formatter are wrapped (``axis.get_major_locator()`` then returns this).
+    """
+
+    def __init__(self, axis):
+        self.axis = axis
+        self.locator = axis.get_major_locator()
+        self.formatter = axis.get_major_formatter()
+        self._labels: dict[float, str] = {}
+        self._last: tuple = ((), None)  # the last call's view and size, and its answer
+        axis.set_major_locator(self)
+        axis.set_major_formatter(_KeptLabels(self))
+
+    def set_axis(self, axis) -> None:
+        self.axis = axis
+
+    def nonsingular(self, vmin, vmax):
+        return self.locator.nonsingular(vmin, vmax)
+
+    def view_limits(self, vmin, vmax):
+        return self.locator.view_limits(vmin, vmax)
+
+    def tick_values(self, vmin, vmax):
+        return self.locator.tick_values(vmin, vmax)
+
+    def __call__(self):
+        locs, _, kept = self.ticks()
+        return locs[kept]
+
+    def ticks(self) -> tuple[np.ndarray, list[str], np.ndarray]:
+        """The locations in view, their labels, and the positions among them matplotlib draws."""
+        axis = self.axis
+        low, high = sorted(axis.get_view_interval())
+        # a locator's choice depends on the view and on the room for ticks (the Axes' size)
+        key = (low, high, *axis.axes.bbox.size, axis.get_scale())
+        if self._last[0] == key:  # measured and drawn at this view and size several times
+            return self._last[1]
+        locs = np.asarray(self.locator(), dtype=float)
+        labels = list(self.formatter.format_ticks(locs))  # from all locations, as matplotlib does
+        self._labels = dict(zip(locs.tolist(), labels, strict=True))
+        transform = axis.get_transform()
+        interval = transform.transform([low, high])
+        inside = [i for i, loc in enumerate(locs)
+                  if _interval_contains_close(interval, transform.transform(loc))]
+        locs, labels = locs[inside], [labels[i] for i in inside]
+        kept = {0, len(locs) - 1, self._largest(labels)} if len(locs) > 2 else set(range(len(locs)))
+        self._last = (key, (locs, labels, np.array(sorted(kept), dtype=int)))
+        return self._last[1]
+
+    def _largest(self, labels: list[str]) -> int:
+        """The label that reaches farthest from the axis: the widest on a y axis, the tallest on x."""
+        prototype = self.axis.get_major_ticks(1)[0].label1
+        figure = self.axis.get_figure(root=True)
+        renderer = figure._get_renderer()
+        font = prototype.get_fontproperties()
+        sizes = []
+        for label in labels:
+            key = (label, font, figure.dpi, self.axis.axis_name)
+            if key not in _LABEL_SIZES:
+                text, math = prototype._preprocess_math(label)
+                width, height, _ = renderer.get_text_width_height_descent(text, font, ismath=math)
+                _LABEL_SIZES[key] = height if self.axis.axis_name == "x" else width
+            sizes.append(_LABEL_SIZES[key])
+        return int(np.argmax(sizes))
+
+
+#: A tick label's size across its axis (pixels), by text, font, resolution and axis: the same labels
+#: recur in every figure of a report.
+_LABEL_SIZES: dict[tuple, float] = {}
+
+
+class _KeptLabels(Formatter):
+    """The labels :class:`KeptTicks` formatted from all the locations (the wrapped formatter's
+    offset and state are those of that call)."""
+
+    def __init__(self, kept: KeptTicks):
+        self.kept = kept
+
+    def set_axis(self, axis) -> None:
+        pass
+
+    def format_ticks(self, values):
+        known = self.kept._labels
+        if all(float(v) in known for v in values):
+            return [known[float(v)] for v in values]
+        return self.kept.formatter.format_ticks(values)
+
+    def __call__(self, x, pos=None):
+        return self.kept.formatter(x, pos)
+
+    def get_offset(self):
+        return self.kept.formatter.get_offset()
+
+    def format_data(self, value):
+        return self.kept.formatter.format_data(value)
+
+    def format_data_short(self, value):
+        return self.kept.formatter.format_data_short(value)
+
+
+class MajorTicks(Artist):
+    """The major ticks :class:`KeptTicks` leaves to be drawn: their grid lines, marks and labels,
+    styled as the axis's own first tick (so ``rcParams``, ``tick_params`` and ``grid`` apply)."""
+
+    def __init__(self, axis, kept: KeptTicks):
+        super().__init__()
+        self.axis = axis
+        self.kept = kept
+        self.set_zorder(axis.get_zorder())  # drawn just before the axis (light_major_ticks)
+        self.set_in_layout(False)  # inside the extent of the ticks matplotlib keeps
+
+    def draw(self, renderer) -> None:
+        if not self.get_visible() or not self.axis.get_visible():
+            return
+        locs, labels, kept = self.kept.ticks()
+        rest = np.setdiff1d(np.arange(len(locs)), kept)
+        if not len(rest):
+            return
+        locs, labels = locs[rest], [labels[i] for i in rest]
+        prototype = self.axis.get_major_ticks(1)[0]
+        along = 0 if self.axis.axis_name == "x" else 1  # the data coordinate of a tick's location
+        figure = self.get_figure(root=False)
+        for line in (prototype.gridline, prototype.tick1line, prototype.tick2line):
+            if not line.get_visible():
+                continue
+            across = np.asarray(line.get_data()[1 - along], dtype=float)  # e.g. [0, 1] for a grid line
+            per = len(across) + (len(across) > 1)  # a grid line's points and a break after it
+            where = np.repeat(locs, per)
+            other = np.tile(np.append(across, np.nan) if len(across) > 1 else across, len(locs))
+            if len(across) > 1:
+                where[per - 1::per] = np.nan
+            drawn = Line2D([], [])
+            drawn.update_from(line)
+            drawn.set(figure=figure, transform=line.get_transform())
+            drawn.set_data(*((where, other) if along == 0 else (other, where)))
+            drawn.draw(renderer)
+        for label in (prototype.label1, prototype.label2):
+            if not label.get_visible():
+                continue
+            position = list(label.get_position())
+            for loc, name in zip(locs, labels, strict=True):
+                text = Text(text=name)
+                text.update_from(label)
+                position[along] = loc
+                text.set(figure=figure, position=tuple(position))
+                text.draw(renderer)
+        self.stale = False
+
+
+def light_major_ticks(fig) -> None:
+    """Hand the major ticks of ``fig``'s Axes, but those that set each axis's extent, to
+    :class:`MajorTicks` artists (for a figure about to be rendered: ``get_xticks()`` then gives
+    only the kept ticks). Axes other than plain rectangular ones are left as they are.
+
+    Each artist is drawn just before its axis: an x axis's grid lines, then the y axis's, as
+    matplotlib draws them (where translucent grid lines cross, the order sets the pixel). With both
+    axes at one z-order, the y axis and its artist are lifted by a hair above the x axis.
+    """
+    for ax in fig.axes:
+        if ax.name != "rectilinear" or getattr(ax, "_colorbar", None) is not None:
+            continue
+        z = ax.xaxis.get_zorder()
+        if ax.yaxis.get_zorder() == z:
+            ax.yaxis.set_zorder(z + 1e-9 * (1 + abs(z)))  # artists are drawn sorted by z-order, stably
+        for axis in (ax.xaxis, ax.yaxis):
+            locator = axis.get_major_locator()
+            if isinstance(locator, NullLocator) or axis.get_scale() not in ("linear", "log"):
+                continue
+            if axis.get_major_ticks(1)[0].label1.get_rotation() % 180:
+                continue  # the widest label of a y axis is then not the one that reaches farthest
+            if any(isinstance(a, MajorTicks) and a.axis is axis for a in ax.artists):
+                continue
+            kept = locator if isinstance(locator, KeptTicks) else KeptTicks(axis)  # a shared axis's
+            ax.add_artist(MajorTicks(axis, kept))

@@ -63,11 +63,16 @@ def render(fig):
     write, without encoding a PNG only to decode it again).
 
     Drawn on an Agg canvas of its own: the layout engine runs once, in the draw (``savefig`` adds a
-    second, unrendered draw before it), so the pixels are those of ``savefig(dpi=DPI)``.
+    second, unrendered draw before it), so the pixels are those of ``savefig(dpi=DPI)``. The major
+    ticks but those at each axis's ends are drawn by one artist per axis
+    (:func:`~emergence.plots.ticks.light_major_ticks`): the same pixels, in a fifth less time; the
+    figure is not meant to be drawn again after.
     """
     import matplotlib as mpl
     from matplotlib.backends.backend_agg import FigureCanvasAgg
     from PIL import Image
+
+    from emergence.plots.ticks import light_major_ticks
 
     for side in ("facecolor", "edgecolor"):  # what savefig paints the background with
         colour = mpl.rcParams[f"savefig.{side}"]
@@ -75,6 +80,7 @@ def render(fig):
             getattr(fig, f"set_{side}")(colour)
     fig.set_dpi(DPI)
     canvas = FigureCanvasAgg(fig)
+    light_major_ticks(fig)
     canvas.draw()
     return Image.frombuffer("RGBA", canvas.get_width_height(), canvas.buffer_rgba(), "raw", "RGBA", 0,
                             1).convert("RGB")

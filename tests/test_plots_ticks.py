@@ -1,0 +1,138 @@
+"""The light major ticks of the report's figures (plots/ticks.py: KeptTicks, MajorTicks).
+
+Every reference here is matplotlib itself: the same figure drawn with its own Tick objects.
+"""
+
+import warnings
+
+import matplotlib as mpl
+import numpy as np
+import pandas as pd
+import pytest
+from matplotlib.backends.backend_agg import FigureCanvasAgg
+from matplotlib.figure import Figure
+
+import emergence
+from emergence import plots
+from emergence.plots.ticks import KeptTicks, MajorTicks, light_major_ticks
+
+
+@pytest.fixture(scope="module")
+def analysis():
+    records = pd.concat([
+        emergence.simulate(family="toy", truth="sharp", n_examples=40, seed=3),
+        emergence.simulate(family="other", truth="power_law", n_examples=40, seed=4),
+    ], ignore_index=True)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        return emergence.analyze(records, bootstrap=100, seed=0)
+
+
+def _pixels(fig, *, light: bool) -> np.ndarray:
+    canvas = FigureCanvasAgg(fig)
+    if light:
+        light_major_ticks(fig)
+    canvas.draw()
+    return np.asarray(canvas.buffer_rgba()).copy()
+
+
+def _same_pixels(make) -> Figure:
+    """Draw ``make()`` with matplotlib's ticks and with the light ones; the pixels must be equal."""
+    plain = _pixels(make(), light=False)
+    fig = make()
+    assert np.array_equal(_pixels(fig, light=True), plain)
+    return fig
+
+
+def _lightened(fig) -> list:
+    return [a for ax in fig.axes for a in ax.artists if isinstance(a, MajorTicks)]
+
+
+def test_task_figure_and_overview_are_the_pixels_matplotlib_draws(analysis):
+    """A 2 x 2 task figure (tick labels hidden over a panel with the same sizes), a multiple-choice
+    task (a chance line) and an overview page (shared y, labels only on its first column)."""
+    for task in ("toy_length_3", "toy_multiple_choice"):
+        fig = _same_pixels(lambda task=task: plots.plot_task(
+            analysis.scores, family="toy", task=task, curves=analysis.curves, verdicts=analysis.verdicts,
+            tasks=analysis.tasks))
+        assert len(_lightened(fig)) == 2 * len(fig.axes)
+    fig = _same_pixels(lambda: plots.plot_overview(analysis.scores, verdicts=analysis.tasks))
+    assert len(_lightened(fig)) == 2 * len(fig.axes)
+
+
+def _line(x, y, *, scale: str | None = None, **tick_params):
+    def make():
+        ax = Figure(figsize=(4, 3), layout="constrained").subplots()
+        ax.plot(x, y, marker="o")
+        ax.grid(True, alpha=0.3)
+        if scale is not None:
+            plots.format_scale_axis(ax, scale)
+        if tick_params:
+            ax.tick_params(**tick_params)
+        return ax.figure
+    return make
+
+
+@pytest.mark.parametrize("make", [
+    _line([1, 2, 3], [1e6 + 1, 1e6 + 2, 1e6 + 3]),  # an offset text ("+1e6")
+    _line([0, 1], [-0.003, 2.5e-4]),  # labels of several widths; a factor text
+    _line([1e18, 1e21, 1e24], [0.1, 0.5, 0.9], scale="compute"),  # mathtext labels
+    _line([1.5, 2.5, 3.5], [0.1, 0.5, 0.9], scale="loss"),  # a reversed linear axis
+    _line([1e8, 1e11], [0, 1], scale="params", labelright=True, labeltop=True, right=True, top=True),
+    _line([1e8, 1e11], [0, 1], scale="params", direction="in", length=8, labelsize=12),
+    _line([0, 1], [0, 1], labelbottom=False, bottom=False),  # nothing of the x ticks but grid lines
+], ids=["offset", "widths", "mathtext", "loss", "both-sides", "tick-style", "no-labels"])
+def test_axes_of_every_kind_are_the_pixels_matplotlib_draws(make):
+    _same_pixels(make)
+
+
+def test_rotated_labels_keep_matplotlibs_ticks():
+    """The widest of rotated labels is not the one that reaches farthest: such an axis is left as is."""
+    fig = _same_pixels(_line([1e8, 1e11], [0, 1], scale="params", axis="x", labelrotation=45))
+    assert len(_lightened(fig)) == 1  # the y axis only
+
+
+def test_kept_ticks_are_the_ends_and_the_widest_label_formatted_from_all():
+    """Matplotlib keeps the ticks at both ends and the one with the widest y label; each label is the
+    one the axis's formatter gives from all the locations, out-of-view ones included (as matplotlib
+    formats them)."""
+    def axes():
+        ax = Figure(figsize=(4, 3)).subplots()
+        ax.plot([0, 1], [5, 15])  # y labels 6, 8, 10, 12, 14: "10" is the first of the widest
+        return ax
+
+    plain = axes()
+    FigureCanvasAgg(plain.figure).draw()
+    low, high = plain.get_ylim()
+    expected = [(t.get_loc(), t.label1.get_text(), t.label1.get_window_extent().width)
+                for t in plain.yaxis.get_major_ticks() if low <= t.get_loc() <= high]
+    ax = axes()
+    kept = KeptTicks(ax.yaxis)
+    FigureCanvasAgg(ax.figure).draw()
+    locs, names, which = kept.ticks()
+    assert locs.tolist() == [loc for loc, _, _ in expected] and names == [n for _, n, _ in expected]
+    assert names == ["6", "8", "10", "12", "14"]
+    widest = int(np.argmax([w for _, _, w in expected]))
+    assert which.tolist() == [0, widest, len(locs) - 1] == [0, 2, 4]
+    np.testing.assert_array_equal(ax.yaxis.get_majorticklocs(), locs[which])
+    assert [t.get_text() for t in ax.get_yticklabels()] == ["6", "10", "14"]
+
+
+def test_shared_axes_share_one_kept_locator(analysis):
+    """Axes sharing y share their ticker: one KeptTicks, a MajorTicks artist per axis."""
+    fig = plots.plot_overview(analysis.scores, verdicts=analysis.tasks)
+    FigureCanvasAgg(fig)
+    light_major_ticks(fig)
+    light_major_ticks(fig)  # once per axis
+    lockers = {id(ax.yaxis.get_major_locator()) for ax in fig.axes}
+    assert len(lockers) == 1 and isinstance(fig.axes[0].yaxis.get_major_locator(), KeptTicks)
+    assert len(_lightened(fig)) == 2 * len(fig.axes)
+
+
+def test_report_text_settings_do_not_leak():
+    """light_major_ticks changes no rcParams."""
+    before = dict(mpl.rcParams)
+    fig = _line([0, 1], [0, 1])()
+    FigureCanvasAgg(fig)
+    light_major_ticks(fig)
+    assert dict(mpl.rcParams) == before
