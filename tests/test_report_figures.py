@@ -135,18 +135,25 @@ def test_format_scale_axis_keeps_one_minor_tick_artist():
 
 
 def test_render_is_what_savefig_writes(analysis):
-    """The report renders on an Agg canvas and quantizes those pixels: the pixels savefig writes."""
+    """The report renders on an Agg canvas and quantizes those pixels: the pixels savefig writes
+    with the report's text settings (and not without them: they are applied)."""
     import io
 
+    import matplotlib as mpl
     from PIL import Image
 
-    from emergence.report.figures import DPI, render
+    from emergence.report.figures import DPI, TEXT, render
 
     def figure():
         return plots.plot_task(analysis.scores, family="toy", task="toy_length_5", curves=analysis.curves)
 
     buffer = io.BytesIO()
     figure().savefig(buffer, format="png", dpi=DPI)
+    hinted = np.asarray(Image.open(buffer).convert("RGB"))
+    assert not np.array_equal(np.asarray(render(figure())), hinted)
+    buffer = io.BytesIO()
+    with mpl.rc_context(TEXT):
+        figure().savefig(buffer, format="png", dpi=DPI)
     saved = np.asarray(Image.open(buffer).convert("RGB"))
     assert np.array_equal(np.asarray(render(figure())), saved)
 

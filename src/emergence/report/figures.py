@@ -57,16 +57,22 @@ def overview_name(verdict: str, page: int = 1) -> str:
 #: take 30% off (line art quantizes without visible loss).
 DPI, COLOURS = 80, 64
 
+#: Text settings of report figures: glyphs unhinted. Matplotlib 3.11 renders each glyph on its own,
+#: and hinting made text the largest cost of a figure (a task figure took 0.25-0.29 CPU-s hinted
+#: against 0.22-0.23 unhinted, an overview page 0.73-0.81 against 0.61-0.64; issue 13). At 80 dpi
+#: the unhinted text is a little softer and as legible.
+TEXT = {"text.hinting": "none"}
+
 
 def render(fig):
     """The figure's pixels at :data:`DPI`, as an RGB :class:`PIL.Image.Image` (what ``savefig`` would
     write, without encoding a PNG only to decode it again).
 
     Drawn on an Agg canvas of its own: the layout engine runs once, in the draw (``savefig`` adds a
-    second, unrendered draw before it), so the pixels are those of ``savefig(dpi=DPI)``. The major
-    ticks but those at each axis's ends are drawn by one artist per axis
-    (:func:`~emergence.plots.ticks.light_major_ticks`): the same pixels, in a fifth less time; the
-    figure is not meant to be drawn again after.
+    second, unrendered draw before it), so the pixels are those of ``savefig(dpi=DPI)`` with the
+    report's text settings (:data:`TEXT`). The major ticks but those at each axis's ends are drawn by
+    one artist per axis (:func:`~emergence.plots.ticks.light_major_ticks`): the same pixels, in a
+    fifth less time; the figure is not meant to be drawn again after.
     """
     import matplotlib as mpl
     from matplotlib.backends.backend_agg import FigureCanvasAgg
@@ -81,7 +87,8 @@ def render(fig):
     fig.set_dpi(DPI)
     canvas = FigureCanvasAgg(fig)
     light_major_ticks(fig)
-    canvas.draw()
+    with mpl.rc_context(TEXT):  # text is measured and drawn in the draw (a renderer of its own)
+        canvas.draw()
     return Image.frombuffer("RGBA", canvas.get_width_height(), canvas.buffer_rgba(), "raw", "RGBA", 0,
                             1).convert("RGB")
 
