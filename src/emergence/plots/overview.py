@@ -58,7 +58,8 @@ def overview_data(data: pd.DataFrame, verdicts: pd.DataFrame, *, x: str | None =
     pair table: the count of each pair verdict).
     """
     x = _choose_x(data, x)
-    rows = []
+    names = ["family", "task", "verdict", "role", "metric"]
+    columns: dict[str, list] = {name: [] for name in [*names, "model", x, "value", "relative"]}
     firsts = _first_pairs(verdicts)
     # each curve's rows found once (a mask over the whole table per curve took most of a page's time)
     at = data.groupby(["family", "task", "metric"], sort=False).indices if len(firsts) else {}
@@ -68,22 +69,27 @@ def overview_data(data: pd.DataFrame, verdicts: pd.DataFrame, *, x: str | None =
                     else data.iloc[at.get((family, task, metric), [])])
             per_model = _several_points_per_model(part, x)
             points = (part.groupby(["model", x], sort=True)["value"].mean().reset_index() if per_model
-                      else _curve_points(part, x).assign(model=None))
-            points = points[np.isfinite(points[x].to_numpy(dtype=float)) & (points[x] > 0)]
-            if points.empty:
+                      else _curve_points(part, x))
+            scales = points[x].to_numpy(dtype=float)
+            keep = np.isfinite(scales) & (scales > 0)
+            if not keep.any():
                 continue
             higher = part["higher_is_better"].iloc[0] if "higher_is_better" in part else True
             higher = True if higher is None or higher != higher else bool(higher)
-            y = points["value"].to_numpy(dtype=float)
-            rows.append(pd.DataFrame({
-                "family": family, "task": task, "verdict": verdict, "role": role, "metric": metric,
-                "model": points["model"].to_numpy(dtype=object), x: points[x].to_numpy(dtype=float),
-                "value": y, "relative": relative(y, higher_is_better=higher),
-            }))
-    if not rows:
-        return pd.DataFrame(columns=["family", "task", "verdict", "role", "metric", "model", x, "value",
-                                     "relative"])
-    return pd.concat(rows, ignore_index=True)
+            y = points["value"].to_numpy(dtype=float)[keep]
+            # the columns of every curve, made into one table at the end (a table per curve, then a
+            # concat, took a third of an overview page's build; issue 13)
+            for name, value in zip(names, (family, task, verdict, role, metric), strict=True):
+                columns[name] += [value] * len(y)
+            columns["model"].append(points["model"].to_numpy(dtype=object)[keep] if per_model
+                                    else np.full(len(y), None, dtype=object))
+            columns[x].append(scales[keep])
+            columns["value"].append(y)
+            columns["relative"].append(relative(y, higher_is_better=higher))
+    if not columns["value"]:
+        return pd.DataFrame(columns=list(columns))
+    return pd.DataFrame({name: (np.concatenate(value) if name in ("model", x, "value", "relative")
+                                else value) for name, value in columns.items()})
 
 
 def overview_pages(verdicts: pd.DataFrame, *, per_page: int = 16) -> list[tuple[str, int, list]]:
@@ -170,26 +176,33 @@ def plot_overview(
     nrows = -(-n // ncols)
     fig = Figure(figsize=(max(3.3 * ncols, 6.5), 3.0 * nrows + 0.9), layout=PanelLayout())
     axes = panel_grid(fig, n, nrows, ncols, sharey=True)
+    # each panel's rows as arrays, found once: selecting and grouping them in pandas per panel took a
+    # fifth of an overview page's time (issue 13)
+    at = lines.groupby(["family", "task"], sort=False).indices if len(lines) else {}
+    columns = {name: lines[name].to_numpy(dtype=object) for name in ("role", "metric", "model", "verdict")}
+    scale, value, rel = (lines[name].to_numpy(dtype=float) for name in (x, "value", "relative"))
     for ax, (family, task) in zip(axes, shown, strict=False):
-        mine = lines[(lines["family"] == family) & (lines["task"] == task)]
+        mine = at[(family, task)]
+        roles = columns["role"][mine]
         names = []  # "D: metric (from -> to)" per role, under the panel: a legend inside covered curves
-        for role, line in mine.groupby("role", sort=False):
+        for role in dict.fromkeys(roles):
+            rows = mine[roles == role]
             # the metric's own range, smallest -> largest scale: a 0..1 panel may span 0 -> 0.003
-            ends = line.sort_values(x)["value"].to_numpy()
-            label = f"{plain(line['metric'].iloc[0])} ({ends[0]:.3g} \N{RIGHTWARDS ARROW} {ends[-1]:.3g})"
+            ends = value[rows][np.argsort(scale[rows])]
+            label = f"{plain(columns['metric'][rows[0]])} ({ends[0]:.3g} \N{RIGHTWARDS ARROW} {ends[-1]:.3g})"
             names.append(f"{'D' if role == 'discontinuous' else 'S'}: {label}")
-            models = line["model"].dropna().unique() if "model" in line else ()
-            if len(models):  # checkpoints: one thin line per model
+            owners = columns["model"][rows]
+            models = [m for m in dict.fromkeys(owners) if m is not None and m == m]
+            if models:  # checkpoints: one thin line per model
                 for i, model in enumerate(models):
-                    own = line[line["model"] == model]
-                    ax.plot(own[x], own["relative"], marker=".", markersize=2, linewidth=0.8,
+                    own = rows[owners == model]
+                    ax.plot(scale[own], rel[own], marker=".", markersize=2, linewidth=0.8,
                             color=COLORS[role], alpha=0.7, label=label if i == 0 else None)
             else:
-                ax.plot(line[x], line["relative"], marker="o", markersize=3, color=COLORS[role],
-                        label=label)
+                ax.plot(scale[rows], rel[rows], marker="o", markersize=3, color=COLORS[role], label=label)
         format_scale_axis(ax, x)
         ax.set_xlabel("\n".join(names), fontsize="x-small", loc="left")
-        verdict = mine["verdict"].iloc[0]
+        verdict = columns["verdict"][mine[0]]
         row = evidence.get((family, task))
         if row is not None and "jump_discontinuous" in row and not _missing(row["jump_discontinuous"]):
             verdict += "; " + jump_text(row["jump_discontinuous"], row.get("jump_discontinuous_lo"),
