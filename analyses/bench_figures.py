@@ -14,7 +14,8 @@ sizes, analyses it with 100 bootstrap replicates, then prints:
   (with ``--repeat``: the best of that many runs) and the CPU time of all its processes, and whether
   the figures are the same bytes;
 - where one per-task figure's time goes (building the figure, layout and rendering, the PNG), beside
-  the render of the same figure with no layout engine, matplotlib's own cost of drawing it; with
+  the render of the same figure with no layout engine, matplotlib's own cost of drawing it, and the
+  render with matplotlib's own Tick object for every major tick (``render(light_ticks=False)``); with
   ``--profile``, the functions that take the time (cProfile, cumulative).
 
 Issue 13 sets the targets: no figure over ~0.3 s, figures drawn in parallel. These machines are
@@ -122,7 +123,7 @@ def one_task_figure(analysis, top: int | None) -> None:
 
     figures.encode(figures.render(draw()))  # imports and caches (fonts) out of the way
     stages: dict[str, list[float]] = {"build the figure": [], "layout and render": [], "PNG": [],
-                                      "render, no layout": []}
+                                      "render, no layout": [], "render, Tick objects": []}
     for _ in range(3):
         start = time.process_time()
         fig = draw()
@@ -136,8 +137,12 @@ def one_task_figure(analysis, top: int | None) -> None:
         before = time.process_time()
         figures.render(bare)
         after = time.process_time()
-        for stage, seconds in zip(stages, (built - start, rendered - built, done - rendered, after - before),
-                                  strict=True):
+        ticks = draw()
+        start_ticks = time.process_time()
+        figures.render(ticks, light_ticks=False)  # every major tick a matplotlib Tick
+        ticked = time.process_time()
+        for stage, seconds in zip(stages, (built - start, rendered - built, done - rendered, after - before,
+                                           ticked - start_ticks), strict=True):
             stages[stage].append(seconds)
     best = {stage: min(seconds) for stage, seconds in stages.items()}
     print(f"\none task figure ({family} / {task}), CPU seconds, best of 3")
@@ -146,7 +151,8 @@ def one_task_figure(analysis, top: int | None) -> None:
     floor = best["build the figure"] + best["render, no layout"] + best["PNG"]
     whole = best["build the figure"] + best["layout and render"] + best["PNG"]
     print(f"  the figure {whole:.3f} s against {floor:.3f} s for matplotlib to build, draw and encode it "
-          f"with no layout: {whole / floor:.2f}x")
+          f"with no layout: {whole / floor:.2f}x; the render with a Tick object per major tick (layout "
+          f"included) takes {best['render, Tick objects'] / best['layout and render']:.2f}x the light one")
     if top is None:
         return
     profiler = cProfile.Profile()

@@ -64,7 +64,7 @@ DPI, COLOURS = 80, 64
 TEXT = {"text.hinting": "none"}
 
 
-def render(fig):
+def render(fig, *, light_ticks: bool = True):
     """The figure's pixels at :data:`DPI`, as an RGB :class:`PIL.Image.Image` (what ``savefig`` would
     write, without encoding a PNG only to decode it again).
 
@@ -72,7 +72,8 @@ def render(fig):
     second, unrendered draw before it), so the pixels are those of ``savefig(dpi=DPI)`` with the
     report's text settings (:data:`TEXT`). The major ticks but those at each axis's ends are drawn by
     one artist per axis (:func:`~emergence.plots.ticks.light_major_ticks`): the same pixels, in a
-    fifth less time; the figure is not meant to be drawn again after.
+    fifth less time; the figure is not meant to be drawn again after. ``light_ticks=False`` draws them
+    as matplotlib does (``analyses/bench_figures.py`` times both).
     """
     import matplotlib as mpl
     from matplotlib.backends.backend_agg import FigureCanvasAgg
@@ -86,7 +87,8 @@ def render(fig):
             getattr(fig, f"set_{side}")(colour)
     fig.set_dpi(DPI)
     canvas = FigureCanvasAgg(fig)
-    light_major_ticks(fig)
+    if light_ticks:
+        light_major_ticks(fig)
     with mpl.rc_context(TEXT):  # text is measured and drawn in the draw (a renderer of its own)
         canvas.draw()
     return Image.frombuffer("RGBA", canvas.get_width_height(), canvas.buffer_rgba(), "raw", "RGBA", 0,
