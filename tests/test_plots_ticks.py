@@ -86,6 +86,90 @@ def test_axes_of_every_kind_are_the_pixels_matplotlib_draws(make):
     _same_pixels(make)
 
 
+def _custom(style):
+    """A figure made by ``style(ax)`` after a line and a grid."""
+    def make():
+        ax = Figure(figsize=(4, 3), layout="constrained").subplots()
+        ax.plot([0, 1], [0, 1], marker="o")
+        ax.grid(True, alpha=0.3)
+        style(ax)
+        return ax.figure
+    return make
+
+
+def _one_label_hidden(ax):
+    ax.figure.canvas.draw()  # the ticks made, as a user styling them one by one would have them
+    ax.get_yticklabels()[0].set_visible(False)
+    ax.get_xticklabels()[2].set_color("red")
+
+
+def _several_lines(ax):
+    ax.set_yticks([0, 0.5, 1], labels=["none", "half\nof it", "all"])
+
+
+def _wide_labels(ax):
+    ax.set_yticks([0, 0.3, 0.6, 1], labels=["a", "aktmjaf", "prhlhvh", "b"])
+
+
+def _a_location_twice(ax):
+    from matplotlib.ticker import FixedLocator
+
+    ax.grid(True, linewidth=3, alpha=0.3)
+    ax.yaxis.set_major_locator(FixedLocator([0, 0.25, 0.5, 0.5, 1]))  # its grid line drawn twice
+
+
+@pytest.mark.parametrize("style", [
+    lambda ax: ax.xaxis.set_major_formatter(__import__("matplotlib.ticker").ticker.FuncFormatter(
+        lambda v, _: v * 2)),  # numbers, not strings, as labels
+    lambda ax: ax.minorticks_on(),
+    lambda ax: (ax.minorticks_on(), ax.grid(True, which="both")),
+    lambda ax: plots.format_scale_axis(ax.figure.add_subplot(2, 1, 2), "compute"),
+    lambda ax: ax.set_axis_off(),
+    _one_label_hidden,
+    _several_lines,
+    _wide_labels,
+    lambda ax: (ax.set_axisbelow(False), ax.grid(True, linewidth=5)),  # grid at the spines' z-order
+    _a_location_twice,
+    lambda ax: ax.grid(True, antialiased=False, snap=False, linewidth=1.5),
+    lambda ax: ax.tick_params(labelrotation=180, labelrotation_mode="anchor"),
+], ids=["numbers", "minor", "minor-grid", "empty-compute", "axis-off", "one-by-one", "lines", "widths",
+        "axis-over-spines", "twice", "grid-style", "rotation-mode"])
+def test_styles_a_review_tried_are_the_pixels_matplotlib_draws(style):
+    """A review of issue 13 found each of these drawn otherwise than matplotlib draws it (a crash on
+    numbers as labels; minor ticks placed from the kept major ticks only; the ticks of an Axes
+    turned off; every label styled as the first; the wrong widest label; grid lines under the spines;
+    grid lines merged into one path; properties update_from does not copy). Not here: grid lines,
+    marks or labels of neighbouring ticks that overlap one another (documented in light_major_ticks)."""
+    _same_pixels(_custom(style))
+
+
+def test_label_sizes_follow_the_text_settings():
+    """The widest label is measured under the text settings of the draw: a size measured hinted
+    and reused unhinted kept the wrong label (a review of issue 13)."""
+    from emergence.report.figures import TEXT
+
+    _same_pixels(_custom(_wide_labels))
+    with mpl.rc_context(TEXT):
+        _same_pixels(_custom(_wide_labels))
+
+
+def test_ticks_set_after_are_matplotlibs():
+    """After light_major_ticks, new ticks (set_xticks, another scale) are drawn by matplotlib alone."""
+    def changed(light: bool):
+        fig = _custom(lambda ax: None)()
+        canvas = FigureCanvasAgg(fig)
+        if light:
+            light_major_ticks(fig)
+        canvas.draw()
+        ax = fig.axes[0]
+        ax.set_xticks([0.1, 0.45, 0.8])
+        ax.set_yscale("log")
+        canvas.draw()
+        return np.asarray(canvas.buffer_rgba()).copy()
+
+    assert np.array_equal(changed(True), changed(False))
+
+
 def test_rotated_labels_keep_matplotlibs_ticks():
     """The widest of rotated labels is not the one that reaches farthest: such an axis is left as is."""
     fig = _same_pixels(_line([1e8, 1e11], [0, 1], scale="params", axis="x", labelrotation=45))

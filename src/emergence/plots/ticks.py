@@ -55,7 +55,9 @@ class MinorTicks(Artist):
         where = transform.transform(locs)
         slack = 1e-10 * (high - low)  # as matplotlib.transforms._interval_contains_close
         keep = (where >= low - slack) & (where <= high + slack)
-        majors = np.asarray(axis.get_majorticklocs(), dtype=float)
+        major = axis.get_major_locator()  # every major location, also those left to MajorTicks
+        majors = np.asarray(major.locations() if isinstance(major, KeptTicks) else axis.get_majorticklocs(),
+                            dtype=float)
         if axis.remove_overlapping_locs and len(majors):
             keep &= ~np.isclose(where[:, None], transform.transform(majors)[None, :],
                                 atol=(high - low) * 1e-5, rtol=0).any(axis=1)
@@ -132,6 +134,10 @@ class KeptTicks(Locator):
         locs, _, kept = self.ticks()
         return locs[kept]
 
+    def locations(self) -> np.ndarray:
+        """Every location of the wrapped locator (what ``get_majorticklocs()`` gave before)."""
+        return np.asarray(self.locator(), dtype=float)
+
     def ticks(self) -> tuple[np.ndarray, list[str], np.ndarray]:
         """The locations in view, their labels, and the positions among them matplotlib draws."""
         axis = self.axis
@@ -154,23 +160,35 @@ class KeptTicks(Locator):
 
     def _largest(self, labels: list[str]) -> int:
         """The label that reaches farthest from the axis: the widest on a y axis, the tallest on x."""
+        import matplotlib as mpl
+
         prototype = self.axis.get_major_ticks(1)[0].label1
         figure = self.axis.get_figure(root=True)
         renderer = figure._get_renderer()
         font = prototype.get_fontproperties()
+        # text settings and renderer change the sizes (a cache keyed without them kept the wrong label)
+        setting = (figure.dpi, self.axis.axis_name, type(renderer).__name__,
+                   *(mpl.rcParams[k] for k in ("text.hinting", "text.hinting_factor", "text.kerning_factor")))
         sizes = []
-        for label in labels:
-            key = (label, font, figure.dpi, self.axis.axis_name)
+        for label in map(str, labels):  # a formatter may give numbers, which matplotlib writes as str
+            key = (label, font, setting)
             if key not in _LABEL_SIZES:
-                text, math = prototype._preprocess_math(label)
-                width, height, _ = renderer.get_text_width_height_descent(text, font, ismath=math)
+                if "\n" in label:  # lines of a label: measured as a text of several lines
+                    text = Text(text=label)
+                    text.update_from(prototype)
+                    text.set_figure(prototype.get_figure(root=False))
+                    box = text.get_window_extent(renderer)
+                    width, height = box.width, box.height
+                else:
+                    line, math = prototype._preprocess_math(label)
+                    width, height, _ = renderer.get_text_width_height_descent(line, font, ismath=math)
                 _LABEL_SIZES[key] = height if self.axis.axis_name == "x" else width
             sizes.append(_LABEL_SIZES[key])
         return int(np.argmax(sizes))
 
 
-#: A tick label's size across its axis (pixels), by text, font, resolution and axis: the same labels
-#: recur in every figure of a report.
+#: A tick label's size across its axis (pixels), by text, font, resolution, axis, renderer and text
+#: settings: the same labels recur in every figure of a report.
 _LABEL_SIZES: dict[tuple, float] = {}
 
 
@@ -205,75 +223,118 @@ class _KeptLabels(Formatter):
 
 class MajorTicks(Artist):
     """The major ticks :class:`KeptTicks` leaves to be drawn: their grid lines, marks and labels,
-    styled as the axis's own first tick (so ``rcParams``, ``tick_params`` and ``grid`` apply)."""
+    styled as the axis's own first tick (so ``rcParams``, ``tick_params`` and ``grid`` apply), drawn
+    tick by tick in the order of a :class:`~matplotlib.axis.Tick` (grid line, marks, labels). Nothing
+    is drawn once the axis has other ticks (``set_xticks``, a new scale) or the Axes is off."""
 
     def __init__(self, axis, kept: KeptTicks):
         super().__init__()
         self.axis = axis
         self.kept = kept
-        self.set_zorder(axis.get_zorder())  # drawn just before the axis (light_major_ticks)
         self.set_in_layout(False)  # inside the extent of the ticks matplotlib keeps
 
     def draw(self, renderer) -> None:
-        if not self.get_visible() or not self.axis.get_visible():
+        axis = self.axis
+        if (not self.get_visible() or not axis.get_visible() or not axis.axes.axison
+                or axis.get_major_locator() is not self.kept):
             return
         locs, labels, kept = self.kept.ticks()
         rest = np.setdiff1d(np.arange(len(locs)), kept)
         if not len(rest):
             return
-        locs, labels = locs[rest], [labels[i] for i in rest]
-        prototype = self.axis.get_major_ticks(1)[0]
-        along = 0 if self.axis.axis_name == "x" else 1  # the data coordinate of a tick's location
+        prototype = axis.get_major_ticks(1)[0]
+        along = 0 if axis.axis_name == "x" else 1  # the data coordinate of a tick's location
         figure = self.get_figure(root=False)
-        for line in (prototype.gridline, prototype.tick1line, prototype.tick2line):
-            if not line.get_visible():
-                continue
-            across = np.asarray(line.get_data()[1 - along], dtype=float)  # e.g. [0, 1] for a grid line
-            per = len(across) + (len(across) > 1)  # a grid line's points and a break after it
-            where = np.repeat(locs, per)
-            other = np.tile(np.append(across, np.nan) if len(across) > 1 else across, len(locs))
-            if len(across) > 1:
-                where[per - 1::per] = np.nan
-            drawn = Line2D([], [])
-            drawn.update_from(line)
-            drawn.set(figure=figure, transform=line.get_transform())
-            drawn.set_data(*((where, other) if along == 0 else (other, where)))
-            drawn.draw(renderer)
-        for label in (prototype.label1, prototype.label2):
-            if not label.get_visible():
-                continue
-            position = list(label.get_position())
-            for loc, name in zip(locs, labels, strict=True):
-                text = Text(text=name)
-                text.update_from(label)
-                position[along] = loc
-                text.set(figure=figure, position=tuple(position))
+        lines = [(_copy_line(line, figure), np.asarray(line.get_data()[1 - along], dtype=float))
+                 for line in (prototype.gridline, prototype.tick1line, prototype.tick2line)
+                 if line.get_visible()]
+        texts = [(_copy_text(label, figure), list(label.get_position()))
+                 for label in (prototype.label1, prototype.label2) if label.get_visible()]
+        for i in rest:
+            for line, across in lines:
+                where = np.full(len(across), locs[i])
+                line.set_data(*((where, across) if along == 0 else (across, where)))
+                line.draw(renderer)
+            for text, position in texts:
+                position[along] = locs[i]
+                text.set(text=labels[i], position=tuple(position))
                 text.draw(renderer)
         self.stale = False
 
 
+def _copy_line(line: Line2D, figure) -> Line2D:
+    """A line drawn as ``line`` is (what ``update_from`` leaves out included)."""
+    copy = Line2D([], [])
+    copy.update_from(line)
+    copy.set(figure=figure, transform=line.get_transform(), antialiased=line.get_antialiased(),
+             snap=line.get_snap())
+    return copy
+
+
+def _copy_text(label: Text, figure) -> Text:
+    """A text drawn as ``label`` is (what ``update_from`` leaves out included)."""
+    copy = Text()
+    copy.update_from(label)
+    copy.set(figure=figure, rotation_mode=label.get_rotation_mode(), wrap=label.get_wrap(),
+             parse_math=label.get_parse_math())
+    return copy
+
+
 def light_major_ticks(fig) -> None:
     """Hand the major ticks of ``fig``'s Axes, but those that set each axis's extent, to
-    :class:`MajorTicks` artists (for a figure about to be rendered: ``get_xticks()`` then gives
-    only the kept ticks). Axes other than plain rectangular ones are left as they are.
+    :class:`MajorTicks` artists, for a figure about to be rendered (``get_xticks()`` then gives only
+    the kept ticks).
 
-    Each artist is drawn just before its axis: an x axis's grid lines, then the y axis's, as
-    matplotlib draws them (where translucent grid lines cross, the order sets the pixel). With both
-    axes at one z-order, the y axis and its artist are lifted by a hair above the x axis.
+    Left to matplotlib: Axes other than plain rectangular ones, scales other than linear and log,
+    axes with matplotlib's own minor ticks (placed from the major locations), rotated or boxed
+    labels, and axes whose ticks were styled one by one (``get_xticklabels()[0].set_color(...)``).
+
+    Each artist is drawn just before its axis, after everything matplotlib draws before it (the
+    spines of the same z-order): the axis and its artist are lifted by hairs, the y axis's above
+    the x axis's. Where the grid lines, marks or labels of neighbouring ticks overlap one another
+    (ticks closer than their lines are wide, labels that run into each other), the kept ticks' are
+    drawn over the others, where matplotlib draws them in order: translucent pixels there can differ
+    by a level or two.
     """
     for ax in fig.axes:
         if ax.name != "rectilinear" or getattr(ax, "_colorbar", None) is not None:
             continue
-        z = ax.xaxis.get_zorder()
-        if ax.yaxis.get_zorder() == z:
-            ax.yaxis.set_zorder(z + 1e-9 * (1 + abs(z)))  # artists are drawn sorted by z-order, stably
-        for axis in (ax.xaxis, ax.yaxis):
-            locator = axis.get_major_locator()
-            if isinstance(locator, NullLocator) or axis.get_scale() not in ("linear", "log"):
-                continue
-            if axis.get_major_ticks(1)[0].label1.get_rotation() % 180:
-                continue  # the widest label of a y axis is then not the one that reaches farthest
+        x_z, y_z = ax.xaxis.get_zorder(), ax.yaxis.get_zorder()
+        lift = 1e-9 * (1 + abs(max(x_z, y_z)))
+        for axis, z in ((ax.xaxis, x_z), (ax.yaxis, y_z)):
             if any(isinstance(a, MajorTicks) and a.axis is axis for a in ax.artists):
                 continue
+            if not _light_ticks_draw_it(axis):
+                continue
+            locator = axis.get_major_locator()
             kept = locator if isinstance(locator, KeptTicks) else KeptTicks(axis)  # a shared axis's
-            ax.add_artist(MajorTicks(axis, kept))
+            artist = MajorTicks(axis, kept)
+            after = 2 if axis is ax.yaxis and y_z == x_z else 0  # the y axis after the x axis's lift
+            artist.set_zorder(z + (after + 1) * lift)
+            axis.set_zorder(z + (after + 2) * lift)
+            ax.add_artist(artist)
+
+
+def _light_ticks_draw_it(axis) -> bool:
+    """Whether :class:`MajorTicks` draws what matplotlib would for this axis (see
+    :func:`light_major_ticks`)."""
+    if isinstance(axis.get_major_locator(), NullLocator) or axis.get_scale() not in ("linear", "log"):
+        return False
+    if not isinstance(axis.get_minor_locator(), NullLocator):
+        return False  # matplotlib's minor ticks leave out those on a major location: it needs them all
+    ticks = axis.get_major_ticks(max(1, len(axis.majorTicks)))
+    first = ticks[0]
+    for label in (first.label1, first.label2):
+        if label.get_rotation() % 180 or label.get_bbox_patch() is not None:
+            return False  # the widest of rotated labels is not the one that reaches farthest
+    return all(_looks(tick) == _looks(first) for tick in ticks[1:])
+
+
+def _looks(tick) -> tuple:
+    """What of a tick one may style tick by tick, to tell ticks styled apart."""
+    texts = [(t.get_visible(), t.get_color(), t.get_fontproperties(), t.get_rotation(), t.get_alpha())
+             for t in (tick.label1, tick.label2)]
+    lines = [(line.get_visible(), str(line.get_color()), line.get_linewidth(), line.get_linestyle(),
+              line.get_alpha(), line.get_marker(), line.get_markersize())
+             for line in (tick.gridline, tick.tick1line, tick.tick2line)]
+    return (*texts, *lines)
