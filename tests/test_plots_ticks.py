@@ -130,10 +130,13 @@ def _a_location_twice(ax):
     _wide_labels,
     lambda ax: (ax.set_axisbelow(False), ax.grid(True, linewidth=5)),  # grid at the spines' z-order
     _a_location_twice,
+    lambda ax: (ax.yaxis.set_minor_locator(__import__("matplotlib.ticker").ticker.AutoMinorLocator()),
+                ax.grid(True, axis="x", color="red", linewidth=3, alpha=0.5),
+                ax.grid(True, axis="y", color="blue", linewidth=3, alpha=0.5)),  # y left to matplotlib
     lambda ax: ax.grid(True, antialiased=False, snap=False, linewidth=1.5),
     lambda ax: ax.tick_params(labelrotation=180, labelrotation_mode="anchor"),
 ], ids=["numbers", "minor", "minor-grid", "empty-compute", "axis-off", "one-by-one", "lines", "widths",
-        "axis-over-spines", "twice", "grid-style", "rotation-mode"])
+        "axis-over-spines", "twice", "one-axis", "grid-style", "rotation-mode"])
 def test_styles_a_review_tried_are_the_pixels_matplotlib_draws(style):
     """A review of issue 13 found each of these drawn otherwise than matplotlib draws it (a crash on
     numbers as labels; minor ticks placed from the kept major ticks only; the ticks of an Axes

@@ -299,20 +299,23 @@ def light_major_ticks(fig) -> None:
     for ax in fig.axes:
         if ax.name != "rectilinear" or getattr(ax, "_colorbar", None) is not None:
             continue
+        if any(isinstance(a, MajorTicks) for a in ax.artists):
+            continue  # done before
         x_z, y_z = ax.xaxis.get_zorder(), ax.yaxis.get_zorder()
         lift = 1e-9 * (1 + abs(max(x_z, y_z)))
-        for axis, z in ((ax.xaxis, x_z), (ax.yaxis, y_z)):
-            if any(isinstance(a, MajorTicks) and a.axis is axis for a in ax.artists):
-                continue
-            if not _light_ticks_draw_it(axis):
-                continue
-            locator = axis.get_major_locator()
-            kept = locator if isinstance(locator, KeptTicks) else KeptTicks(axis)  # a shared axis's
-            artist = MajorTicks(axis, kept)
-            after = 2 if axis is ax.yaxis and y_z == x_z else 0  # the y axis after the x axis's lift
-            artist.set_zorder(z + (after + 1) * lift)
-            axis.set_zorder(z + (after + 2) * lift)
-            ax.add_artist(artist)
+        light = [_light_ticks_draw_it(axis) for axis in (ax.xaxis, ax.yaxis)]
+        if not any(light):
+            continue
+        after = (0, 2 * (y_z == x_z))
+        for axis, z, later, drawn in zip((ax.xaxis, ax.yaxis), (x_z, y_z), after, light, strict=True):
+            # both axes lifted, so that a y axis of the x axis's z-order stays after it
+            axis.set_zorder(z + (later + 2) * lift)
+            if drawn:
+                locator = axis.get_major_locator()
+                kept = locator if isinstance(locator, KeptTicks) else KeptTicks(axis)  # a shared axis's
+                artist = MajorTicks(axis, kept)
+                artist.set_zorder(z + (later + 1) * lift)
+                ax.add_artist(artist)
 
 
 def _light_ticks_draw_it(axis) -> bool:
