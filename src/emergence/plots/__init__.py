@@ -8,7 +8,8 @@ in a notebook they display like any figure.
 
 - :func:`plot_task`: one (family, task): each discontinuous metric and its smooth partners side by side
   against scale, with bootstrap interval bands, the chance level, each curve's jump effect and the
-  verdict in the titles, plus the mirage-consistency panel for exact match;
+  verdict in the titles; exact match's panel also shows the exact match its sequence probability
+  predicts (the mirage check);
 - :func:`plot_curve`: one metric's curve on an Axes (the building block);
 - :func:`plot_mirage_check`: observed exact match against the exact match its smooth per-example
   quantity implies (the mean sequence probability);
@@ -19,7 +20,8 @@ in a notebook they display like any figure.
 - :func:`plot_summary`: one point per task, the jump of D against that of S, coloured by verdict.
 
 The package is split by figure: :mod:`~emergence.plots.common` (labels, colours, the scale axis,
-with :mod:`~emergence.plots.ticks` drawing a log axis's minor ticks in one go and
+with :mod:`~emergence.plots.ticks` drawing a log axis's minor ticks in one go, and a report figure's
+major ticks but those at each axis's ends, and
 :mod:`~emergence.plots.layout` laying out a grid of panels in one pass),
 :mod:`~emergence.plots.curve`, :mod:`~emergence.plots.task`, :mod:`~emergence.plots.overview`,
 :mod:`~emergence.plots.scores` and :mod:`~emergence.plots.summary`.

@@ -1,5 +1,5 @@
-"""One (family, task): each discontinuous metric and its smooth partners side by side, and the
-mirage-consistency panel."""
+"""One (family, task): each discontinuous metric and its smooth partners side by side, exact match
+with the exact match its sequence probability predicts (the mirage check)."""
 
 from __future__ import annotations
 
