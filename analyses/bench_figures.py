@@ -9,7 +9,9 @@ sizes, analyses it with 100 bootstrap replicates, then prints:
 
 - each figure's time in one process, as :func:`emergence.report.draw_figures` draws it (drawing,
   layout, rendering and the 64-colour PNG), CPU and wall seconds, summed per kind: the summary, the
-  overview pages, the emergence-score plot, the per-task figures; and the largest PNG;
+  overview pages, the emergence-score plot, the per-task figures; and the largest PNG. The figures
+  are drawn twice and the second time is shown: the first figures of a fresh process also load
+  fonts, seaborn and the math-text parser (that first time is summed on one line);
 - ``write_report(..., figures=True)`` with ``jobs=1`` and with ``jobs=N`` side by side, wall time
   (with ``--repeat``: the best of that many runs) and the CPU time of all its processes, and whether
   the figures are the same bytes;
@@ -180,13 +182,18 @@ def main() -> None:
     matplotlib.use("Agg")
     analysis = build(args.scales, args.families, args.examples)
     print(f"run: {args.families * 6} tasks x {args.scales} sizes, {len(analysis.scores):,} scores")
+    cold = per_figure(analysis)  # a fresh process: fonts, seaborn and the math-text parser load once
     times = per_figure(analysis)
-    print("\nper figure, one process   n   CPU s: mean    max   total   wall s: total   largest PNG")
+    print("\nper figure, one process, the second time (warm)")
+    print("                          n   CPU s: mean    max   total   wall s: total   largest PNG")
     for name, mine in times.groupby("kind", sort=False):
         print(f"  {name:<22} {len(mine):3d}   {mine['cpu'].mean():12.3f} {mine['cpu'].max():6.3f} "
               f"{mine['cpu'].sum():7.2f}   {mine['wall'].sum():14.2f}   {mine['bytes'].max() / 1000:8.1f} KB")
     print(f"  {'all':<22} {len(times):3d}   {times['cpu'].mean():12.3f} {times['cpu'].max():6.3f} "
           f"{times['cpu'].sum():7.2f}   {times['wall'].sum():14.2f}")
+    firsts = cold.groupby("kind", sort=False)["cpu"].first()
+    print(f"  the first time, in a fresh process: {cold['cpu'].sum():.2f} CPU s in all; the first figure of "
+          "each kind " + ", ".join(f"{k} {v:.3f}" for k, v in firsts.items()))
     serial, serial_cpu, one = report_seconds(analysis, 1, args.repeat)
     parallel, parallel_cpu, many = report_seconds(analysis, args.jobs, args.repeat)
     same = "not run: write_report has no jobs" if not many else \
