@@ -177,7 +177,8 @@ def plot_task(
         plot_curve(part.iloc[rows[metric]], metric=metric, x=x, ax=ax, title=title, band_label=band,
                    chance_text=not pooled, label=f"{metric} (observed)" if metric in checks else None)
         if metric in checks:
-            _draw_prediction(part, discontinuous=metric, x=x, ax=ax, band_label=band)
+            _draw_prediction(part.iloc[rows[PREDICTORS[metric]]], discontinuous=metric, x=x, ax=ax,
+                             band_label=band)
         banded = banded or bool(_bands(ax, band))
         if pooled or metric in checks:  # several lines: the legend tells them apart; a one-curve
             # panel is named by its title; bands are told once, under the figure

@@ -146,7 +146,7 @@ class KeptTicks(Locator):
         key = (low, high, *axis.axes.bbox.size, axis.get_scale())
         if self._last[0] == key:  # measured and drawn at this view and size several times
             return self._last[1]
-        locs = np.asarray(self.locator(), dtype=float)
+        locs = self.locations()
         labels = list(self.formatter.format_ticks(locs))  # from all locations, as matplotlib does
         self._labels = dict(zip(locs.tolist(), labels, strict=True))
         transform = axis.get_transform()
@@ -174,9 +174,8 @@ class KeptTicks(Locator):
             key = (label, font, setting)
             if key not in _LABEL_SIZES:
                 if "\n" in label:  # lines of a label: measured as a text of several lines
-                    text = Text(text=label)
-                    text.update_from(prototype)
-                    text.set_figure(prototype.get_figure(root=False))
+                    text = _copy_text(prototype, prototype.get_figure(root=False))
+                    text.set_text(label)
                     box = text.get_window_extent(renderer)
                     width, height = box.width, box.height
                 else:
