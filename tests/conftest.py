@@ -15,3 +15,22 @@ def shared_data() -> Path:
     if not SHARED_DATA.is_dir():
         pytest.skip("../shared/data is absent (it exists only in the development workspace and CI)")
     return SHARED_DATA
+
+
+@pytest.fixture(scope="session")
+def two_families():
+    """The analysis the plot tests draw: two simulated families (power law and sharp), 80 examples,
+    100 replicates (the figures never modify it: test_plots.test_plots_do_not_modify_input)."""
+    import warnings
+
+    import pandas as pd
+
+    import emergence
+
+    records = pd.concat([
+        emergence.simulate(family="toy-powerlaw", truth="power_law", n_examples=80, seed=1),
+        emergence.simulate(family="toy-sharp", truth="sharp", n_examples=80, seed=2),
+    ], ignore_index=True)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        return emergence.analyze(records, bootstrap=100, seed=0)

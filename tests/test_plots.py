@@ -6,26 +6,18 @@ exactly: every expected number below is read from ``analysis.scores`` or ``analy
 
 import io
 import itertools
-import warnings
 
 import numpy as np
 import pandas as pd
 import pytest
 
-import emergence
 from emergence import plots
 from emergence.errors import EmergenceError
 
 
-@pytest.fixture(scope="module")
-def analysis():
-    records = pd.concat([
-        emergence.simulate(family="toy-powerlaw", truth="power_law", n_examples=80, seed=1),
-        emergence.simulate(family="toy-sharp", truth="sharp", n_examples=80, seed=2),
-    ], ignore_index=True)
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        return emergence.analyze(records, bootstrap=100, seed=0)
+@pytest.fixture
+def analysis(two_families):
+    return two_families  # conftest.py
 
 
 def curve_of(analysis, family, task, metric):

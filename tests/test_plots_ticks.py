@@ -3,29 +3,20 @@
 Every reference here is matplotlib itself: the same figure drawn with its own Tick objects.
 """
 
-import warnings
 
 import matplotlib as mpl
 import numpy as np
-import pandas as pd
 import pytest
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 
-import emergence
 from emergence import plots
 from emergence.plots.ticks import KeptTicks, MajorTicks, light_major_ticks
 
 
-@pytest.fixture(scope="module")
-def analysis():
-    records = pd.concat([
-        emergence.simulate(family="toy", truth="sharp", n_examples=40, seed=3),
-        emergence.simulate(family="other", truth="power_law", n_examples=40, seed=4),
-    ], ignore_index=True)
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        return emergence.analyze(records, bootstrap=100, seed=0)
+@pytest.fixture
+def analysis(two_families):
+    return two_families  # conftest.py
 
 
 def _pixels(fig, *, light: bool) -> np.ndarray:
@@ -53,8 +44,8 @@ def test_task_figure_and_overview_are_the_pixels_matplotlib_draws(analysis):
     task (a chance line) and an overview page (shared y, labels only on its first column)."""
     for task in ("toy_length_3", "toy_multiple_choice"):
         fig = _same_pixels(lambda task=task: plots.plot_task(
-            analysis.scores, family="toy", task=task, curves=analysis.curves, verdicts=analysis.verdicts,
-            tasks=analysis.tasks))
+            analysis.scores, family="toy-sharp", task=task, curves=analysis.curves,
+            verdicts=analysis.verdicts, tasks=analysis.tasks))
         assert len(_lightened(fig)) == 2 * len(fig.axes)
     fig = _same_pixels(lambda: plots.plot_overview(analysis.scores, verdicts=analysis.tasks))
     assert len(_lightened(fig)) == 2 * len(fig.axes)
