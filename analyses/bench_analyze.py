@@ -183,9 +183,10 @@ def main() -> None:
     parser.add_argument("--memory-only", action="store_true",
                         help="only the run's time and memory (for the largest sizes)")
     args = parser.parse_args()
-    from emergence.memory import prefer_system_allocator
+    from emergence.memory import avoid_hugepage_stalls, prefer_system_allocator
 
     prefer_system_allocator()  # as the command line does: the stages of --profile run here
+    avoid_hugepage_stalls()
 
     with tempfile.TemporaryDirectory() as folder:
         path = Path(folder) / "bench.csv"

@@ -29,3 +29,77 @@ def test_pyarrow_allocates_from_the_c_heap_and_started_processes_are_told():
 @linux
 def test_a_pool_the_user_chose_is_kept():
     assert ask({**os.environ, "ARROW_DEFAULT_MEMORY_POOL": "mimalloc"}) == ["False", "mimalloc", "mimalloc"]
+
+
+def switch():
+    """numpy's module holding its huge-page switch (numpy 2, then 1.x)."""
+    try:
+        from numpy._core import multiarray
+    except ImportError:
+        from numpy.core import multiarray
+    return multiarray
+
+
+@pytest.fixture
+def numpy_advice(monkeypatch):
+    """numpy advising huge pages, without NUMPY_MADVISE_HUGEPAGE; both restored after the test."""
+    before = switch()._get_madvise_hugepage()
+    monkeypatch.setenv("NUMPY_MADVISE_HUGEPAGE", "")  # so that the variable's absence is restored
+    monkeypatch.delenv("NUMPY_MADVISE_HUGEPAGE")
+    switch()._set_madvise_hugepage(True)
+    yield switch()._get_madvise_hugepage
+    switch()._set_madvise_hugepage(before)
+
+
+def defrag(monkeypatch, tmp_path, text: str) -> None:
+    """The kernel's THP defrag setting, as Linux writes it in sysfs, given as ``text``."""
+    from emergence import memory
+
+    path = tmp_path / "defrag"
+    path.write_text(text)
+    monkeypatch.setattr(memory, "THP_DEFRAG", path)
+
+
+@linux
+@pytest.mark.parametrize("setting", ["always defer defer+madvise [madvise] never\n",
+                                     "always defer [defer+madvise] madvise never\n",
+                                     "[always] defer defer+madvise madvise never\n"])
+def test_numpy_stops_advising_huge_pages_where_a_fault_would_compact(monkeypatch, tmp_path, numpy_advice,
+                                                                     setting):
+    from emergence.memory import avoid_hugepage_stalls
+
+    defrag(monkeypatch, tmp_path, setting)
+    assert avoid_hugepage_stalls() is True
+    assert numpy_advice() is False
+    assert os.environ["NUMPY_MADVISE_HUGEPAGE"] == "0"  # for the processes started from here
+
+
+@linux
+@pytest.mark.parametrize("setting", ["always [defer] defer+madvise madvise never\n",
+                                     "always defer defer+madvise madvise [never]\n"])
+def test_numpy_keeps_its_advice_where_faults_do_not_compact(monkeypatch, tmp_path, numpy_advice, setting):
+    from emergence.memory import avoid_hugepage_stalls
+
+    defrag(monkeypatch, tmp_path, setting)
+    assert avoid_hugepage_stalls() is False
+    assert numpy_advice() is True
+    assert "NUMPY_MADVISE_HUGEPAGE" not in os.environ
+
+
+@linux
+def test_numpy_advice_the_user_chose_is_kept(monkeypatch, tmp_path, numpy_advice):
+    from emergence.memory import avoid_hugepage_stalls
+
+    defrag(monkeypatch, tmp_path, "always defer defer+madvise [madvise] never\n")
+    monkeypatch.setenv("NUMPY_MADVISE_HUGEPAGE", "1")
+    assert avoid_hugepage_stalls() is False
+    assert numpy_advice() is True
+
+
+@linux
+def test_no_transparent_huge_pages_nothing_to_avoid(monkeypatch, tmp_path, numpy_advice):
+    from emergence import memory
+
+    monkeypatch.setattr(memory, "THP_DEFRAG", tmp_path / "absent")
+    assert memory.avoid_hugepage_stalls() is False
+    assert "NUMPY_MADVISE_HUGEPAGE" not in os.environ

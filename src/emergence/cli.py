@@ -99,9 +99,10 @@ def main(argv: list[str] | None = None) -> int:
         parser.print_help()
         return 2
     from emergence.errors import EmergenceError
-    from emergence.memory import prefer_system_allocator
+    from emergence.memory import avoid_hugepage_stalls, prefer_system_allocator
 
     prefer_system_allocator()
+    avoid_hugepage_stalls()
 
     def show_warning(message, category, filename, lineno, file=None, line=None):
         print(terminal_lines(f"emergence: warning: {message}"), file=sys.stderr)

@@ -7,7 +7,8 @@ largest stage, not the sum of what the stages left behind.
 
 :func:`prefer_system_allocator` has pyarrow allocate from the C heap instead of its bundled
 mimalloc, which made the command line's loading of 2.4M records about twice as slow on Linux
-(issue 13).
+(issue 13). :func:`avoid_hugepage_stalls` stops numpy from asking Linux for huge pages where the
+kernel may stall to make one, which made that loading's validation about 2.5 times as slow.
 """
 
 from __future__ import annotations
@@ -16,6 +17,14 @@ import ctypes
 import ctypes.util
 import os
 import sys
+from pathlib import Path
+
+#: Where Linux says when a fault in memory advised for huge pages may stop to compact memory.
+THP_DEFRAG = Path("/sys/kernel/mm/transparent_hugepage/defrag")
+
+#: The settings of :data:`THP_DEFRAG` under which such a fault reclaims and compacts memory itself
+#: (``[madvise]`` is Debian's and Ubuntu's default).
+STALLING = ("always", "madvise", "defer+madvise")
 
 
 def give_back() -> None:
@@ -48,4 +57,40 @@ def prefer_system_allocator() -> bool:
     import pyarrow as pa
 
     pa.set_memory_pool(pa.system_memory_pool())
+    return True
+
+
+def avoid_hugepage_stalls() -> bool:
+    """Stop numpy from advising the kernel to back its large arrays (4 MiB and more) with huge pages,
+    in this process and the processes it starts, on Linux, where the kernel compacts memory in the
+    fault itself to make a huge page for advised memory (:data:`THP_DEFRAG` set to one of
+    :data:`STALLING`), unless ``NUMPY_MADVISE_HUGEPAGE`` chooses. Returns whether it was stopped.
+
+    numpy gives that advice by default, and the advice stays on the memory once the array is freed
+    and the C heap hands it out again (numpy issue 31590). A run allocates and frees hundreds of
+    arrays of that size, and each first touch of their pages could then stall. On the 2-core Linux
+    VM of issue 13 (``[madvise]``), validating 2.4M records took 5.4-5.7 s with the advice against
+    1.9-2.1 s without (3.2-3.5 s of it in the kernel, against 0.3-0.4), and the whole run without
+    figures 15.7-16.5 s against 11.1-12.2 s (runs alternated; the same numbers written). The
+    command line calls it first; call it before a large analysis in a notebook for the same speed.
+    Arrays made before keep their pages.
+    """
+    if not sys.platform.startswith("linux") or os.environ.get("NUMPY_MADVISE_HUGEPAGE"):
+        return False
+    try:
+        setting = THP_DEFRAG.read_text()
+    except OSError:  # no transparent huge pages: nothing to avoid
+        return False
+    chosen = setting[setting.find("[") + 1: setting.find("]")] if "[" in setting else setting.strip()
+    if chosen not in STALLING:
+        return False
+    os.environ["NUMPY_MADVISE_HUGEPAGE"] = "0"  # read by the processes started from here
+    try:  # numpy 2, then 1.x
+        from numpy._core.multiarray import _set_madvise_hugepage
+    except ImportError:
+        try:
+            from numpy.core.multiarray import _set_madvise_hugepage
+        except ImportError:  # a numpy without the switch reads only the variable, at its import
+            return False
+    _set_madvise_hugepage(False)
     return True
