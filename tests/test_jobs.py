@@ -61,6 +61,17 @@ def test_parallel_map_keeps_the_order_and_says_the_workers_warnings():
     assert parallel_map(_square, [4], jobs=4) == [16]
 
 
+@pytest.mark.parametrize("jobs", [1, 2])
+def test_parallel_map_does_this_process_s_own_work_meanwhile_once(jobs):
+    import os
+
+    here = []
+    with pytest.warns(UserWarning, match="two is even"):
+        done = parallel_map(_square, [3, 1, 2], jobs, meanwhile=lambda: here.append(os.getpid()))
+    assert done == [9, 1, 4]
+    assert here == [os.getpid()]  # once, in this process
+
+
 def test_jobs_must_be_a_whole_number_of_at_least_one(capsys):
     assert default_jobs() >= 1
     assert check_jobs(2) == 2

@@ -42,7 +42,8 @@ def check_jobs(jobs: int) -> int:
     return jobs
 
 
-def parallel_map(func: Callable, items: Sequence, jobs: int) -> list:
+def parallel_map(func: Callable, items: Sequence, jobs: int, *, meanwhile: Callable[[], object] | None = None
+                 ) -> list:
     """``[func(item) for item in items]``, by ``jobs`` processes when ``jobs > 1``.
 
     The processes are forked on Linux (spawned elsewhere), and the results come back in the order of
@@ -58,9 +59,16 @@ def parallel_map(func: Callable, items: Sequence, jobs: int) -> list:
         (it is sent only their places); a spawned one is sent each item, pickled.
     jobs : int
         Processes to start (at most one per item); 1 runs everything here.
+    meanwhile : callable, optional
+        Called once with no arguments in this process while the processes work (after them when
+        everything runs here): work of this process's own that the next step needs, such as an
+        import, done while it would otherwise wait. Its result is not kept.
     """
     if jobs <= 1 or len(items) < 2:
-        return [func(item) for item in items]
+        done = [func(item) for item in items]
+        if meanwhile is not None:
+            meanwhile()
+        return done
     import multiprocessing
     from concurrent.futures import ProcessPoolExecutor
 
@@ -81,8 +89,11 @@ def parallel_map(func: Callable, items: Sequence, jobs: int) -> list:
             warnings.filterwarnings("ignore", message=r".*use of fork\(\) may lead to deadlocks",
                                     category=DeprecationWarning)
             chunk = max(1, len(items) // (4 * workers))
-            done = list(pool.map(_said_at if forked else _said, [func] * len(items),
-                                 range(len(items)) if forked else items, chunksize=chunk))
+            results = pool.map(_said_at if forked else _said, [func] * len(items),
+                               range(len(items)) if forked else items, chunksize=chunk)
+            if meanwhile is not None:  # the processes have their work: this one would only wait
+                meanwhile()
+            done = list(results)
     finally:
         _ITEMS = None
     for _, said in done:

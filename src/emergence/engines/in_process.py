@@ -14,6 +14,7 @@ import numpy as np
 import pandas as pd
 
 from emergence.engines.shards import ShardResult, merge_results, pack_tasks, say_dropped
+from emergence.stats.backtest import import_statistics
 
 #: Fewer records than this are rescored here: starting processes would cost more than it saves.
 PARALLEL_RECORDS = 200_000
@@ -45,7 +46,8 @@ def rescore_in_processes(records: pd.DataFrame, metrics: list[str], *, options, 
     _SHARED["work"] = (records, dict(metrics=metrics, options=options, common=common,
                                      n_replicates=n_replicates, seed=seed, width=width))
     try:
-        results = parallel_map(_rescore_rows, [np.sort(rows) for rows in shards], jobs)
+        results = parallel_map(_rescore_rows, [np.sort(rows) for rows in shards], jobs,
+                               meanwhile=import_statistics)
     finally:
         _SHARED.clear()
     say_dropped(results)

@@ -191,12 +191,14 @@ def choice_rows(records: pd.DataFrame) -> tuple[np.ndarray, np.ndarray]:
     # only rows with both cells filled are looked at one by one (text rows are skipped at C speed)
     candidates = np.flatnonzero(pd.notna(lists) & pd.notna(golds))
     valid = np.zeros(len(records), dtype=bool)
-    if all(type(v) is list and v for v in lists[candidates]) and all(
-            type(g) is int for g in golds[candidates]):  # as a validated table has them
-        valid[candidates] = True
-    else:
-        valid[candidates] = [isinstance(lists[i], list | tuple | np.ndarray) and len(lists[i]) > 0
-                             and _is_index(golds[i]) for i in candidates]
+    given = lists[candidates]
+    # the types of the cells collected at C speed: lists and ints, as a validated table has them
+    if set(map(type, given)) <= {list} and set(map(type, golds[candidates])) <= {int}:
+        sizes = np.fromiter(map(len, given), dtype=np.int64, count=len(given))
+        valid[candidates[sizes > 0]] = True
+        return valid, sizes[sizes > 0]
+    valid[candidates] = [isinstance(lists[i], list | tuple | np.ndarray) and len(lists[i]) > 0
+                         and _is_index(golds[i]) for i in candidates]
     rows = np.flatnonzero(valid)
     return valid, np.fromiter(map(len, lists[rows]), dtype=np.int64, count=len(rows))
 
