@@ -35,9 +35,10 @@ def statsmodels_parts():
 
 
 def import_statistics() -> None:
-    """Import the statsmodels parts the tests and verdicts use (0.6 s), ahead of them: the in-process
-    engine does it while its processes rescore, when this one would only wait for them."""
+    """Import the statsmodels and scipy parts the tests and verdicts use (0.6 s), ahead of them: the
+    in-process engine does it while its processes rescore, when this one would only wait for them."""
     statsmodels_parts()
+    from scipy.special import ndtr, ndtri  # noqa: F401  (wald_p_value's and the intervals')
     from statsmodels.stats.multitest import multipletests  # noqa: F401  (benjamini_hochberg's)
 
 
