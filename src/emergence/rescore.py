@@ -303,7 +303,10 @@ def _chance(records, name, chance_column, codes, n_groups, ok) -> np.ndarray:
         lists = records["choice_logprobs"].to_numpy(dtype=object)[rows]
         golds = records["gold"].to_numpy(dtype=object)[rows]
         derived = np.full(len(records), np.nan)
-        n_gold = np.fromiter((len(g) if isinstance(g, list) else 1 for g in golds), float, len(golds))
+        if set(map(type, golds)) <= {int}:  # one gold each, as a validated table has them
+            n_gold = np.ones(len(golds))
+        else:
+            n_gold = np.fromiter((len(g) if isinstance(g, list) else 1 for g in golds), float, len(golds))
         derived[rows] = n_gold / np.fromiter(map(len, lists), float, len(lists))
         per_example = np.where(np.isnan(per_example), derived, per_example)
     else:  # a chance level belongs to a multiple-choice grade, never to exact match (DESIGN.md 5)
