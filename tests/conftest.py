@@ -9,6 +9,26 @@ BENCHMARKS = ROOT / "benchmarks"
 SHARED_DATA = ROOT.parent / "shared" / "data"
 
 
+@pytest.fixture(autouse=True)
+def numpy_huge_pages():
+    """numpy's huge-page advice and NUMPY_MADVISE_HUGEPAGE restored after each test: the command
+    line, run in this process by the tests, turns the advice off on hosts whose kernel would stall
+    (emergence.memory.avoid_hugepage_stalls), which would otherwise last the whole session."""
+    import os
+
+    try:
+        from numpy._core import multiarray
+    except ImportError:  # numpy 1.x
+        from numpy.core import multiarray
+    advice, variable = multiarray._get_madvise_hugepage(), os.environ.get("NUMPY_MADVISE_HUGEPAGE")
+    yield
+    multiarray._set_madvise_hugepage(advice)
+    if variable is None:
+        os.environ.pop("NUMPY_MADVISE_HUGEPAGE", None)
+    else:
+        os.environ["NUMPY_MADVISE_HUGEPAGE"] = variable
+
+
 @pytest.fixture
 def shared_data() -> Path:
     """The reference data folder beside the checkout; tests that need it skip without it."""

@@ -72,6 +72,30 @@ def test_parallel_map_does_this_process_s_own_work_meanwhile_once(jobs):
     assert here == [os.getpid()]  # once, in this process
 
 
+def test_work_done_meanwhile_keeps_this_process_s_settings_and_its_errors_are_dropped(monkeypatch):
+    import os
+    import sys
+    import warnings
+
+    seen = {}
+
+    def meanwhile():
+        seen["threads"] = os.environ.get("OPENBLAS_NUM_THREADS")
+        seen["main"] = sys.modules["__main__"]
+        warnings.simplefilter("always", FutureWarning)  # as a module imported meanwhile may do
+        raise RuntimeError("not needed yet")
+
+    monkeypatch.delenv("OPENBLAS_NUM_THREADS", raising=False)
+    main_module = sys.modules["__main__"]
+    with warnings.catch_warnings(record=True) as said:
+        assert parallel_map(_square, [3, 1, 2], 2, meanwhile=meanwhile) == [9, 1, 4]
+        kept = warnings.filters[0][:3:2]
+    assert [str(w.message) for w in said if w.category is UserWarning] == ["two is even"]
+    # the processes' settings were undone before: the work here sees this process's own
+    assert seen == {"threads": None, "main": main_module}
+    assert kept == ("always", FutureWarning)  # a filter added meanwhile lasts
+
+
 def test_jobs_must_be_a_whole_number_of_at_least_one(capsys):
     assert default_jobs() >= 1
     assert check_jobs(2) == 2

@@ -62,12 +62,12 @@ def parallel_map(func: Callable, items: Sequence, jobs: int, *, meanwhile: Calla
     meanwhile : callable, optional
         Called once with no arguments in this process while the processes work (after them when
         everything runs here): work of this process's own that the next step needs, such as an
-        import, done while it would otherwise wait. Its result is not kept.
+        import, done while it would otherwise wait. Its result is not kept, nor an error it raises:
+        it only gets ahead of that step, which meets the error itself.
     """
     if jobs <= 1 or len(items) < 2:
         done = [func(item) for item in items]
-        if meanwhile is not None:
-            meanwhile()
+        _do_meanwhile(meanwhile)
         return done
     import multiprocessing
     from concurrent.futures import ProcessPoolExecutor
@@ -84,15 +84,16 @@ def parallel_map(func: Callable, items: Sequence, jobs: int, *, meanwhile: Calla
     # curves of a 100-task run (their bootstrap replicates) took longer to pickle than to judge
     _ITEMS = items if forked else None
     try:
-        with started_processes(), warnings.catch_warnings(), ProcessPoolExecutor(
-                max_workers=workers, mp_context=context) as pool:
-            warnings.filterwarnings("ignore", message=r".*use of fork\(\) may lead to deadlocks",
-                                    category=DeprecationWarning)
-            chunk = max(1, len(items) // (4 * workers))
-            results = pool.map(_said_at if forked else _said, [func] * len(items),
-                               range(len(items)) if forked else items, chunksize=chunk)
-            if meanwhile is not None:  # the processes have their work: this one would only wait
-                meanwhile()
+        with ProcessPoolExecutor(max_workers=workers, mp_context=context) as pool:
+            # the processes start as the work is submitted (all of them, in map): what they need of
+            # this one is set only meanwhile, not while it does its own work below
+            with started_processes(), warnings.catch_warnings():
+                warnings.filterwarnings("ignore", message=r".*use of fork\(\) may lead to deadlocks",
+                                        category=DeprecationWarning)
+                chunk = max(1, len(items) // (4 * workers))
+                results = pool.map(_said_at if forked else _said, [func] * len(items),
+                                   range(len(items)) if forked else items, chunksize=chunk)
+            _do_meanwhile(meanwhile)  # the processes have their work: this one would only wait
             done = list(results)
     finally:
         _ITEMS = None
@@ -100,6 +101,16 @@ def parallel_map(func: Callable, items: Sequence, jobs: int, *, meanwhile: Calla
         for category, message in said:
             warnings.warn(message, category, stacklevel=3)
     return [result for result, _ in done]
+
+
+def _do_meanwhile(meanwhile: Callable[[], object] | None) -> None:
+    """Call ``meanwhile`` (when given), dropping an error it raises (see :func:`parallel_map`)."""
+    if meanwhile is None:
+        return
+    try:
+        meanwhile()
+    except Exception:  # a head start only: the step that needs it says what failed
+        pass
 
 
 #: Set for a started process: one thread for the BLAS and OpenMP libraries it loads. Its work is

@@ -84,7 +84,6 @@ def avoid_hugepage_stalls() -> bool:
     chosen = setting[setting.find("[") + 1: setting.find("]")] if "[" in setting else setting.strip()
     if chosen not in STALLING:
         return False
-    os.environ["NUMPY_MADVISE_HUGEPAGE"] = "0"  # read by the processes started from here
     try:  # numpy 2, then 1.x
         from numpy._core.multiarray import _set_madvise_hugepage
     except ImportError:
@@ -93,4 +92,5 @@ def avoid_hugepage_stalls() -> bool:
         except ImportError:  # a numpy without the switch reads only the variable, at its import
             return False
     _set_madvise_hugepage(False)
+    os.environ["NUMPY_MADVISE_HUGEPAGE"] = "0"  # read by the processes started from here
     return True
