@@ -282,9 +282,9 @@ def judge(curves: list[Curve], pairs: dict[str, tuple[str, ...]], x: str,
         places.setdefault((c.family, c.task), []).append(i)
     order = sorted(places)
     if jobs > 1:  # imported here once, for the forked processes: each imported statsmodels again
-        from emergence.stats.backtest import statsmodels_parts
+        from emergence.stats.backtest import import_statistics
 
-        statsmodels_parts()
+        import_statistics()  # a no-op after the in-process engine's rescoring, which imported them
     measured = parallel_map(_measure_task, [([curves[i] for i in places[p]], pairs, x, th) for p in order],
                             jobs)
     curve_rows: list[dict] = [{}] * len(curves)
