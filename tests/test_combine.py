@@ -57,3 +57,49 @@ def test_real_lm_eval_log_lists_each_metric_once():
         "exact_match", "exact_match,flexible-extract"}
     assert "acc" not in metrics["toy_arc_easy"] and "multiple_choice_grade" in metrics["toy_arc_easy"]
     assert "acc" not in metrics["toy_lambada"] and "exact_match" in metrics["toy_lambada"]
+
+
+def _checkpoint_scores() -> pd.DataFrame:
+    """Aggregate scores of 3 models x 3 checkpoints on one task (made up), with standard errors."""
+    from emergence.schema import validate_scores
+
+    rows = [{"family": "f", "model": f"m{p:g}", "params": p, "step": step, "task": "t", "metric": "acc",
+             "value": 0.1 * k + step / 1e5, "stderr": 0.01}
+            for k, p in enumerate((1e8, 1e9, 1e10)) for step in (1000, 2000, 3000)]
+    return validate_scores(pd.DataFrame(rows))
+
+
+def test_an_aggregate_row_s_replicates_are_its_own_whatever_rows_are_drawn():
+    """replicate_values draws an aggregate row's replicates from its identity and the seed alone: for
+    a selection of the rows, in another order, the same numbers as in the whole table's."""
+    import numpy as np
+
+    from emergence.combine import combined_scores, replicate_values
+
+    kwargs = dict(metrics=None, options=None, bootstrap=50, seed=3)
+    whole, values = combined_table(None, _checkpoint_scores(), **kwargs)
+    table, replicates = combined_scores(None, _checkpoint_scores(), **kwargs)
+    picked = [8, 2, 5]
+    some, drawn = replicate_values(table.iloc[picked].reset_index(drop=True), replicates, bootstrap=50,
+                                   seed=3)
+    assert "_replicate_row" not in some and list(some.columns) == list(whole.columns)
+    np.testing.assert_array_equal(drawn, values[picked])
+
+
+def test_the_analysis_draws_replicates_for_the_final_checkpoints_only(monkeypatch):
+    """On x = params the analysis keeps each model's final checkpoint: the checkpoints it leaves out
+    get no replicates (those of ../shared/data/pythia took 5.3 GB, drawn and then dropped)."""
+    import emergence
+    import emergence.combine as combine
+
+    drawn = []
+    real = combine._replicates_from_stderr
+
+    def counted(table, n, seed):
+        drawn.append(len(table))
+        return real(table, n, seed)
+
+    monkeypatch.setattr(combine, "_replicates_from_stderr", counted)
+    with pytest.warns(EmergenceWarning, match="final checkpoint"):
+        result = emergence.analyze(scores=_checkpoint_scores(), bootstrap=100)
+    assert drawn == [3] and result.scores["step"].eq(3000).all()

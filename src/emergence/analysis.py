@@ -17,7 +17,7 @@ import pandas as pd
 
 from emergence.analysis_display import _few, _repr_safe, _summary_img, _tasks_html, task_lines
 from emergence.bootstrap import percentile_interval
-from emergence.combine import combined_table, with_log_perplexity
+from emergence.combine import combined_scores, replicate_values, with_log_perplexity
 from emergence.errors import EmergenceError
 from emergence.jobs import check_jobs
 from emergence.memory import give_back
@@ -290,8 +290,8 @@ def analyze(
         if rescored.scores is not None:  # the aggregate scores of the files read
             scores = rescored.scores if scores is None else pd.concat([scores, rescored.scores],
                                                                       ignore_index=True)
-    table, values = combined_table(records, scores, metrics=metrics, options=options,
-                                   bootstrap=bootstrap, seed=seed, rescored=rescored, jobs=jobs)
+    table, replicates = combined_scores(records, scores, metrics=metrics, options=options,
+                                        bootstrap=bootstrap, seed=seed, rescored=rescored, jobs=jobs)
     if shown:
         say("scoring", 1)
     if table.empty:
@@ -301,13 +301,11 @@ def analyze(
             "their columns); check the warnings above, or run `python -m emergence validate`"
         )
     x = choose_x(table, x)
-    table = table.assign(_row=np.arange(len(table)))
     table = final_checkpoints(positive_scale(table, x), x)
     check_one_model_per_scale(table, x)
-    kept = table["_row"].to_numpy()
-    if not np.array_equal(kept, np.arange(len(values))):  # else the same rows: no copy
-        values = values[kept]
-    table = table.drop(columns="_row").reset_index(drop=True)
+    # the replicates of the rows kept only (the rescored ones taken without a copy when all are)
+    table, values = replicate_values(table.reset_index(drop=True), replicates, bootstrap=bootstrap, seed=seed)
+    del replicates
     give_back()
     table["ci_lo"], table["ci_hi"] = percentile_interval(values, thresholds.level)
     say("judging", 0)

@@ -19,7 +19,18 @@ from emergence.rescore import rescore_replicates
 
 def combined_table(records, scores, *, metrics, options: MetricOptions | None, bootstrap: int,
                    seed: int, rescored=None, jobs: int = 1) -> tuple[pd.DataFrame, np.ndarray]:
-    """The scores of a run and their replicates ``(len(table), bootstrap)``, not oriented.
+    """The scores of a run and their replicates ``(len(table), bootstrap)``, not oriented: those of
+    :func:`combined_scores`, every row's replicates made (:func:`replicate_values`)."""
+    table, replicates = combined_scores(records, scores, metrics=metrics, options=options,
+                                        bootstrap=bootstrap, seed=seed, rescored=rescored, jobs=jobs)
+    return replicate_values(table, replicates, bootstrap=bootstrap, seed=seed)
+
+
+def combined_scores(records, scores, *, metrics, options: MetricOptions | None, bootstrap: int,
+                    seed: int, rescored=None, jobs: int = 1) -> tuple[pd.DataFrame, np.ndarray | None]:
+    """The scores of a run, not oriented, and the replicates of its rescored rows: a row's
+    ``_replicate_row`` is its row of those replicates, -1 for an aggregate row (whose replicates
+    :func:`replicate_values` draws, for the rows still wanted then).
 
     ``rescored``: the records' score rows, replicates and first seed per (family, model) as an
     engine made them (:class:`emergence.engines.on_dask.Rescored`), instead of ``records``.
@@ -55,6 +66,19 @@ def combined_table(records, scores, *, metrics, options: MetricOptions | None, b
                            zip(task, sub.to_numpy(dtype=object, na_value=None), strict=True)],
                           index=table.index)
         table["task"] = task.where(named, task + ":" + sub.fillna(""))
+    return table, replicates
+
+
+def replicate_values(table: pd.DataFrame, replicates: np.ndarray | None, *, bootstrap: int, seed: int
+                     ) -> tuple[pd.DataFrame, np.ndarray]:
+    """``table`` (rows of :func:`combined_scores`, any of them, in any order) without its
+    ``_replicate_row`` column, and the replicates of its rows ``(len(table), bootstrap)``.
+
+    An aggregate row's replicates depend on its own identity and ``seed`` alone, so they are drawn
+    only for the rows given: the analysis passes the rows it keeps (each model's final checkpoint on
+    a scale of size), not the checkpoints it leaves out. On ``../shared/data/pythia`` those took
+    5.3 GB and most of a 40 s run, drawn and then dropped (issue 13).
+    """
     own = table["_replicate_row"].to_numpy() >= 0
     if own.all() and np.array_equal(table["_replicate_row"].to_numpy(), np.arange(len(replicates))):
         return table.drop(columns="_replicate_row"), replicates  # the rescored rows as they are
