@@ -179,3 +179,32 @@ def test_minus_zero_among_fractions_is_read_the_same_both_ways(tmp_path):
     body = rows()
     body[0][COLUMNS.index("target_logprob")] = "-0"
     assert check_same(write(tmp_path / "r.csv", COLUMNS, body))
+
+
+def test_a_file_the_byte_scan_refuses_says_nothing_the_typed_way(tmp_path):
+    """The byte scan runs beside pyarrow's parse and the validation: what the validation of a file
+    it then refuses would warn (no scale column) is dropped, and the text way says it once."""
+    columns = ["model", "task", "example", "target", "prediction", "note"]
+    body = [[m, "qa", f"e{e}", "1", "1", "+x"] for m in ("m-70m", "m-1b") for e in range(2)]
+    path = write(tmp_path / "r.csv", columns, body)
+    assert typed_way(path) == (None, [])
+    _, said = text_way(path)
+    assert len(said) == 1 and "no scale column" in said[0]
+    body = [[*row[:-1], "x"] for row in body]  # the same file without the plus sign: read typed
+    assert check_same(write(tmp_path / "clean.csv", columns, body))
+
+
+def test_float_columns_are_read_chunk_by_chunk_to_the_same_bits():
+    """``_floats``: missing values as NaN, -0.0 and NaN payloads kept, a writeable array of its own,
+    equal to the (slower) ``ChunkedArray.to_numpy`` bit for bit; no chunk at all is an empty array."""
+    import numpy as np
+    import pyarrow as pa
+
+    from emergence.sources.csv_typed import _floats
+
+    column = pa.chunked_array([[1.5, None, -0.0], [], [None], [2.0, float("nan"), -3e-308]],
+                              type=pa.float64())
+    values = _floats(column)
+    assert values.flags.writeable and values.dtype == np.float64
+    assert values.view(np.int64).tolist() == column.to_numpy().view(np.int64).tolist()
+    assert _floats(pa.chunked_array([], type=pa.float64())).shape == (0,)
