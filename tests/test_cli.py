@@ -136,6 +136,18 @@ def test_analyze_writes_report_atomically(records_csv, tmp_path, capsys):
     assert "tasks: 0 emergent, 0 mirage, 0 no emergence, 1 inconclusive" in lines
 
 
+def test_analyze_lists_each_input_with_its_sha256(records_csv, tmp_path, capsys):
+    """The inputs are hashed in a thread while they are read (issue 13): the report lists the
+    file's own SHA-256 and size, once."""
+    import hashlib
+
+    out = tmp_path / "rep"
+    assert main(["analyze", str(records_csv), "--out", str(out), "--no-figures"]) == 0
+    digest = hashlib.sha256(records_csv.read_bytes()).hexdigest()
+    (row,) = [line for line in (out / "report.md").read_text().splitlines() if digest in line]
+    assert f"| {records_csv.stat().st_size:,} |" in row and records_csv.name in row
+
+
 def test_analyze_refuses_non_empty_out(records_csv, tmp_path, capsys):
     """An existing non-empty --out without --force exits 2, says so, and is left untouched."""
     out = tmp_path / "rep"

@@ -19,6 +19,7 @@ import emergence
 from emergence.analysis import Thresholds
 from emergence.report import draw_figures, figure_name, input_files, write_report
 from emergence.report.figures import overview_name
+from emergence.report.text import InputFile
 from tests.conftest import ROOT
 
 
@@ -213,6 +214,20 @@ def test_input_files_checksums(tmp_path):
     # sha256("abc"), FIPS 180-2 test vector
     assert listed.sha256 == "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad"
     assert hub.sha256 is None and hub.path == "hf://org/name"
+
+
+def test_write_report_uses_the_hashes_given_for_the_same_files_only(analysis, tmp_path):
+    """``hashed`` (what the command line hashed while reading) is listed when it names the files
+    in their order; any other list is ignored and the files are hashed here."""
+    path = tmp_path / "a.csv"
+    path.write_bytes(b"abc")
+    given = [InputFile(str(path), 3, "f" * 64)]
+    out = write_report(analysis, tmp_path / "r1", files=[path], figures=False, hashed=given)
+    assert "f" * 64 in (out / "report.md").read_text()
+    other = [InputFile(str(tmp_path / "b.csv"), 3, "e" * 64)]
+    out = write_report(analysis, tmp_path / "r2", files=[path], figures=False, hashed=other)
+    md = (out / "report.md").read_text()
+    assert "e" * 64 not in md and "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad" in md
 
 
 def test_write_report_without_figures(analysis, tmp_path):

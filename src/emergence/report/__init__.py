@@ -71,6 +71,7 @@ def write_report(
     progress=None,
     notes: Sequence[str] = (),
     jobs: int = 1,
+    hashed: Sequence | None = None,
 ) -> Path:
     """Write the report folder of an analysis, atomically.
 
@@ -104,6 +105,10 @@ def write_report(
     jobs : int
         Processes drawing the figures (see :func:`draw_figures`): 1 starts none; the files are the
         same bytes at any ``jobs``.
+    hashed : sequence of InputFile, optional
+        :func:`~emergence.report.text.input_files` of ``files``, when the caller made it already
+        (the command line hashes the files while they are read); used only when it lists the same
+        paths in the same order.
 
     Returns
     -------
@@ -115,7 +120,8 @@ def write_report(
     check_out_dir(out, force=force, inputs=files)
     settings = {"written": datetime.datetime.now().astimezone().isoformat(timespec="seconds"),
                 **analysis.settings, **(settings or {})}
-    inputs = input_files(files)
+    given = [str(f) for f in files]
+    inputs = list(hashed) if hashed is not None and [i.path for i in hashed] == given else input_files(files)
     drawn = draw_figures(analysis, max_task_figures=max_task_figures, progress=progress, jobs=jobs) \
         if figures else Figures({}, {}, 0, skipped=True)
     scores = analysis.scores.drop(columns=[c for c in ("per_example",) if c in analysis.scores])
