@@ -162,9 +162,11 @@ def rescore_tasks(
     n_replicates: int,
     seed: int,
     width: int | None,
+    codes: dict | None = None,
 ) -> tuple[pd.DataFrame, Replicates | None]:
     """:func:`rescore_replicates` of metrics already checked, with every task's choices padded to
-    ``width`` (the widest of the whole table, :func:`choice_width`).
+    ``width`` (the widest of the whole table, :func:`choice_width`). ``codes``: the records'
+    :func:`~emergence.schema.keys.key_codes`, when the caller has them.
 
     A task's numbers depend only on its own records, the metrics, ``width`` and ``seed``: the Dask
     engine calls this on shards of whole tasks with the whole run's metrics and width, and gets the
@@ -172,7 +174,7 @@ def rescore_tasks(
     gives it no rows.
     """
     keys = model_keys(records) + ["task"]
-    coded = key_codes(records)
+    coded = key_codes(records) if codes is None else codes
     check_unique_examples(records, codes=coded)
     kept = common_examples(records, codes=coded) if common else records  # says what it leaves out
     if kept is not records:

@@ -13,7 +13,14 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from emergence.engines.shards import ShardResult, merge_results, pack_tasks, say_dropped
+from emergence.engines.shards import (
+    ShardResult,
+    ShardSettings,
+    merge_results,
+    pack_tasks,
+    rescore_combined,
+    say_dropped,
+)
 from emergence.stats.backtest import import_statistics
 
 #: Fewer records than this are rescored here: starting processes would cost more than it saves.
@@ -43,8 +50,9 @@ def rescore_in_processes(records: pd.DataFrame, metrics: list[str], *, options, 
     bounds = np.concatenate([[0], np.cumsum(list(counts.values()))])
     shards = [np.concatenate([order[bounds[t]: bounds[t + 1]] for t in shard])
               for shard in pack_tasks(counts, jobs)]
-    _SHARED["work"] = (records, dict(metrics=metrics, options=options, common=common,
-                                     n_replicates=n_replicates, seed=seed, width=width))
+    _SHARED["work"] = (records, ShardSettings(metrics=metrics, width=width, columns=list(records),
+                                              reruns={}, formats=[], options=options, common=common,
+                                              n_replicates=n_replicates, seed=seed))
     try:
         results = parallel_map(_rescore_rows, [np.sort(rows) for rows in shards], jobs,
                                meanwhile=import_statistics)
@@ -56,19 +64,7 @@ def rescore_in_processes(records: pd.DataFrame, metrics: list[str], *, options, 
 
 def _rescore_rows(rows: np.ndarray) -> ShardResult:
     """Rescore the records at ``rows`` (whole tasks, in record order) in a forked process."""
-    from emergence.rescore import rescore_tasks
-    from emergence.schema.tables import common_examples_and_dropped
-
     records, settings = _SHARED["work"]
-    part = records.iloc[rows].reset_index(drop=True)
-    result = ShardResult(records=len(part))
-    if settings["common"]:
-        part, dropped, kept = common_examples_and_dropped(part)
-        result.dropped = (dropped, kept)
-    if len(part):
-        scores, replicates = rescore_tasks(part, settings["metrics"], options=settings["options"],
-                                           common=False, n_replicates=settings["n_replicates"],
-                                           seed=settings["seed"], width=settings["width"])
-        result.scores = scores
-        result.replicates = None if replicates is None else replicates.values
+    result = ShardResult()
+    rescore_combined(records.iloc[rows].reset_index(drop=True), settings, result)
     return result

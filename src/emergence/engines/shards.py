@@ -218,7 +218,7 @@ def rescore_shard(frames: list, settings: ShardSettings) -> ShardResult:
                 records = records.reindex(columns=settings.columns)
             records = filtered(records, settings.request)
             if records is not None:
-                _rescore_combined(records, settings, result)
+                rescore_combined(records, settings, result)
         except SchemaError as error:
             result.problems = list(error.problems)
         except EmergenceError as error:
@@ -228,19 +228,25 @@ def rescore_shard(frames: list, settings: ShardSettings) -> ShardResult:
     return result
 
 
-def _rescore_combined(records: pd.DataFrame, settings: ShardSettings, result: ShardResult) -> None:
-    """Rescore a shard's combined and filtered records into ``result``."""
+def rescore_combined(records: pd.DataFrame, settings: ShardSettings, result: ShardResult) -> None:
+    """Rescore a shard's combined and filtered records into ``result`` (on a Dask worker, or in a
+    process of the in-process engine): the examples not common to the models left out, then
+    :func:`emergence.rescore.rescore_tasks`."""
     from emergence.rescore import rescore_tasks
+    from emergence.schema.keys import key_codes
     from emergence.schema.tables import common_examples_and_dropped
 
     result.records = len(records)
+    codes = key_codes(records)  # hashed once for both steps (0.19 s of each half of 2.4M records)
     if settings.common:
-        records, dropped, kept = common_examples_and_dropped(records)
+        kept_records, dropped, kept = common_examples_and_dropped(records, codes)
         result.dropped = (dropped, kept)
+        if kept_records is not records:
+            records, codes = kept_records, None
     if len(records):
         scores, replicates = rescore_tasks(records, settings.metrics, options=settings.options,
                                            common=False, n_replicates=settings.n_replicates,
-                                           seed=settings.seed, width=settings.width)
+                                           seed=settings.seed, width=settings.width, codes=codes)
         result.scores = scores
         result.replicates = None if replicates is None else replicates.values
 
