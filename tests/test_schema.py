@@ -529,3 +529,35 @@ def test_a_misspelled_column_is_reported_with_every_bad_value(tmp_path):
     text = str(caught.value)
     assert "did you mean 'example'" in text and "missing required column 'example'" in text
     assert "line 2, column 'params': 'abc'" in text and "line 3, column 'params': '-3'" in text
+
+
+@pytest.mark.parametrize("bad", [False, True])
+def test_columns_converted_in_threads_give_the_same_table_and_problems(monkeypatch, bad):
+    """A large table's columns are converted in two threads (issue 13): the same typed table, and
+    for a table with problems in several columns, the same problems in the same order (converted
+    again one column after the other), the cap and its count included."""
+    from emergence.schema import validator
+
+    text = records(n_examples=40)
+    table = pd.concat([text, choice_records(n_examples=40).assign(task="mc")], ignore_index=True)
+    if bad:
+        table.loc[[3, 70, 200], "target_logprob"] = "1.0"
+        table.loc[[170, 171], "gold"] = "x"
+        table.loc[[5], "params"] = "big"
+        table.loc[list(range(10, 10 + MAX_PROBLEMS)), "target_tokens"] = "-1"
+
+    def run():
+        try:
+            return validate_records(table, source="bench.csv", locate=line)
+        except SchemaError as error:
+            return error.problems
+
+    monkeypatch.setattr(validator, "THREADED_ROWS", 10**9)
+    serial = run()
+    monkeypatch.setattr(validator, "THREADED_ROWS", 1)
+    monkeypatch.setattr(validator.os, "cpu_count", lambda: 2)
+    threaded = run()
+    if bad:
+        assert threaded == serial and serial[-1].startswith("bench.csv: ... and ")
+    else:
+        pd.testing.assert_frame_equal(threaded, serial, check_exact=True)
