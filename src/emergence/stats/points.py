@@ -277,7 +277,10 @@ def build_curves(table: pd.DataFrame, values: np.ndarray, x: str, *, seed: int =
         n_seeds = np.bincount(inverse) if has_seed else np.ones(len(points), dtype=int)
         names = names_all[order]
         models = []
-        for p in range(len(points)):
+        if len(points) == len(order):  # one row per point (no seeds, no two rows at one x): the
+            # rows themselves, as their means of one are (12,960 means took a third of the time)
+            value, reps, models = value_in, reps_in, names.tolist()
+        for p in range(len(points) if len(points) < len(order) else 0):
             mine = np.flatnonzero(inverse == p)
             value[p] = value_in[mine].mean()
             models.append("+".join(names[mine]))
