@@ -46,15 +46,19 @@ def rescore_in_processes(records: pd.DataFrame, metrics: list[str], *, options, 
     if len(names) < 2:
         return None
     counts = dict(zip(range(len(names)), np.bincount(task_codes, minlength=len(names)).tolist(), strict=True))
-    order = np.argsort(task_codes, kind="stable")
-    bounds = np.concatenate([[0], np.cumsum(list(counts.values()))])
-    shards = [np.concatenate([order[bounds[t]: bounds[t + 1]] for t in shard])
-              for shard in pack_tasks(counts, jobs)]
+    packed = pack_tasks(counts, jobs)
+    shard_of_task = np.empty(len(names), dtype=np.int64)
+    for number, shard in enumerate(packed):
+        shard_of_task[shard] = number
+    # each shard's rows in record order, a pass each (a stable sort of the task codes and of each
+    # shard's rows took 0.1 s of the 2.4M set before the processes could start)
+    shard_of_row = shard_of_task[task_codes]
+    shards = [np.flatnonzero(shard_of_row == number) for number in range(len(packed))]
     _SHARED["work"] = (records, ShardSettings(metrics=metrics, width=width, columns=list(records),
                                               reruns={}, formats=[], options=options, common=common,
                                               n_replicates=n_replicates, seed=seed))
     try:
-        results = parallel_map(_rescore_rows, [np.sort(rows) for rows in shards], jobs,
+        results = parallel_map(_rescore_rows, shards, jobs,
                                meanwhile=import_statistics)
     finally:
         _SHARED.clear()
