@@ -148,6 +148,23 @@ def test_analyze_lists_each_input_with_its_sha256(records_csv, tmp_path, capsys)
     assert f"| {records_csv.stat().st_size:,} |" in row and records_csv.name in row
 
 
+def test_the_program_exits_with_mains_code_after_all_its_output(records_csv, tmp_path):
+    """``python -m emergence`` ends without the interpreter's teardown (cli.run, issue 13): what
+    it printed into a pipe arrives whole, and its exit code is main's (0, and 2 on an error)."""
+    import subprocess
+    import sys
+
+    root = Path(__file__).resolve().parents[1]
+    done = subprocess.run([sys.executable, "-m", "emergence", "analyze", str(records_csv), "--no-figures",
+                           "--format", "json", "--bootstrap", "200"], cwd=root, capture_output=True,
+                          text=True, timeout=120)
+    assert done.returncode == 0, done.stderr
+    assert json.loads(done.stdout)["settings"]["records"] == 12 and len(done.stdout) > 5000
+    bad = subprocess.run([sys.executable, "-m", "emergence", "validate", str(tmp_path / "absent.csv")],
+                         cwd=root, capture_output=True, text=True, timeout=60)
+    assert bad.returncode == 2 and bad.stderr.startswith("emergence: error:") and bad.stdout == ""
+
+
 def test_analyze_refuses_non_empty_out(records_csv, tmp_path, capsys):
     """An existing non-empty --out without --force exits 2, says so, and is left untouched."""
     out = tmp_path / "rep"
