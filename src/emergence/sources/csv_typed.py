@@ -19,6 +19,7 @@ import csv
 import gzip
 import io
 import warnings
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
@@ -174,24 +175,29 @@ def read_records(path: Path, limits: Limits) -> pd.DataFrame | None:
         return None  # decompressed once, not twice at once (a gzip bomb is stopped by the first)
     # the scan of a plain file for what the two readers take differently runs in a thread beside
     # pyarrow's parse (numpy and file reads work outside the GIL): 0.2-0.3 s of a 180 MB file's load
-    # (issue 13). A file it refuses was parsed for nothing, and goes the text way.
+    # (issue 13). A file it refuses goes the text way, from the first step after the refusal.
     with ThreadPoolExecutor(1, thread_name_prefix="emergence-plain") as pool:
         is_plain = pool.submit(lambda: gzipped or plain(path, limits.max_bytes))
         with warnings.catch_warnings(record=True) as said:
             warnings.simplefilter("always")
-            typed = _typed(path, names, spec, limits)
+            typed = _typed(path, names, spec, limits,
+                           refused=lambda: is_plain.done() and not is_plain.result())
         if not is_plain.result() or typed is None:
+            typed = None
+            give_back()  # what the parse held, before the text way takes its own
             return None
     for warning in said:  # said once the file is known clean, so the text way does not repeat them
         warnings.warn_explicit(warning.message, warning.category, warning.filename, warning.lineno)
     return typed
 
 
-def _typed(path: Path, names: list[str], spec: dict, limits: Limits) -> pd.DataFrame | None:
+def _typed(path: Path, names: list[str], spec: dict, limits: Limits, *,
+           refused: Callable[[], bool] = lambda: False) -> pd.DataFrame | None:
     """The validated table pyarrow's parse of the file gives, or None where the parse or the
-    validator refuses it (warnings are the caller's to keep)."""
+    validator refuses it, or where ``refused()`` says the file goes the text way anyway (asked
+    between the steps; warnings are the caller's to keep)."""
     table = _parse(path, names, spec, limits)
-    if table is None:
+    if table is None or refused():
         return None
     raw: dict = {}
     lists = [name for name in names if name in spec and spec[name].dtype == "logprobs"]
@@ -222,6 +228,8 @@ def _typed(path: Path, names: list[str], spec: dict, limits: Limits) -> pd.DataF
             raw[name] = parsed.result()
             if raw[name] is None:
                 return None
+    if refused():
+        return None
     # object columns stay object: pandas would otherwise copy each text into its own string type
     frame = pd.DataFrame({name: pd.Series(values, dtype=values.dtype, copy=False) if isinstance(
         values, np.ndarray) else values for name, values in raw.items()}, copy=False)
