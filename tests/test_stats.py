@@ -321,3 +321,26 @@ def test_paired_gaps_no_example_moves_get_jeffreys_differences():
     flat = np.full((4, 10), 0.5)
     np.testing.assert_array_equal(all_or_none_draws(np.full(4, 0.5), flat, np.full(4, 30.0),
                                                     seed=0, key="k"), flat)
+
+
+@pytest.mark.parametrize("two_rows_at_a_point", [False, True])
+def test_build_curves_takes_a_point_of_one_row_as_the_mean_of_it(two_rows_at_a_point):
+    """A point of one row is that row, as its mean of one was: a 0.0 for -0.0 (a mean's sum starts
+    from +0.0), NaN kept; the same as a point of two rows takes the mean of. (Issue 13: building
+    the curves took a third of their time in means of one row; a review found the -0.0.)"""
+    from emergence.stats.points import build_curves
+
+    models = ["a", "b", "c"] + (["c2"] if two_rows_at_a_point else [])
+    params = [1e8, 1e9, 1e10] + ([1e10] if two_rows_at_a_point else [])
+    value = [-0.0, np.nan, 0.5] + ([0.5] if two_rows_at_a_point else [])
+    table = pd.DataFrame({"family": "f", "task": "t", "metric": "acc", "model": models, "params": params,
+                          "value": value, "per_example": False, "higher_is_better": True,
+                          "kind": "smooth"})
+    reps = np.array([[-0.0, 0.25], [np.nan, 0.5], [0.5, 0.75]] + ([[0.5, 0.75]] if two_rows_at_a_point
+                                                                    else []))
+    (curve,) = build_curves(table, reps, "params")
+    assert not np.signbit(curve.value[0]) and not np.signbit(curve.reps[0, 0])
+    assert np.isnan(curve.value[1]) and np.isnan(curve.reps[1, 0])
+    assert curve.value[2] == 0.5 and curve.reps[2].tolist() == [0.5, 0.75]
+    assert curve.models == (("a", "b", "c+c2") if two_rows_at_a_point else ("a", "b", "c"))
+    assert reps[0, 0] == 0.0 and np.signbit(reps[0, 0])  # the replicates given are left as they were

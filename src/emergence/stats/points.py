@@ -278,8 +278,11 @@ def build_curves(table: pd.DataFrame, values: np.ndarray, x: str, *, seed: int =
         names = names_all[order]
         models = []
         if len(points) == len(order):  # one row per point (no seeds, no two rows at one x): the
-            # rows themselves, as their means of one are (12,960 means took a third of the time)
+            # rows themselves, as their means of one are (12,960 means took a third of the time);
+            # + 0.0 as a mean's sum starts from it, which makes -0.0 a 0.0 (a review found it)
             value, reps, models = value_in, reps_in, names.tolist()
+            value += 0.0
+            reps += 0.0
         for p in range(len(points) if len(points) < len(order) else 0):
             mine = np.flatnonzero(inverse == p)
             value[p] = value_in[mine].mean()
