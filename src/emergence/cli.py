@@ -221,6 +221,8 @@ def _analyze(args) -> int:
         else:
             hashing = _Hashing(sources, args.format_in) if report else None
             tables = _read(args, sources, progress=progress.reading)
+            if hashing is not None:
+                hashing.result()  # done by now; no thread is left running when processes fork
             records, scores = (_only(t, args) for t in (tables.records, tables.scores))
     if scores is not None and args.metrics:
         scores = scores[scores["metric"].isin(args.metrics)]

@@ -196,7 +196,10 @@ class _Validator(Converters):
                 # the longest first: the choice lists, then the text
                 convert.sort(key=lambda name: ("logprobs", "str").index(spec[name].dtype)
                              if spec[name].dtype in ("logprobs", "str") else 2)
-                with ThreadPoolExecutor(threads, thread_name_prefix="emergence-convert") as pool:
+                # pandas enters warnings.catch_warnings in its converters, and two threads doing so
+                # may leave the process's warning filters mixed up: they are put back as they were
+                with warnings.catch_warnings(), ThreadPoolExecutor(
+                        threads, thread_name_prefix="emergence-convert") as pool:
                     list(pool.map(lambda name: getattr(self, f"_convert_{spec[name].dtype}")(name), convert))
             if len(self.problems) == said:
                 break
