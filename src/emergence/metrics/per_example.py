@@ -188,8 +188,10 @@ def choice_rows(records: pd.DataFrame) -> tuple[np.ndarray, np.ndarray]:
     of those rows)."""
     lists = records["choice_logprobs"].to_numpy(dtype=object)
     golds = records["gold"].to_numpy(dtype=object)
-    # only rows with both cells filled are looked at one by one (text rows are skipped at C speed)
-    candidates = np.flatnonzero(pd.notna(lists) & pd.notna(golds))
+    # only rows with both cells filled are looked at one by one (text rows are skipped at C speed;
+    # the lists only where a gold is given: 25 ms of the 2.4M set's width)
+    candidates = np.flatnonzero(pd.notna(golds))
+    candidates = candidates[pd.notna(lists[candidates])]
     valid = np.zeros(len(records), dtype=bool)
     given = lists[candidates]
     # the types of the cells collected at C speed: lists and ints, as a validated table has them
