@@ -208,7 +208,7 @@ def _analyze(args) -> int:
     from emergence.engines import choose_engine
 
     engine = choose_engine(args.engine, sources, args.scheduler)
-    rescored = hashing = None
+    rescored = hashed = None
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
         if engine == "dask":
@@ -221,8 +221,8 @@ def _analyze(args) -> int:
         else:
             hashing = _Hashing(sources, args.format_in) if report else None
             tables = _read(args, sources, progress=progress.reading)
-            if hashing is not None:
-                hashing.result()  # done by now; no thread is left running when processes fork
+            # done by now; no thread is left running when processes fork
+            hashed = None if hashing is None else hashing.result()
             records, scores = (_only(t, args) for t in (tables.records, tables.scores))
     if scores is not None and args.metrics:
         scores = scores[scores["metric"].isin(args.metrics)]
@@ -257,7 +257,7 @@ def _analyze(args) -> int:
         out = write_report(result, out_dir, files=tables.files, settings=shown, force=args.force,
                            figures=not args.no_figures, progress=progress.figures,
                            notes=list(dict.fromkeys(_SAID)), jobs=jobs,
-                           hashed=None if hashing is None else hashing.result())
+                           hashed=hashed)
         settings["out"] = str(out)
     settings["no_figures"] = bool(args.no_figures) or not report  # no report folder: no figures
     if args.format == "json":
@@ -284,14 +284,11 @@ class _Hashing:
 
     def _work(self, sources, format_in) -> None:
         from emergence.report.text import input_files
-        from emergence.sources import find_files
+        from emergence.sources import find_inputs
 
         try:
-            # in the order load_tables lists them: the files found, then the Hub datasets
-            hub = [str(s) for s in sources if str(s).startswith("hf://")]
-            local = [s for s in sources if not str(s).startswith("hf://")]
-            found = [f for f, _ in find_files(local, format_in)] if local else []
-            self._inputs = input_files(found + hub)
+            files, hub = find_inputs(sources, format_in)  # as load_tables lists them
+            self._inputs = input_files([path for path, _ in files] + hub)
         except Exception:  # the reading says what is wrong with a file; the report hashes again
             self._inputs = None
 

@@ -168,6 +168,16 @@ def find_files(paths: str | Path | Iterable[str | Path], format_in: str | None =
     return list(once.values())
 
 
+def find_inputs(paths: str | Path | Iterable[str | Path], format_in: str | None = None
+                ) -> tuple[list[tuple[Path, ModuleType]], list[str]]:
+    """The inputs :func:`load_tables` reads, in its order: the files of :func:`find_files` (each with
+    its format module), and the ``hf://`` datasets named, as given."""
+    paths = [paths] if isinstance(paths, str | Path) else list(paths)
+    hub = [str(p) for p in paths if str(p).startswith("hf://")]
+    local = [p for p in paths if not str(p).startswith("hf://")]
+    return (find_files(local, format_in) if local else []), hub
+
+
 def load_tables(paths: str | Path | Iterable[str | Path], *, format_in: str | None = None,
                 options: ReadOptions | None = None, progress=None) -> Tables:
     """Read and validate every file, combining records and scores separately.
@@ -192,9 +202,7 @@ def load_tables(paths: str | Path | Iterable[str | Path], *, format_in: str | No
     """
     options = options or ReadOptions()
     paths = [paths] if isinstance(paths, str | Path) else list(paths)
-    hub = [str(p) for p in paths if str(p).startswith("hf://")]
-    files = find_files([p for p in paths if not str(p).startswith("hf://")], format_in) if len(hub) < len(
-        paths) else []
+    files, hub = find_inputs(paths, format_in)
     parts: dict[str, list[pd.DataFrame]] = {"records": [], "scores": []}
     unchecked: set[str] = set()
     problems: list[str] = []
