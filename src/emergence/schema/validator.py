@@ -183,6 +183,10 @@ class _Validator(Converters):
         come in the order of the columns, as they always do.
         """
         said, more = len(self.problems), self.n_more
+
+        def convert_one(name: str) -> None:
+            getattr(self, f"_convert_{spec[name].dtype}")(name)
+
         for threads in ((2, 1) if len(self.raw) >= THREADED_ROWS and (os.cpu_count() or 1) > 1 else (1,)):
             del self.problems[said:]
             self.n_more, self.codes, self.choice_sizes = more, {}, None
@@ -191,7 +195,7 @@ class _Validator(Converters):
             convert = [name for name in columns if name in spec]
             if threads == 1:
                 for name in convert:
-                    getattr(self, f"_convert_{spec[name].dtype}")(name)
+                    convert_one(name)
             else:
                 # the longest first: the choice lists, then the text
                 convert.sort(key=lambda name: ("logprobs", "str").index(spec[name].dtype)
@@ -200,7 +204,7 @@ class _Validator(Converters):
                 # may leave the process's warning filters mixed up: they are put back as they were
                 with warnings.catch_warnings(), ThreadPoolExecutor(
                         threads, thread_name_prefix="emergence-convert") as pool:
-                    list(pool.map(lambda name: getattr(self, f"_convert_{spec[name].dtype}")(name), convert))
+                    list(pool.map(convert_one, convert))
             if len(self.problems) == said:
                 break
         # in the table's order (a column whose every cell is bad may have none)
