@@ -1,4 +1,5 @@
-"""Tests of emergence.memory: the allocator the command line asks pyarrow for."""
+"""Tests of emergence.memory: the allocator the command line asks pyarrow for, numpy's huge pages,
+and the cycle collector held back while many objects are made and kept."""
 
 import os
 import subprocess
@@ -103,3 +104,75 @@ def test_no_transparent_huge_pages_nothing_to_avoid(monkeypatch, tmp_path, numpy
     monkeypatch.setattr(memory, "THP_DEFRAG", tmp_path / "absent")
     assert memory.avoid_hugepage_stalls() is False
     assert "NUMPY_MADVISE_HUGEPAGE" not in os.environ
+
+
+def test_the_collector_is_paused_in_the_block_and_resumed_after_the_last_one():
+    import gc
+    import threading
+
+    from emergence.memory import paused_gc
+
+    assert gc.isenabled()
+    inside, inner_done = [], threading.Event()
+
+    def other_thread():  # a second block, opened and closed while the first is open
+        with paused_gc():
+            inside.append(gc.isenabled())
+        inside.append(gc.isenabled())  # the first block is still open: still paused
+        inner_done.set()
+
+    with paused_gc():
+        worker = threading.Thread(target=other_thread)
+        worker.start()
+        inner_done.wait(10)
+        worker.join()
+        inside.append(gc.isenabled())
+    assert inside == [False, False, False]
+    assert gc.isenabled()
+
+
+def test_a_collector_the_program_had_stopped_stays_stopped():
+    import gc
+
+    from emergence.memory import paused_gc
+
+    gc.disable()
+    try:
+        with paused_gc():
+            pass
+        assert not gc.isenabled()
+    finally:
+        gc.enable()
+
+
+def test_objects_from_before_the_block_are_frozen_until_the_last_block_ends():
+    import gc
+
+    from emergence.memory import frozen_gc
+
+    assert gc.get_freeze_count() == 0
+    kept = [[float(i)] for i in range(1000)]
+    with frozen_gc():
+        frozen = gc.get_freeze_count()
+        assert frozen >= len(kept)
+        made = [[1.0] for _ in range(1000)]
+        with frozen_gc():  # a nested block (analyze called inside the command line's, say)
+            pass
+        assert gc.get_freeze_count() >= frozen  # the inner end leaves the outer block's objects frozen
+    assert gc.get_freeze_count() == 0  # all handed back to the collector
+    del kept, made
+
+
+def test_an_analysis_freezes_its_records_while_it_works_and_unfreezes_them_after():
+    import gc
+
+    import numpy as np
+
+    import emergence
+
+    records = emergence.simulate(np.logspace(8, 10, 4), n_examples=20, seed=0)
+    seen = []
+    emergence.analyze(records, bootstrap=100, progress=lambda stage, done, total: seen.append(
+        (stage, done, gc.get_freeze_count() > 0)))
+    assert ("judging", 0, True) in seen
+    assert gc.get_freeze_count() == 0

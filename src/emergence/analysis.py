@@ -20,7 +20,7 @@ from emergence.bootstrap import percentile_interval
 from emergence.combine import combined_scores, replicate_values, with_log_perplexity
 from emergence.errors import EmergenceError
 from emergence.jobs import check_jobs
-from emergence.memory import give_back
+from emergence.memory import frozen_gc, give_back
 from emergence.metrics import MetricOptions, resolve_kind
 from emergence.scale import choose_x
 from emergence.stats.decide import VERDICTS, Thresholds
@@ -290,6 +290,16 @@ def analyze(
         if rescored.scores is not None:  # the aggregate scores of the files read
             scores = rescored.scores if scores is None else pd.concat([scores, rescored.scores],
                                                                       ignore_index=True)
+    # the records live to the end of the analysis: the collector's full passes leave them out
+    with frozen_gc():
+        return _scored_and_judged(records, scores, x=x, metrics=metrics, pairs=pairs, bootstrap=bootstrap,
+                                  seed=seed, options=options, thresholds=thresholds, say=say, shown=shown,
+                                  jobs=jobs, rescored=rescored)
+
+
+def _scored_and_judged(records, scores, *, x, metrics, pairs, bootstrap, seed, options, thresholds, say,
+                       shown, jobs, rescored) -> Analysis:
+    """:func:`analyze`'s work once its arguments are checked."""
     table, replicates = combined_scores(records, scores, metrics=metrics, options=options,
                                         bootstrap=bootstrap, seed=seed, rescored=rescored, jobs=jobs)
     if shown:

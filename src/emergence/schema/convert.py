@@ -11,6 +11,7 @@ import numpy as np
 import orjson
 import pandas as pd
 
+from emergence.memory import paused_gc
 from emergence.scale import parse_scale
 from emergence.schema.columns import KINDS
 from emergence.schema.values import MAX_MAGNITUDE, too_large
@@ -273,8 +274,10 @@ class Converters:
                 block = values[first:last].reshape(len(rows), size)
             else:
                 block = values[offsets[rows, None] + np.arange(size)]
-            # one 2-D array's tolist makes the rows' lists of floats at C speed
-            parsed[rows] = _object_rows(block.tolist())
+            # one 2-D array's tolist makes the rows' lists of floats at C speed (lists of floats
+            # hold no cycles: the collector's passes over them took as long as making them)
+            with paused_gc():
+                parsed[rows] = _object_rows(block.tolist())
         slow = np.flatnonzero((sizes >= 0) & ~good)  # empty lists, values > 0 or not finite
         self._logprobs_one_by_one(name, slow, raw.iloc.__getitem__, parsed)
         if not len(slow):  # the validator's choice_counts of the column, at hand
@@ -391,7 +394,8 @@ def json_lists(cells: np.ndarray) -> list | None:
     if not len(cells) or not all(isinstance(c, str) for c in cells):
         return None
     try:
-        lists = orjson.loads("[" + ",".join(cells) + "]")
+        with paused_gc():  # a list per cell, by the hundred thousand, and none holds a cycle
+            lists = orjson.loads("[" + ",".join(cells) + "]")
     except orjson.JSONDecodeError:
         return None
     if len(lists) != len(cells) or not all(type(v) is list for v in lists):
