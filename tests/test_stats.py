@@ -24,6 +24,7 @@ from emergence.stats import (
     smooth_fit,
     straight_line_score,
 )
+from emergence.stats.backtest import weighted_line
 from emergence.stats.inference import exceedance_p_value
 from emergence.stats.jumps import windows
 
@@ -184,6 +185,40 @@ def test_benjamini_hochberg_matches_statsmodels_and_keeps_nan():
     ok = ~np.isnan(p)
     np.testing.assert_allclose(q[ok], multipletests(p[ok], method="fdr_bh")[1])
     assert np.isnan(q[2])
+
+
+def test_benjamini_hochberg_is_statsmodels_to_the_bit():
+    """Our step-up gives statsmodels' multipletests(fdr_bh) bits, with ties, NaN, one p-value and many
+    (the verdicts' q-values, and so verdicts.csv, must not change: issue 13)."""
+    from statsmodels.stats.multitest import multipletests
+
+    rng = np.random.default_rng(7)
+    for n in (1, 2, 3, 10, 137, 1000, 5000):
+        p = rng.uniform(size=n) ** rng.uniform(0.5, 6)
+        p[: n // 4] = np.round(p[: n // 4], 2)  # ties
+        p[rng.uniform(size=n) < 0.1] = np.nan
+        q = benjamini_hochberg(p)
+        ok = np.isfinite(p)
+        if ok.any():
+            assert q[ok].tobytes() == multipletests(p[ok], method="fdr_bh")[1].tobytes()
+        assert np.isnan(q[~ok]).all()
+
+
+def test_the_backtest_line_is_statsmodels_wls_to_the_bit():
+    """weighted_line and the backtest's prediction give the bits of statsmodels' WLS fit and predict
+    (smooth_fit), on random curves and on weights spanning the 12 decades the backtest allows."""
+    rng = np.random.default_rng(11)
+    for case in range(300):
+        n = int(rng.integers(3, 12))
+        x = np.sort(rng.uniform(6, 12, size=n))
+        y = rng.normal(size=n) * 10.0 ** rng.uniform(-4, 2)
+        variance = 10.0 ** rng.uniform(-14 if case % 3 == 0 else -6, -1, size=n)
+        variance = np.maximum(variance, 1e-12 * variance.max())
+        fit = smooth_fit(x, y, variance)
+        params = weighted_line(x, y, variance)
+        assert params.tobytes() == fit.params.tobytes(), case
+        point = np.array([[1.0, x[-1] + 1]])
+        assert np.dot(point, params).tobytes() == fit.predict(point).tobytes(), case
 
 
 def test_smooth_fit_is_weighted_least_squares():

@@ -34,12 +34,32 @@ def statsmodels_parts():
     return WLS, add_constant
 
 
+def weighted_line(x, y, variance) -> np.ndarray:
+    """``[b0, b1]`` of ``y = b0 + b1 x`` with weights ``1 / variance``: the ``params`` of
+    :func:`smooth_fit`, to the bit, without importing statsmodels.
+
+    The arithmetic of statsmodels' default (``"pinv"``) fit: the design ``[1, x]`` and ``y``
+    multiplied by the square roots of the weights, and the pseudo-inverse of that design from its
+    singular value decomposition, singular values up to 1e-15 of the largest taken as zero. The
+    verdicts need only these two numbers of the backtest's fit, and importing statsmodels' regression
+    took about 1 CPU-second of a run (issue 13). ``tests/test_stats.py`` checks the bits against
+    :func:`smooth_fit` on random and badly conditioned weights.
+    """
+    root = np.sqrt(1 / np.asarray(variance, dtype=float))
+    x = np.asarray(x, dtype=float)
+    design = root[:, None] * np.column_stack((np.ones(x.shape[0]), x))
+    u, singular, vt = np.linalg.svd(design, False)
+    large = singular > 1e-15 * np.maximum.reduce(singular)
+    with np.errstate(divide="ignore"):
+        inverted = np.where(large, 1.0 / singular, 0.0)
+    pseudo_inverse = np.dot(np.transpose(vt), np.multiply(inverted[:, np.newaxis], np.transpose(u)))
+    return np.dot(pseudo_inverse, np.asarray(y, dtype=float) * root)
+
+
 def import_statistics() -> None:
-    """Import the statsmodels and scipy parts the tests and verdicts use (0.6 s), ahead of them: the
-    in-process engine does it while its processes rescore, when this one would only wait for them."""
-    statsmodels_parts()
+    """Import the scipy parts the tests and verdicts use, ahead of them: the in-process engine does
+    it while its processes rescore, when this one would only wait for them."""
     from scipy.special import ndtr, ndtri  # noqa: F401  (wald_p_value's and the intervals')
-    from statsmodels.stats.multitest import multipletests  # noqa: F401  (benjamini_hochberg's)
 
 
 @dataclass(frozen=True)
@@ -62,7 +82,8 @@ class Backtest:
 
 
 def backtest(x, y, variance, *, holdout: int = 1) -> Backtest:
-    """Fit ``y = b0 + b1 x`` (WLS, statsmodels) without the largest ``holdout`` models; predict them.
+    """Fit ``y = b0 + b1 x`` (weighted least squares, :func:`weighted_line`: statsmodels' WLS to the
+    bit) without the largest ``holdout`` models; predict them.
 
     The last held-out model is reported. Needs at least three models left to fit.
     """
@@ -75,9 +96,9 @@ def backtest(x, y, variance, *, holdout: int = 1) -> Backtest:
     # weights spanning more than 12 decades make the whitened design numerically singular (a point
     # at probability ~1e-20 has a variance of ~1e-40); the relative floor keeps the fit defined
     variance = np.maximum(variance, 1e-12 * variance.max())
-    fit = smooth_fit(x[:keep], y[:keep], variance[:keep])
+    params = weighted_line(x[:keep], y[:keep], variance[:keep])
     point = np.array([[1.0, x[-1]]])
-    predicted = float(fit.predict(point)[0])
+    predicted = float(np.dot(point, params)[0])  # as statsmodels' fit.predict(point)
     # prediction variance: parameter uncertainty of the weighted fit (variances known, so the
     # covariance is (X'WX)^-1, not rescaled by the residual scale) plus the point's own variance
     design = np.column_stack([np.ones(keep), x[:keep]])

@@ -281,7 +281,7 @@ def judge(curves: list[Curve], pairs: dict[str, tuple[str, ...]], x: str,
     for i, c in enumerate(curves):
         places.setdefault((c.family, c.task), []).append(i)
     order = sorted(places)
-    if jobs > 1:  # imported here once, for the forked processes: each imported statsmodels again
+    if jobs > 1:  # imported here once, for the forked processes: each imported scipy again
         from emergence.stats.backtest import import_statistics
 
         import_statistics()  # a no-op after the in-process engine's rescoring, which imported them
