@@ -163,6 +163,22 @@ def test_objects_from_before_the_block_are_frozen_until_the_last_block_ends():
     del kept, made
 
 
+def test_objects_the_program_froze_itself_stay_frozen():
+    import gc
+
+    from emergence.memory import frozen_gc
+
+    gc.freeze()
+    try:
+        frozen = gc.get_freeze_count()
+        with frozen_gc():
+            made = [[1.0] for _ in range(100)]
+        assert gc.get_freeze_count() == frozen  # neither more frozen nor the program's unfrozen
+        del made
+    finally:
+        gc.unfreeze()
+
+
 def test_an_analysis_freezes_its_records_while_it_works_and_unfreezes_them_after():
     import gc
 

@@ -35,7 +35,7 @@ STALLING = ("always", "madvise", "defer+madvise")
 
 # paused_gc's count of the pauses open in this process's threads, and whether the collector ran before;
 # frozen_gc's count of its open blocks
-_PAUSES = {"open": 0, "was_enabled": False, "frozen": 0}
+_PAUSES = {"open": 0, "was_enabled": False, "frozen": 0, "ours": False}
 _PAUSES_LOCK = threading.Lock()
 
 
@@ -148,15 +148,21 @@ def frozen_gc() -> Iterator[None]:
     their objects again and again, and over the Python lists of a choice column by the hundred
     thousand. In a process forked to rescore, such a pass also writes to every object's header,
     and so copies the pages the process shares with its parent. Objects made in the block are
-    collected as usual; those that existed before it are collected again once it ends.
+    collected as usual; those that existed before it are collected again once it ends. Where the
+    program has frozen objects itself (:func:`gc.freeze`), the block leaves the collector as it is.
     """
     with _PAUSES_LOCK:
-        gc.freeze()
+        if _PAUSES["frozen"] == 0:
+            # objects the program froze itself (before forking workers, say) stay as it left them:
+            # then nothing is frozen here, and nothing is unfrozen at the end
+            _PAUSES["ours"] = gc.get_freeze_count() == 0
+        if _PAUSES["ours"]:
+            gc.freeze()
         _PAUSES["frozen"] += 1
     try:
         yield
     finally:
         with _PAUSES_LOCK:
             _PAUSES["frozen"] -= 1
-            if _PAUSES["frozen"] == 0:
+            if _PAUSES["frozen"] == 0 and _PAUSES["ours"]:
                 gc.unfreeze()
