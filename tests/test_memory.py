@@ -192,3 +192,36 @@ def test_an_analysis_freezes_its_records_while_it_works_and_unfreezes_them_after
         (stage, done, gc.get_freeze_count() > 0)))
     assert ("judging", 0, True) in seen
     assert gc.get_freeze_count() == 0
+
+
+def test_an_error_in_a_block_leaves_the_collector_as_it_was():
+    import gc
+
+    from emergence.memory import frozen_gc, paused_gc
+
+    for block in (paused_gc, frozen_gc):
+        with pytest.raises(KeyboardInterrupt):
+            with block():
+                raise KeyboardInterrupt
+        assert gc.isenabled() and gc.get_freeze_count() == 0
+
+
+def test_a_block_cut_short_between_its_steps_is_set_right_by_the_next(monkeypatch):
+    """What an interrupt (Ctrl-C) between two steps of a block's end leaves behind: the collector
+    still off, or the freeze's flag still up. The next block ends with the collector running and
+    nothing frozen."""
+    import gc
+
+    from emergence import memory
+
+    monkeypatch.setitem(memory._PAUSES, "open", 0)
+    monkeypatch.setitem(memory._PAUSES, "ours", True)  # cut after gc.disable(), before the count
+    gc.disable()
+    with memory.paused_gc():
+        assert not gc.isenabled()
+    assert gc.isenabled()
+    monkeypatch.setitem(memory._PAUSES, "frozen", 0)
+    monkeypatch.setitem(memory._PAUSES, "frozen_ours", True)  # cut after gc.unfreeze(), before the flag
+    with memory.frozen_gc():
+        assert gc.get_freeze_count() > 0
+    assert gc.get_freeze_count() == 0 and not memory._PAUSES["frozen_ours"]

@@ -5,6 +5,7 @@ Reference numbers: Mirage toy model values are from Schaeffer, Miranda & Koyejo 
 """
 
 import math
+import warnings
 from pathlib import Path
 
 import numpy as np
@@ -219,6 +220,29 @@ def test_the_backtest_line_is_statsmodels_wls_to_the_bit():
         assert params.tobytes() == fit.params.tobytes(), case
         point = np.array([[1.0, x[-1] + 1]])
         assert np.dot(point, params).tobytes() == fit.predict(point).tobytes(), case
+
+
+def test_a_line_through_indistinguishable_scales_warns_as_statsmodels_did():
+    """Three smaller models at one log scale: statsmodels' fit warned that the design is rank-deficient
+    (SingularMatrixWarning); the backtest says so too, and predicts what statsmodels predicted."""
+    from emergence.errors import EmergenceWarning
+
+    x, y, variance = np.array([9.0, 9.0, 9.0, 10.0]), np.array([0.1, 0.2, 0.3, 0.9]), np.full(4, 1e-3)
+    with pytest.warns(EmergenceWarning, match="not unique"):
+        result = backtest(x, y, variance)
+    with pytest.warns(Warning, match="rank-deficient"):
+        fit = smooth_fit(x[:3], y[:3], variance[:3])
+    assert result.predicted == float(fit.predict(np.array([[1.0, 10.0]]))[0])
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        backtest(np.array([8.0, 9.0, 10.0, 11.0]), y, variance)  # distinct scales: no warning
+
+
+def test_a_scale_that_is_not_finite_gives_no_backtest():
+    """A loss so high that its scale underflows to 0 gives log10 = -inf: no line, NaN, where
+    statsmodels' fit had stopped the analysis ("SVD did not converge")."""
+    result = backtest(np.array([-np.inf, 9.0, 10.0, 11.0]), np.array([0.1, 0.2, 0.3, 0.9]), np.full(4, 1e-3))
+    assert np.isnan(result.predicted) and not result.inside
 
 
 def test_smooth_fit_is_weighted_least_squares():

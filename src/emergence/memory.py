@@ -33,9 +33,11 @@ THP_DEFRAG = Path("/sys/kernel/mm/transparent_hugepage/defrag")
 #: (``[madvise]`` is Debian's and Ubuntu's default).
 STALLING = ("always", "madvise", "defer+madvise")
 
-# paused_gc's count of the pauses open in this process's threads, and whether the collector ran before;
-# frozen_gc's count of its open blocks
-_PAUSES = {"open": 0, "was_enabled": False, "frozen": 0, "ours": False}
+# paused_gc's count of the pauses open in this process's threads, and whether it turned the collector
+# off ("ours"); frozen_gc's count of its open blocks, and whether it froze ("frozen_ours"). Each flag is
+# set before the collector is changed and each count changed inside the block's try, so that an
+# interrupt (Ctrl-C) between two steps leaves a state the block's own end or the next block sets right
+_PAUSES = {"open": 0, "ours": False, "frozen": 0, "frozen_ours": False}
 _PAUSES_LOCK = threading.Lock()
 
 
@@ -111,7 +113,7 @@ def avoid_hugepage_stalls() -> bool:
 @contextmanager
 def paused_gc() -> Iterator[None]:
     """Python's cycle collector paused for the ``with`` block, in every thread, and resumed (if it
-    ran before) when the last block open in any thread ends.
+    ran before the first block) when the last block open in any thread ends.
 
     For code that makes a great many container objects that hold no cycles, such as the lists of
     floats of a column of choice log-probabilities: the collector runs a pass every 700 new
@@ -125,44 +127,48 @@ def paused_gc() -> Iterator[None]:
     >>> with paused_gc():
     ...     rows = [[0.5, 0.25] for _ in range(3)]
     """
-    with _PAUSES_LOCK:
-        if _PAUSES["open"] == 0:
-            _PAUSES["was_enabled"] = gc.isenabled()
-            gc.disable()
-        _PAUSES["open"] += 1
     try:
+        with _PAUSES_LOCK:
+            if _PAUSES["open"] == 0 and gc.isenabled():
+                _PAUSES["ours"] = True
+                gc.disable()
+            _PAUSES["open"] += 1
         yield
     finally:
         with _PAUSES_LOCK:
-            _PAUSES["open"] -= 1
-            if _PAUSES["open"] == 0 and _PAUSES["was_enabled"]:
+            _PAUSES["open"] = max(0, _PAUSES["open"] - 1)
+            if _PAUSES["open"] == 0 and _PAUSES["ours"]:
                 gc.enable()
+                _PAUSES["ours"] = False
 
 
 @contextmanager
 def frozen_gc() -> Iterator[None]:
-    """The objects that exist when the block starts left out of the cycle collector's passes until
-    the last such block open in any thread ends (:func:`gc.freeze`, then :func:`gc.unfreeze`).
+    """The objects that exist when the block starts left out of the cycle collector's passes
+    (:func:`gc.freeze`), until the last such block open in any thread ends (:func:`gc.unfreeze`).
 
     An analysis keeps its records to its end; the collector's full passes would go over each of
     their objects again and again, and over the Python lists of a choice column by the hundred
-    thousand. In a process forked to rescore, such a pass also writes to every object's header,
-    and so copies the pages the process shares with its parent. Objects made in the block are
-    collected as usual; those that existed before it are collected again once it ends. Where the
-    program has frozen objects itself (:func:`gc.freeze`), the block leaves the collector as it is.
+    thousand. In a process forked to rescore or draw, such a pass also writes to every object's
+    header, and so copies the pages the process shares with its parent. Each block freezes what
+    exists at its start, nested blocks too (:func:`emergence.report.write_report`, then its
+    figures once matplotlib is imported), and all of it is handed back to the collector when the
+    last block ends. Garbage that exists at a block's start (cycles the program has dropped) is
+    therefore collected only after that; objects made and dropped inside a block, and not frozen by
+    a block started later, are collected as usual. Where the program has frozen objects itself
+    (before forking workers, say), the block leaves the collector as it is.
     """
-    with _PAUSES_LOCK:
-        if _PAUSES["frozen"] == 0:
-            # objects the program froze itself (before forking workers, say) stay as it left them:
-            # then nothing is frozen here, and nothing is unfrozen at the end
-            _PAUSES["ours"] = gc.get_freeze_count() == 0
-        if _PAUSES["ours"]:
-            gc.freeze()
-        _PAUSES["frozen"] += 1
     try:
+        with _PAUSES_LOCK:
+            if _PAUSES["frozen"] == 0 and not _PAUSES["frozen_ours"]:
+                _PAUSES["frozen_ours"] = gc.get_freeze_count() == 0
+            if _PAUSES["frozen_ours"]:
+                gc.freeze()
+            _PAUSES["frozen"] += 1
         yield
     finally:
         with _PAUSES_LOCK:
-            _PAUSES["frozen"] -= 1
-            if _PAUSES["frozen"] == 0 and _PAUSES["ours"]:
+            _PAUSES["frozen"] = max(0, _PAUSES["frozen"] - 1)
+            if _PAUSES["frozen"] == 0 and _PAUSES["frozen_ours"]:
                 gc.unfreeze()
+                _PAUSES["frozen_ours"] = False

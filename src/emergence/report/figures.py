@@ -155,7 +155,8 @@ def draw_figures(analysis, *, max_task_figures: int = 60, progress=None, jobs: i
     """
     check_jobs(jobs)
     context, plan, left_out = _plan(analysis, max_task_figures)
-    _import_drawing()
+    if plan:
+        _import_drawing()
     # what exists now (the run's tables, matplotlib's modules) is left out of the cycle collector's
     # passes while the figures make and drop their objects, here and in the processes forked to draw:
     # a pass went over all of it at each of a few thousand artists, 0.15-0.36 s a pass (issue 13)

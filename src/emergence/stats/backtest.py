@@ -7,9 +7,12 @@ Statistics 6). It is evidence shown beside a verdict, not a decision rule.
 
 from __future__ import annotations
 
+import warnings
 from dataclasses import dataclass
 
 import numpy as np
+
+from emergence.errors import EmergenceWarning
 
 
 def smooth_fit(x, y, variance):
@@ -36,7 +39,7 @@ def statsmodels_parts():
 
 def weighted_line(x, y, variance) -> np.ndarray:
     """``[b0, b1]`` of ``y = b0 + b1 x`` with weights ``1 / variance``: the ``params`` of
-    :func:`smooth_fit`, to the bit, without importing statsmodels.
+    :func:`smooth_fit` for float64 input, to the bit, without importing statsmodels.
 
     The arithmetic of statsmodels' default (``"pinv"``) fit: the design ``[1, x]`` and ``y``
     multiplied by the square roots of the weights, and the pseudo-inverse of that design from its
@@ -49,6 +52,10 @@ def weighted_line(x, y, variance) -> np.ndarray:
     x = np.asarray(x, dtype=float)
     design = root[:, None] * np.column_stack((np.ones(x.shape[0]), x))
     u, singular, vt = np.linalg.svd(design, False)
+    if singular.min() <= singular.max() * len(singular) * np.finfo(float).eps:  # statsmodels' rank test
+        warnings.warn("the backtest's line is not unique: the smaller models' scales are too close to "
+                      "tell apart on a log scale (the prediction is the least-squares one of least norm)",
+                      EmergenceWarning, stacklevel=2)
     large = singular > 1e-15 * np.maximum.reduce(singular)
     with np.errstate(divide="ignore"):
         inverted = np.where(large, 1.0 / singular, 0.0)
@@ -91,7 +98,9 @@ def backtest(x, y, variance, *, holdout: int = 1) -> Backtest:
     y = np.asarray(y, dtype=float)
     variance = np.asarray(variance, dtype=float)
     keep = len(x) - holdout
-    if keep < 3 or not np.isfinite(y).all() or not (variance > 0).all():
+    # a scale that is not finite (a loss so high that its scale underflows to 0) has no line through
+    # it: statsmodels' fit stopped the whole analysis with "SVD did not converge"
+    if keep < 3 or not np.isfinite(x).all() or not np.isfinite(y).all() or not (variance > 0).all():
         return Backtest(np.nan, np.nan, np.nan, False)
     # weights spanning more than 12 decades make the whitened design numerically singular (a point
     # at probability ~1e-20 has a variance of ~1e-40); the relative floor keeps the fit defined

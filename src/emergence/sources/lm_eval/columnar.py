@@ -11,10 +11,7 @@ per-sample reader then reads the file and names what is wrong, line by line.
 
 from __future__ import annotations
 
-import gc
 import re
-from collections.abc import Iterator
-from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -50,20 +47,6 @@ class _Columns:
                 values = values[keep] if isinstance(values, np.ndarray) else values.take(pa.array(keep))
             out[name] = values if isinstance(values, list | np.ndarray) else values.to_pylist()
         return out
-
-
-@contextmanager
-def _paused_gc() -> Iterator[None]:
-    """Python's cycle collector paused: making a million lists (the choices' log-likelihoods) and
-    validating them, it would walk every object made so far again and again (a third of the time),
-    and they hold no cycles."""
-    enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if enabled:
-            gc.enable()
 
 
 def _samples_columns(path: Path, first: dict, limits: Limits) -> _Columns | None:
