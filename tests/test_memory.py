@@ -225,3 +225,22 @@ def test_a_block_cut_short_between_its_steps_is_set_right_by_the_next(monkeypatc
     with memory.frozen_gc():
         assert gc.get_freeze_count() > 0
     assert gc.get_freeze_count() == 0 and not memory._PAUSES["frozen_ours"]
+
+
+def test_a_block_whose_end_never_runs_is_counted_out_when_it_is_freed():
+    """An interrupt can land as a block's ``__exit__`` starts, before it counts out: the block's object
+    counts out when it is freed (by its reference count: the paused collector is not needed)."""
+    import gc
+
+    from emergence.memory import frozen_gc, paused_gc
+
+    block = paused_gc()
+    block.__enter__()
+    assert not gc.isenabled()
+    del block
+    assert gc.isenabled()
+    block = frozen_gc()
+    block.__enter__()
+    assert gc.get_freeze_count() > 0
+    del block
+    assert gc.get_freeze_count() == 0

@@ -22,8 +22,6 @@ import gc
 import os
 import sys
 import threading
-from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
 
 #: Where Linux says when a fault in memory advised for huge pages may stop to compact memory.
@@ -34,9 +32,10 @@ THP_DEFRAG = Path("/sys/kernel/mm/transparent_hugepage/defrag")
 STALLING = ("always", "madvise", "defer+madvise")
 
 # paused_gc's count of the pauses open in this process's threads, and whether it turned the collector
-# off ("ours"); frozen_gc's count of its open blocks, and whether it froze ("frozen_ours"). Each flag is
-# set before the collector is changed and each count changed inside the block's try, so that an
-# interrupt (Ctrl-C) between two steps leaves a state the block's own end or the next block sets right
+# off ("ours"); frozen_gc's count of its open blocks, and whether it froze ("frozen_ours"). A block
+# marks itself open before it counts in and counts out at its end or, cut short, when it is freed;
+# each flag is set before the collector is changed: an interrupt (Ctrl-C) between two steps leaves a
+# state that the block's end, its freeing or the next block sets right
 _PAUSES = {"open": 0, "ours": False, "frozen": 0, "frozen_ours": False}
 _PAUSES_LOCK = threading.Lock()
 
@@ -110,8 +109,7 @@ def avoid_hugepage_stalls() -> bool:
     return True
 
 
-@contextmanager
-def paused_gc() -> Iterator[None]:
+class paused_gc:  # a lower-case name: used as a function, ``with paused_gc():``
     """Python's cycle collector paused for the ``with`` block, in every thread, and resumed (if it
     ran before the first block) when the last block open in any thread ends.
 
@@ -122,28 +120,49 @@ def paused_gc() -> Iterator[None]:
     passes, on a thread that holds the interpreter lock while it collects. Nothing is lost by the
     pause: cycles made meanwhile are collected by the collector's next pass.
 
+    A class rather than a generator: an interrupt (Ctrl-C) that lands as a generator's block starts
+    or ends can leave the generator in a cycle that only the paused collector would free, and the
+    pause open for good (a storm of interrupts did so in one block in 200). A block cut short as it
+    ends is counted out when its object is freed, which needs no collector.
+
     Examples
     --------
     >>> with paused_gc():
     ...     rows = [[0.5, 0.25] for _ in range(3)]
     """
-    try:
+
+    def __init__(self) -> None:
+        self._open = False  # counted in and not yet out
+
+    def __enter__(self) -> None:
         with _PAUSES_LOCK:
+            self._open = True  # first: cut short before the count, it is taken once too often
             if _PAUSES["open"] == 0 and gc.isenabled():
                 _PAUSES["ours"] = True
                 gc.disable()
             _PAUSES["open"] += 1
-        yield
-    finally:
-        with _PAUSES_LOCK:
-            _PAUSES["open"] = max(0, _PAUSES["open"] - 1)
-            if _PAUSES["open"] == 0 and _PAUSES["ours"]:
-                gc.enable()
-                _PAUSES["ours"] = False
+
+    def __exit__(self, *exc) -> None:
+        self._leave()
+
+    def __del__(self) -> None:
+        self._leave()  # a block whose end was cut short (or never reached) is counted out here
+
+    def _leave(self) -> None:
+        if self._open:
+            _leave_pause()
+            self._open = False  # after: cut short in between, the count is taken twice, never kept
 
 
-@contextmanager
-def frozen_gc() -> Iterator[None]:
+def _leave_pause() -> None:
+    with _PAUSES_LOCK:
+        _PAUSES["open"] = max(0, _PAUSES["open"] - 1)
+        if _PAUSES["open"] == 0 and _PAUSES["ours"]:
+            gc.enable()
+            _PAUSES["ours"] = False
+
+
+class frozen_gc:  # a lower-case name: used as a function, ``with frozen_gc():``
     """The objects that exist when the block starts left out of the cycle collector's passes
     (:func:`gc.freeze`), until the last such block open in any thread ends (:func:`gc.unfreeze`).
 
@@ -157,18 +176,33 @@ def frozen_gc() -> Iterator[None]:
     therefore collected only after that; objects made and dropped inside a block, and not frozen by
     a block started later, are collected as usual. Where the program has frozen objects itself
     (before forking workers, say), the block leaves the collector as it is.
+
+    A class, as :class:`paused_gc` is, so that a block cut short as it ends is still counted out.
     """
-    try:
+
+    def __init__(self) -> None:
+        self._open = False
+
+    def __enter__(self) -> None:
         with _PAUSES_LOCK:
+            self._open = True
             if _PAUSES["frozen"] == 0 and not _PAUSES["frozen_ours"]:
                 _PAUSES["frozen_ours"] = gc.get_freeze_count() == 0
             if _PAUSES["frozen_ours"]:
                 gc.freeze()
             _PAUSES["frozen"] += 1
-        yield
-    finally:
-        with _PAUSES_LOCK:
-            _PAUSES["frozen"] = max(0, _PAUSES["frozen"] - 1)
-            if _PAUSES["frozen"] == 0 and _PAUSES["frozen_ours"]:
-                gc.unfreeze()
-                _PAUSES["frozen_ours"] = False
+
+    def __exit__(self, *exc) -> None:
+        self._leave()
+
+    def __del__(self) -> None:
+        self._leave()
+
+    def _leave(self) -> None:
+        if self._open:
+            with _PAUSES_LOCK:
+                _PAUSES["frozen"] = max(0, _PAUSES["frozen"] - 1)
+                if _PAUSES["frozen"] == 0 and _PAUSES["frozen_ours"]:
+                    gc.unfreeze()
+                    _PAUSES["frozen_ours"] = False
+            self._open = False
