@@ -32,10 +32,9 @@ THP_DEFRAG = Path("/sys/kernel/mm/transparent_hugepage/defrag")
 STALLING = ("always", "madvise", "defer+madvise")
 
 # paused_gc's count of the pauses open in this process's threads, and whether it turned the collector
-# off ("ours"); frozen_gc's count of its open blocks, and whether it froze ("frozen_ours"). A block
-# marks itself open before it counts in and counts out at its end or, cut short, when it is freed;
-# each flag is set before the collector is changed: an interrupt (Ctrl-C) between two steps leaves a
-# state that the block's end, its freeing or the next block sets right
+# off ("ours"); frozen_gc's count of its open blocks, and whether it froze ("frozen_ours"). Each flag
+# is set before the collector is changed: an interrupt (Ctrl-C) between two steps leaves a state that
+# the block's end, its freeing (_CollectorBlock) or the next block sets right
 _PAUSES = {"open": 0, "ours": False, "frozen": 0, "frozen_ours": False}
 _PAUSES_LOCK = threading.Lock()
 
@@ -109,7 +108,41 @@ def avoid_hugepage_stalls() -> bool:
     return True
 
 
-class paused_gc:  # a lower-case name: used as a function, ``with paused_gc():``
+class _CollectorBlock:
+    """A ``with`` block that changes the cycle collector for as long as any such block is open: it
+    marks itself open before it counts in (``_count_in``, under :data:`_PAUSES_LOCK`), and counts out
+    (``_count_out``) at its end or, if an interrupt cut its end short, when it is freed, which its
+    reference count does without the collector. Cut between two steps, it counts out twice (the
+    counts stop at 0), never not at all."""
+
+    def __init__(self) -> None:
+        self._open = False  # counted in and not yet out
+
+    def __enter__(self) -> None:
+        with _PAUSES_LOCK:
+            self._open = True  # first: cut short before the count, it is taken once too often
+            self._count_in()
+
+    def __exit__(self, *exc) -> None:
+        self._leave()
+
+    def __del__(self) -> None:
+        self._leave()  # a block whose end was cut short (or never reached) is counted out here
+
+    def _leave(self) -> None:
+        if self._open:
+            with _PAUSES_LOCK:
+                self._count_out()
+            self._open = False  # after: cut short in between, the count is taken twice, never kept
+
+    def _count_in(self) -> None:
+        raise NotImplementedError
+
+    def _count_out(self) -> None:
+        raise NotImplementedError
+
+
+class paused_gc(_CollectorBlock):  # a lower-case name: used as a function, ``with paused_gc():``
     """Python's cycle collector paused for the ``with`` block, in every thread, and resumed (if it
     ran before the first block) when the last block open in any thread ends.
 
@@ -131,38 +164,20 @@ class paused_gc:  # a lower-case name: used as a function, ``with paused_gc():``
     ...     rows = [[0.5, 0.25] for _ in range(3)]
     """
 
-    def __init__(self) -> None:
-        self._open = False  # counted in and not yet out
+    def _count_in(self) -> None:
+        if _PAUSES["open"] == 0 and gc.isenabled():
+            _PAUSES["ours"] = True
+            gc.disable()
+        _PAUSES["open"] += 1
 
-    def __enter__(self) -> None:
-        with _PAUSES_LOCK:
-            self._open = True  # first: cut short before the count, it is taken once too often
-            if _PAUSES["open"] == 0 and gc.isenabled():
-                _PAUSES["ours"] = True
-                gc.disable()
-            _PAUSES["open"] += 1
-
-    def __exit__(self, *exc) -> None:
-        self._leave()
-
-    def __del__(self) -> None:
-        self._leave()  # a block whose end was cut short (or never reached) is counted out here
-
-    def _leave(self) -> None:
-        if self._open:
-            _leave_pause()
-            self._open = False  # after: cut short in between, the count is taken twice, never kept
-
-
-def _leave_pause() -> None:
-    with _PAUSES_LOCK:
+    def _count_out(self) -> None:
         _PAUSES["open"] = max(0, _PAUSES["open"] - 1)
         if _PAUSES["open"] == 0 and _PAUSES["ours"]:
             gc.enable()
             _PAUSES["ours"] = False
 
 
-class frozen_gc:  # a lower-case name: used as a function, ``with frozen_gc():``
+class frozen_gc(_CollectorBlock):  # a lower-case name: used as a function, ``with frozen_gc():``
     """The objects that exist when the block starts left out of the cycle collector's passes
     (:func:`gc.freeze`), until the last such block open in any thread ends (:func:`gc.unfreeze`).
 
@@ -180,29 +195,15 @@ class frozen_gc:  # a lower-case name: used as a function, ``with frozen_gc():``
     A class, as :class:`paused_gc` is, so that a block cut short as it ends is still counted out.
     """
 
-    def __init__(self) -> None:
-        self._open = False
+    def _count_in(self) -> None:
+        if _PAUSES["frozen"] == 0 and not _PAUSES["frozen_ours"]:
+            _PAUSES["frozen_ours"] = gc.get_freeze_count() == 0
+        if _PAUSES["frozen_ours"]:
+            gc.freeze()
+        _PAUSES["frozen"] += 1
 
-    def __enter__(self) -> None:
-        with _PAUSES_LOCK:
-            self._open = True
-            if _PAUSES["frozen"] == 0 and not _PAUSES["frozen_ours"]:
-                _PAUSES["frozen_ours"] = gc.get_freeze_count() == 0
-            if _PAUSES["frozen_ours"]:
-                gc.freeze()
-            _PAUSES["frozen"] += 1
-
-    def __exit__(self, *exc) -> None:
-        self._leave()
-
-    def __del__(self) -> None:
-        self._leave()
-
-    def _leave(self) -> None:
-        if self._open:
-            with _PAUSES_LOCK:
-                _PAUSES["frozen"] = max(0, _PAUSES["frozen"] - 1)
-                if _PAUSES["frozen"] == 0 and _PAUSES["frozen_ours"]:
-                    gc.unfreeze()
-                    _PAUSES["frozen_ours"] = False
-            self._open = False
+    def _count_out(self) -> None:
+        _PAUSES["frozen"] = max(0, _PAUSES["frozen"] - 1)
+        if _PAUSES["frozen"] == 0 and _PAUSES["frozen_ours"]:
+            gc.unfreeze()
+            _PAUSES["frozen_ours"] = False
