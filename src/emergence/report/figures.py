@@ -71,23 +71,25 @@ def render(fig, *, light_ticks: bool = True):
 
     Drawn on an Agg canvas of its own: the layout engine runs once, in the draw (``savefig`` adds a
     second, unrendered draw before it), so the pixels are those of ``savefig(dpi=DPI)`` with the
-    report's text settings (:data:`TEXT`). The major ticks but those at each axis's ends are drawn by
-    one artist per axis (:func:`~emergence.plots.ticks.light_major_ticks`): the same pixels, in a
-    fifth less time; the figure is not meant to be drawn again after. ``light_ticks=False`` draws them
+    report's text settings (:data:`TEXT`). The canvas keeps text sizes, layouts and glyph bitmaps
+    for the next figures (:class:`~emergence.report.canvas.TextCanvas`): the same pixels. The major
+    ticks but those at each axis's ends are drawn by one artist per axis
+    (:func:`~emergence.plots.ticks.light_major_ticks`): the same pixels, in a fifth less time; the
+    figure is not meant to be drawn again after. ``light_ticks=False`` draws them
     as matplotlib does (``analyses/bench_figures.py`` times both).
     """
     import matplotlib as mpl
-    from matplotlib.backends.backend_agg import FigureCanvasAgg
     from PIL import Image
 
     from emergence.plots.ticks import light_major_ticks
+    from emergence.report.canvas import TextCanvas
 
     for side in ("facecolor", "edgecolor"):  # what savefig paints the background with
         colour = mpl.rcParams[f"savefig.{side}"]
         if not (isinstance(colour, str) and colour == "auto"):
             getattr(fig, f"set_{side}")(colour)
     fig.set_dpi(DPI)
-    canvas = FigureCanvasAgg(fig)
+    canvas = TextCanvas(fig)
     if light_ticks:
         light_major_ticks(fig)
     with mpl.rc_context(TEXT):  # text is measured and drawn in the draw (a renderer of its own)

@@ -1,0 +1,140 @@
+"""An Agg canvas that remembers text across the figures of a report (issue 13).
+
+The same texts recur in every figure of a report: tick labels (``1K``, ``0.5``), axis labels, metric
+names. Matplotlib's Agg renderer lays out, measures and rasterizes each one anew at every draw (its
+own cache of text sizes lives as long as one renderer, that is one figure), and text was the largest
+cost of a report figure: a third of an overview page's time. :class:`TextCanvas` draws with a
+:class:`TextRenderer`, which keeps, for the process:
+
+- the size of each text (by text, font, size, resolution and hinting), what the layout measures;
+- the glyphs of each text and their offsets (the font's layout, with its kerning and fallbacks);
+- each glyph's bitmap, by glyph, font, size, resolution, angle, hinting, antialiasing and the
+  glyph's place within its pixel (1/64 of a pixel, FreeType's own unit).
+
+A glyph whose place differs from a remembered one by whole pixels is the same bitmap moved by those
+pixels (FreeType rasterizes an outline moved by whole pixels to the same bitmap, moved), so the
+pixels are those matplotlib draws, bit for bit; ``tests/test_report_canvas.py`` compares them on
+rotated, unhinted, hinted and aliased text, fallback fonts and math text. Math text (``$...$``) and
+TeX are drawn by matplotlib (its math parser has its own cache).
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+from matplotlib.backends.backend_agg import FigureCanvasAgg, RendererAgg, get_hinting_flag
+from matplotlib.font_manager import fontManager, get_font
+from matplotlib.ft2font import RenderMode
+
+#: Entries kept per cache before it is emptied and filled again: a report of 69 figures holds
+#: about 20,000 glyph bitmaps (a few MB), far under this.
+MAX_ENTRIES = 200_000
+
+_SIZES: dict[tuple, tuple[float, float, float]] = {}
+_LAYOUTS: dict[tuple, list[tuple]] = {}
+_GLYPHS: dict[tuple, tuple[np.ndarray, int, int]] = {}
+
+
+def clear() -> None:
+    """Forget every remembered text size, layout and glyph."""
+    for cache in (_SIZES, _LAYOUTS, _GLYPHS):
+        cache.clear()
+
+
+def _remember(cache: dict, key: tuple, value):
+    if len(cache) >= MAX_ENTRIES:
+        cache.clear()
+    cache[key] = value
+    return value
+
+
+def _font(prop):
+    """The font (with its fallbacks) matplotlib's Agg renderer uses for ``prop``, unsized."""
+    return get_font(fontManager._find_fonts_by_props(prop))
+
+
+class TextRenderer(RendererAgg):
+    """Matplotlib's Agg renderer, with the sizes, layouts and glyph bitmaps of plain text kept for the
+    process (see the module's description): the same pixels, in less time."""
+
+    def get_text_width_height_descent(self, s, prop, ismath):
+        if ismath:
+            return super().get_text_width_height_descent(s, prop, ismath)
+        key = (s, _font(prop), prop.get_size_in_points(), self.dpi, get_hinting_flag())
+        size = _SIZES.get(key)
+        if size is None:
+            size = _remember(_SIZES, key, super().get_text_width_height_descent(s, prop, ismath))
+        return size
+
+    def draw_text(self, gc, x, y, s, prop, angle, ismath=False, mtext=None):
+        if ismath:
+            return super().draw_text(gc, x, y, s, prop, angle, ismath, mtext)
+        features = mtext.get_fontfeatures() if mtext is not None else None
+        language = mtext.get_language() if mtext is not None else None
+        size = prop.get_size_in_points()
+        flags = get_hinting_flag()
+        key = (s, _font(prop), size, self.dpi, flags,
+               None if features is None else tuple(features), language)
+        glyphs = _LAYOUTS.get(key)
+        if glyphs is None:
+            font = self._prepare_font(prop)  # cleared and sized, as matplotlib lays text out
+            glyphs = _remember(_LAYOUTS, key, [
+                (item.ft_object, item.glyph_index, item.x, item.y)
+                for item in font._layout(s, flags=flags, features=features, language=language)])
+        self._draw_glyphs(gc, x, y, angle, size, flags, glyphs)
+        return None
+
+    def _draw_glyphs(self, gc, x, y, angle, size, flags, glyphs) -> None:
+        """Each glyph as :meth:`RendererAgg._draw_text_glyphs_and_boxes` draws it (upright, unslanted,
+        unstretched), its bitmap taken from the cache where it was rasterized before at the same
+        place within a pixel."""
+        cos, sin = math.cos(math.radians(angle)), math.sin(math.radians(angle))
+        antialiased = bool(gc.get_antialiased())
+        mode = RenderMode.NORMAL if antialiased else RenderMode.MONO
+        height = self.height
+        matrix = None
+        draw = self._renderer.draw_text_image
+        for font, index, dx, dy in glyphs:  # dy is upwards
+            # the glyph's origin in FreeType's 1/64 pixels, its y upwards (as matplotlib computes it)
+            gx = round(0x40 * (x + dx * cos - dy * sin))
+            gy = round(0x40 * (height - y + dx * sin + dy * cos))
+            key = (font, size, self.dpi, index, angle, gx & 63, gy & 63, flags, antialiased)
+            glyph = _GLYPHS.get(key)
+            if glyph is None:
+                if matrix is None:  # the rotation (matplotlib's times [[1, 0], [0, 1]]: no slant or stretch)
+                    matrix = (0x10000 * np.array([[cos, -sin], [sin, cos]])).round().astype(int)
+                font.set_size(size, self.dpi)
+                font._set_transform(matrix, [gx, gy])
+                bitmap = font._render_glyph(index, flags, mode)
+                buffer = np.array(bitmap.buffer, copy=True)
+                if not antialiased:
+                    buffer *= 0xff
+                # the bitmap's corner relative to the glyph's whole-pixel origin
+                glyph = _remember(_GLYPHS, key, (buffer, bitmap.left - (gx >> 6), bitmap.top - (gy >> 6)))
+            buffer, left, top = glyph
+            # draw_text_image's y is downwards and is the bitmap's bottom side
+            draw(buffer, left + (gx >> 6), int(height) - (top + (gy >> 6)) + buffer.shape[0], 0, gc)
+
+
+class TextCanvas(FigureCanvasAgg):
+    """An Agg canvas that draws with a :class:`TextRenderer`.
+
+    Examples
+    --------
+    >>> from matplotlib.figure import Figure
+    >>> fig = Figure(figsize=(2, 1))
+    >>> _ = fig.text(0.1, 0.5, "exact_match")
+    >>> canvas = TextCanvas(fig)
+    >>> canvas.draw()
+    >>> isinstance(canvas.get_renderer(), TextRenderer)
+    True
+    """
+
+    def get_renderer(self):
+        width, height = self.get_width_height(physical=True)
+        key = width, height, self.figure.dpi
+        if self._lastKey != key:
+            self.renderer = TextRenderer(width, height, self.figure.dpi)
+            self._lastKey = key
+        return self.renderer
