@@ -6,7 +6,8 @@ own cache of text sizes lives as long as one renderer, that is one figure), and 
 cost of a report figure: a third of an overview page's time. :class:`TextCanvas` draws with a
 :class:`TextRenderer`, which keeps, for the process:
 
-- the size of each text (by text, font, size, resolution and hinting), what the layout measures;
+- the size of each text (by text, font, size, resolution and hinting), what the layout measures,
+  and each font's line metrics;
 - the glyphs of each text and their offsets (the font's layout, with its kerning and fallbacks);
 - each glyph's bitmap, by glyph, font, size, resolution, angle, hinting, antialiasing and the
   glyph's place within its pixel (1/64 of a pixel, FreeType's own unit).
@@ -32,13 +33,19 @@ from matplotlib.ft2font import RenderMode
 MAX_ENTRIES = 200_000
 
 _SIZES: dict[tuple, tuple[float, float, float]] = {}
+_HEIGHTS: dict[tuple, tuple] = {}
 _LAYOUTS: dict[tuple, list[tuple]] = {}
 _GLYPHS: dict[tuple, tuple[np.ndarray, int, int]] = {}
 
 
+#: Where a font's line metrics are read, in matplotlib's order (:meth:`matplotlib.text.Text._get_layout`).
+_LINE_TABLES = (("OS/2", "sTypoLineGap", "sTypoAscender", "sTypoDescender"),
+                ("hhea", "lineGap", "ascent", "descent"))
+
+
 def clear() -> None:
     """Forget every remembered text size, layout and glyph."""
-    for cache in (_SIZES, _LAYOUTS, _GLYPHS):
+    for cache in (_SIZES, _HEIGHTS, _LAYOUTS, _GLYPHS):
         cache.clear()
 
 
@@ -66,6 +73,26 @@ class TextRenderer(RendererAgg):
         if size is None:
             size = _remember(_SIZES, key, super().get_text_width_height_descent(s, prop, ismath))
         return size
+
+    def _get_font_height_metrics(self, prop):
+        """A font's ascent, descent and line gap at its size, in pixels, from its OS/2 or hhea table
+        (what :meth:`matplotlib.text.Text._get_layout` reads from the font for every line of text
+        it lays out, when a renderer does not give them): the same arithmetic, read once."""
+        font = _font(prop)
+        size = prop.get_size_in_points()
+        key = (font, size, self.dpi)
+        metrics = _HEIGHTS.get(key)
+        if metrics is None:
+            metrics = (None, None, None)  # no such table: matplotlib measures the font itself
+            for table_name, gap, ascent, descent in _LINE_TABLES:
+                table = font.get_sfnt_table(table_name)
+                if table is None:
+                    continue
+                scale = 1 / font.get_sfnt_table("head")["unitsPerEm"] * size * self.dpi / 72
+                metrics = (table[ascent] * scale, -table[descent] * scale, table[gap] * scale)
+                break
+            _remember(_HEIGHTS, key, metrics)
+        return metrics
 
     def draw_text(self, gc, x, y, s, prop, angle, ismath=False, mtext=None):
         if ismath:
