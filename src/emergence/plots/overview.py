@@ -31,20 +31,43 @@ def relative(values, *, higher_is_better: bool = True) -> np.ndarray:
     return (y - low) / (high - low)
 
 
-def _first_pairs(verdicts: pd.DataFrame) -> list[tuple[str, str, pd.Series, str]]:
+def _task_rows(table: pd.DataFrame) -> list[tuple[str, str, np.ndarray]]:
+    """(family, task, row positions) of each (family, task) of ``table``, in the order of their first
+    row (``groupby(["family", "task"], sort=False)``'s groups, rows with a missing name left out).
+
+    Positions, not sub-tables: iterating the groups sliced each of the table's text columns, and the
+    rows of an overview page's tasks took a tenth of its time that way (issue 13).
+    """
+    if not len(table):
+        return []
+    number = table.groupby(["family", "task"], sort=False).ngroup().to_numpy(dtype=float)
+    kept = np.flatnonzero(~np.isnan(number))
+    order = kept[np.argsort(number[kept], kind="stable")]
+    starts = np.flatnonzero(np.diff(number[order], prepend=-1.0))
+    family, task = (table[c].to_numpy(dtype=object) for c in ("family", "task"))
+    return [(family[rows[0]], task[rows[0]], rows) for rows in np.split(order, starts[1:])]
+
+
+def _first_pairs(verdicts: pd.DataFrame) -> list[tuple[str, str, dict, str]]:
     """(family, task, the row of the pair drawn, verdict text) per task, in the table's order.
 
     One row per (family, task) (``Analysis.tasks``): that row and its verdict. Several
-    (``Analysis.verdicts``): the first pair of the task and the count of each pair verdict.
+    (``Analysis.verdicts``): the first pair of the task and the count of each pair verdict. The row
+    is a dict of the table's columns.
     """
+    groups = _task_rows(verdicts)
+    if not groups:
+        return []
+    columns = {name: verdicts[name].to_numpy(dtype=object) for name in verdicts.columns}
+    said = columns["verdict"]
     out = []
-    for (family, task), mine in verdicts.groupby(["family", "task"], sort=False):
-        if len(mine) == 1:
-            text = str(mine["verdict"].iloc[0])
+    for family, task, rows in groups:
+        if len(rows) == 1:
+            text = str(said[rows[0]])
         else:
-            text = ", ".join(f"{(mine['verdict'] == v).sum()} {v}" for v in VERDICT_ORDER
-                             if (mine["verdict"] == v).any())
-        out.append((family, task, mine.iloc[0], text))
+            mine = said[rows]
+            text = ", ".join(f"{(mine == v).sum()} {v}" for v in VERDICT_ORDER if (mine == v).any())
+        out.append((family, task, {name: values[rows[0]] for name, values in columns.items()}, text))
     return out
 
 
@@ -57,16 +80,22 @@ def overview_data(data: pd.DataFrame, verdicts: pd.DataFrame, *, x: str | None =
     ``relative``; ``value`` keeps the metric's own value). ``verdict`` is the task's verdict (with a
     pair table: the count of each pair verdict).
     """
-    x = _choose_x(data, x)
+    return _lines(data, _first_pairs(verdicts), x=_choose_x(data, x))
+
+
+def _lines(data: pd.DataFrame, firsts: list, *, x: str) -> pd.DataFrame:
+    """:func:`overview_data` from the pairs :func:`_first_pairs` found."""
     names = ["family", "task", "verdict", "role", "metric"]
     columns: dict[str, list] = {name: [] for name in [*names, "model", x, "value", "relative"]}
-    firsts = _first_pairs(verdicts)
-    # each curve's rows found once (a mask over the whole table per curve took most of a page's time)
+    # each curve's rows found once (a mask over the whole table per curve took most of a page's time),
+    # and taken from the columns a line needs (taking every text column's rows too cost a tenth)
     at = data.groupby(["family", "task", "metric"], sort=False).indices if len(firsts) else {}
+    needed = dict.fromkeys((x, "model", "value", "ci_lo", "ci_hi", "chance", "higher_is_better"))
+    slim = data[[c for c in needed if c in data]]
     for family, task, first, verdict in firsts:
         for role, metric in (("discontinuous", first["discontinuous"]), ("smooth", first["smooth"])):
             part = (_select(data, family=family, task=task, metric=metric) if metric is None
-                    else data.iloc[at.get((family, task, metric), [])])
+                    else slim.iloc[at.get((family, task, metric), [])])
             per_model = _several_points_per_model(part, x)
             points = (part.groupby(["model", x], sort=True)["value"].mean().reset_index() if per_model
                       else _curve_points(part, x))
@@ -160,11 +189,12 @@ def plot_overview(
     if panels is not None:  # a page: only its tasks' lines
         asked = pd.MultiIndex.from_tuples([tuple(k) for k in panels]) if len(panels) else []
         verdicts = verdicts[pd.MultiIndex.from_frame(verdicts[["family", "task"]]).isin(asked)]
-    lines = overview_data(data, verdicts, x=x)
+    firsts = _first_pairs(verdicts)
+    lines = _lines(data, firsts, x=x)
     rank = {v: i for i, v in enumerate(VERDICT_ORDER)}
-    best = {(f, t): min(rank.get(v, 9) for v in mine["verdict"])
-            for (f, t), mine in verdicts.groupby(["family", "task"], sort=False)} if len(verdicts) else {}
-    evidence = {(f, t): row for f, t, row, _ in _first_pairs(verdicts)} if len(verdicts) else {}
+    said = verdicts["verdict"].to_numpy(dtype=object) if len(verdicts) else None
+    best = {(f, t): min(rank.get(v, 9) for v in said[rows]) for f, t, rows in _task_rows(verdicts)}
+    evidence = {(f, t): row for f, t, row, _ in firsts}
     keys = list(dict.fromkeys(zip(lines["family"], lines["task"], strict=True)))
     keys.sort(key=lambda k: best.get(k, 9))
     if panels is not None:
