@@ -101,3 +101,20 @@ def test_the_canvas_draws_with_the_text_renderer():
     assert canvas.get_renderer() is canvas.get_renderer()  # kept while the size stays
     fig.set_size_inches(3, 1)
     assert canvas.get_renderer().width == 240
+
+
+def test_a_font_is_found_again_when_the_settings_change():
+    """The same font properties (the family "sans-serif") name another font once the settings list
+    another sans-serif font first: the cache keys on the settings, and draws that font."""
+    import warnings
+
+    text_canvas.clear()
+    drawn = []
+    for fonts in (["DejaVu Sans"], ["DejaVu Sans Mono"], ["DejaVu Sans"]):
+        with mpl.rc_context({"font.sans-serif": fonts, "font.family": "sans-serif"}), \
+                warnings.catch_warnings():
+            warnings.simplefilter("ignore")  # "Glyph ... missing from font(s)": no CJK font installed
+            expected = _pixels(_texts(0.5), FigureCanvasAgg)
+            assert np.array_equal(_pixels(_texts(0.5), TextCanvas), expected), fonts
+            drawn.append(expected)
+    assert not np.array_equal(drawn[0], drawn[1]) and np.array_equal(drawn[0], drawn[2])

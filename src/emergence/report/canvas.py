@@ -22,6 +22,7 @@ TeX are drawn by matplotlib (its math parser has its own cache).
 from __future__ import annotations
 
 import math
+import threading
 
 import numpy as np
 from matplotlib.backends.backend_agg import FigureCanvasAgg, RendererAgg, get_hinting_flag
@@ -45,7 +46,7 @@ _LINE_TABLES = (("OS/2", "sTypoLineGap", "sTypoAscender", "sTypoDescender"),
 
 def clear() -> None:
     """Forget every remembered text size, layout and glyph."""
-    for cache in (_SIZES, _HEIGHTS, _LAYOUTS, _GLYPHS):
+    for cache in (_FONTS, _SIZES, _HEIGHTS, _LAYOUTS, _GLYPHS):
         cache.clear()
 
 
@@ -56,9 +57,30 @@ def _remember(cache: dict, key: tuple, value):
     return value
 
 
+#: The settings that choose and open a font besides its properties (matplotlib's ``findfont`` and
+#: ``get_font`` read them).
+_FONT_SETTINGS = ("font.family", "font.style", "font.variant", "font.weight", "font.stretch", "font.size",
+                  "font.serif", "font.sans-serif", "font.cursive", "font.fantasy", "font.monospace",
+                  "font.enable_last_resort", "text.kerning_factor", "text.hinting_factor")
+_FONTS: dict[tuple, object] = {}
+
+
 def _font(prop):
-    """The font (with its fallbacks) matplotlib's Agg renderer uses for ``prop``, unsized."""
-    return get_font(fontManager._find_fonts_by_props(prop))
+    """The font (with its fallbacks) matplotlib's Agg renderer uses for ``prop``, unsized: found by
+    matplotlib's font manager once per font properties and settings (finding it took a tenth of a
+    task figure's time, text by text)."""
+    import matplotlib as mpl
+
+    # a font object serves the thread that opened it (matplotlib's get_font keys on the thread too)
+    key = (prop, threading.get_ident(), *(_hashable(mpl.rcParams[name]) for name in _FONT_SETTINGS))
+    font = _FONTS.get(key)
+    if font is None:
+        font = _remember(_FONTS, key, get_font(fontManager._find_fonts_by_props(prop)))
+    return font
+
+
+def _hashable(value):
+    return tuple(value) if isinstance(value, list) else value
 
 
 class TextRenderer(RendererAgg):
