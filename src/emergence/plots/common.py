@@ -172,14 +172,29 @@ def _curve_points(data: pd.DataFrame, x: str) -> pd.DataFrame:
 
 
 def _select(data: pd.DataFrame, **where) -> pd.DataFrame:
+    mask = _where(data, **where)
+    return data if mask.all() else data[mask]  # a figure's own rows are often all of them: no copy
+
+
+def _where(data: pd.DataFrame, **where) -> np.ndarray:
+    """The rows of ``data`` whose columns hold the values given (a None value: any), as a mask."""
     mask = np.ones(len(data), dtype=bool)
     for column, value in where.items():
         if value is None:
             continue
         if column not in data:
             raise EmergenceError(f"the data has no '{column}' column; got columns {list(data.columns)}")
-        mask &= (data[column] == value).to_numpy()
-    return data if mask.all() else data[mask]  # a figure's own rows are often all of them: no copy
+        mask &= _equals(data[column], value)
+    return mask
+
+
+def _equals(column: pd.Series, value) -> np.ndarray:
+    """``(column == value).to_numpy()``, compared on the column's values as objects: pandas' own
+    comparison took 80 us on a text column of a few rows, and figures make hundreds (issue 13)."""
+    try:
+        return np.asarray(column.to_numpy(dtype=object) == value, dtype=bool)
+    except (TypeError, ValueError):  # a value numpy will not compare elementwise, a missing pd.NA
+        return (column == value).to_numpy()
 
 
 def _choose_x(data: pd.DataFrame, x: str | None) -> str:

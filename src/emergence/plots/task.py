@@ -14,6 +14,7 @@ from emergence.plots.common import (
     VERDICT_ORDER,
     _choose_x,
     _select,
+    _where,
     metric_label,
     panel_grid,
     plain,
@@ -58,10 +59,11 @@ def _curve_text(row) -> str:
 
 
 def _lookup(table: pd.DataFrame | None, **where) -> pd.Series | None:
+    """The first row of ``table`` with the values given (columns it lacks are not asked), or None."""
     if table is None or table.empty:
         return None
-    part = _select(table, **{k: v for k, v in where.items() if k in table})
-    return None if part.empty else part.iloc[0]
+    found = np.flatnonzero(_where(table, **{k: v for k, v in where.items() if k in table}))
+    return table.iloc[found[0]] if len(found) else None
 
 
 def task_panels(data: pd.DataFrame, *, family: str, task: str, pairs=None) -> list[tuple[str, str | None]]:
