@@ -156,19 +156,25 @@ def _short_power(value: float) -> str:
 def _curve_points(data: pd.DataFrame, x: str) -> pd.DataFrame:
     """Mean value and interval per distinct scale (checkpoints at the same x are averaged)."""
     # numpy, not a pandas groupby: this ran for every curve drawn and took ~3 ms each (issue 13)
-    xs = data[x].to_numpy(dtype=float)
+    columns = {column: data[column].to_numpy(dtype=float) for column in ("value", "ci_lo", "ci_hi", "chance")
+               if column in data and pd.api.types.is_numeric_dtype(data[column])}  # mean(numeric_only=True)
+    scales, means = _scale_means(data[x].to_numpy(dtype=float), columns)
+    return pd.DataFrame({x: scales, **means})
+
+
+def _scale_means(xs: np.ndarray, columns: dict[str, np.ndarray]) -> tuple[np.ndarray, dict[str, np.ndarray]]:
+    """The distinct finite positive scales of ``xs``, sorted, and the mean of each column's known
+    values at each (NaN where it has none)."""
     kept = np.isfinite(xs) & (xs > 0)
     scales, group = np.unique(xs[kept], return_inverse=True)
-    points = {x: scales}
-    for column in ("value", "ci_lo", "ci_hi", "chance"):
-        if column not in data or not pd.api.types.is_numeric_dtype(data[column]):
-            continue  # as mean(numeric_only=True)
-        values = data[column].to_numpy(dtype=float)[kept]
+    means = {}
+    for column, values in columns.items():
+        values = values[kept]
         known = ~np.isnan(values)
         counts = np.bincount(group[known], minlength=len(scales))
         sums = np.bincount(group[known], weights=values[known], minlength=len(scales))
-        points[column] = np.where(counts > 0, sums / np.maximum(counts, 1), np.nan)
-    return pd.DataFrame(points)
+        means[column] = np.where(counts > 0, sums / np.maximum(counts, 1), np.nan)
+    return scales, means
 
 
 def _select(data: pd.DataFrame, **where) -> pd.DataFrame:

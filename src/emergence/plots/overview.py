@@ -9,8 +9,8 @@ from emergence.plots.common import (
     COLORS,
     VERDICT_ORDER,
     _choose_x,
-    _curve_points,
-    _select,
+    _scale_means,
+    _where,
     format_scale_axis,
     panel_grid,
     plain,
@@ -88,24 +88,29 @@ def _lines(data: pd.DataFrame, firsts: list, *, x: str) -> pd.DataFrame:
     names = ["family", "task", "verdict", "role", "metric"]
     columns: dict[str, list] = {name: [] for name in [*names, "model", x, "value", "relative"]}
     # each curve's rows found once (a mask over the whole table per curve took most of a page's time),
-    # and taken from the columns a line needs (taking every text column's rows too cost a tenth)
+    # and its points averaged on arrays (sub-tables per curve took a tenth of a page; issue 13)
     at = data.groupby(["family", "task", "metric"], sort=False).indices if len(firsts) else {}
-    needed = dict.fromkeys((x, "model", "value", "ci_lo", "ci_hi", "chance", "higher_is_better"))
-    slim = data[[c for c in needed if c in data]]
+    scale_of = data[x].to_numpy(dtype=float)
+    value_of = data["value"].to_numpy(dtype=float) if len(firsts) else None
+    higher_of = data["higher_is_better"].to_numpy(dtype=object) if "higher_is_better" in data else None
+    checkpoints = x not in ("params", "step") and "model" in data  # where a model can have several points
     for family, task, first, verdict in firsts:
         for role, metric in (("discontinuous", first["discontinuous"]), ("smooth", first["smooth"])):
-            part = (_select(data, family=family, task=task, metric=metric) if metric is None
-                    else slim.iloc[at.get((family, task, metric), [])])
-            per_model = _several_points_per_model(part, x)
-            points = (part.groupby(["model", x], sort=True)["value"].mean().reset_index() if per_model
-                      else _curve_points(part, x))
-            scales = points[x].to_numpy(dtype=float)
+            rows = (np.flatnonzero(_where(data, family=family, task=task, metric=metric)) if metric is None
+                    else at.get((family, task, metric), np.arange(0)))
+            per_model = checkpoints and _several_points_per_model(data.iloc[rows], x)
+            if per_model:
+                points = data.iloc[rows].groupby(["model", x], sort=True)["value"].mean().reset_index()
+                scales, y = points[x].to_numpy(dtype=float), points["value"].to_numpy(dtype=float)
+            else:
+                scales, means = _scale_means(scale_of[rows], {"value": value_of[rows]})
+                y = means["value"]
             keep = np.isfinite(scales) & (scales > 0)
             if not keep.any():
                 continue
-            higher = part["higher_is_better"].iloc[0] if "higher_is_better" in part else True
+            higher = higher_of[rows[0]] if higher_of is not None else True
             higher = True if higher is None or higher != higher else bool(higher)
-            y = points["value"].to_numpy(dtype=float)[keep]
+            y = y[keep]
             # the columns of every curve, made into one table at the end (a table per curve, then a
             # concat, took a third of an overview page's build; issue 13)
             for name, value in zip(names, (family, task, verdict, role, metric), strict=True):
