@@ -196,7 +196,8 @@ def test_curve_points_average_each_scale_as_pandas_does():
                          "chance": [None] * 7})
     expected = data.groupby("params", sort=True)[["value", "ci_lo", "chance"]].mean(numeric_only=True)
     expected = expected.reset_index().query("params > 0").reset_index(drop=True)
-    pd.testing.assert_frame_equal(_curve_points(data, "params"), expected)
+    scales, means = _curve_points(data, "params")
+    pd.testing.assert_frame_equal(pd.DataFrame({"params": scales, **means}), expected)
 
 
 @pytest.mark.parametrize("values, offset", [([0.1, 0.3, 0.6], False), ([1e-7, 3e-7, 6e-7], True)])
