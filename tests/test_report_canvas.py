@@ -118,3 +118,15 @@ def test_a_font_is_found_again_when_the_settings_change():
             assert np.array_equal(_pixels(_texts(0.5), TextCanvas), expected), fonts
             drawn.append(expected)
     assert not np.array_equal(drawn[0], drawn[1]) and np.array_equal(drawn[0], drawn[2])
+
+
+@pytest.mark.filterwarnings("ignore:Glyph .* missing from font")  # no CJK font installed
+def test_without_the_private_glyph_calls_matplotlib_draws_the_text(monkeypatch):
+    """Another matplotlib may lack FT2Font's private layout and render calls: text is then drawn by
+    matplotlib itself, and the pixels are still its own."""
+    monkeypatch.setattr(text_canvas, "GLYPHS_CACHED", False)
+    text_canvas.clear()
+    expected = _pixels(_texts(0.25), FigureCanvasAgg)
+    assert np.array_equal(_pixels(_texts(0.25), TextCanvas), expected)
+    assert not text_canvas._LAYOUTS and not text_canvas._GLYPHS
+    assert text_canvas.GLYPHS_CACHED is False

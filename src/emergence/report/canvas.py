@@ -27,7 +27,13 @@ import threading
 import numpy as np
 from matplotlib.backends.backend_agg import FigureCanvasAgg, RendererAgg, get_hinting_flag
 from matplotlib.font_manager import fontManager, get_font
-from matplotlib.ft2font import RenderMode
+from matplotlib.ft2font import FT2Font, RenderMode
+
+#: Whether this matplotlib lays out and renders glyphs as 3.11 does (``FT2Font._layout``,
+#: ``_set_transform``, ``_render_glyph``): private calls, so another version may lack them; plain
+#: text is then drawn by matplotlib itself, uncached.
+GLYPHS_CACHED = all(hasattr(FT2Font, name) for name in ("_layout", "_set_transform", "_render_glyph")) \
+    and hasattr(RendererAgg, "_prepare_font")
 
 #: Entries kept per cache before it is emptied and filled again: a report of 69 figures holds
 #: about 20,000 glyph bitmaps (a few MB), far under this.
@@ -117,7 +123,7 @@ class TextRenderer(RendererAgg):
         return metrics
 
     def draw_text(self, gc, x, y, s, prop, angle, ismath=False, mtext=None):
-        if ismath:
+        if ismath or not GLYPHS_CACHED:
             return super().draw_text(gc, x, y, s, prop, angle, ismath, mtext)
         features = mtext.get_fontfeatures() if mtext is not None else None
         language = mtext.get_language() if mtext is not None else None
