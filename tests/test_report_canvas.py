@@ -130,3 +130,78 @@ def test_without_the_private_glyph_calls_matplotlib_draws_the_text(monkeypatch):
     assert np.array_equal(_pixels(_texts(0.25), TextCanvas), expected)
     assert not text_canvas._LAYOUTS and not text_canvas._GLYPHS
     assert text_canvas.GLYPHS_CACHED is False
+
+
+def test_what_matplotlib_warns_is_warned_at_every_draw():
+    """A glyph missing from the font: matplotlib warns at each measure and draw; so does the text
+    canvas, from what it remembered (a review found the warning said once, then never again)."""
+    import warnings
+
+    def count(canvas_class) -> list[int]:
+        counts = []
+        for _ in range(3):
+            fig = Figure(figsize=(2, 1), dpi=80)
+            fig.text(0.1, 0.5, "missing \U0001d400\U0001f600 glyphs")
+            with warnings.catch_warnings(record=True) as said:
+                warnings.simplefilter("always")
+                _pixels(fig, canvas_class)
+            counts.append(sum("missing from font" in str(w.message) for w in said))
+        return counts
+
+    text_canvas.clear()
+    expected = count(FigureCanvasAgg)
+    assert expected[0] > 0 and count(TextCanvas) == expected
+
+
+@pytest.mark.filterwarnings("ignore:Glyph .* missing from font")
+def test_the_line_metrics_follow_the_resolution_a_text_is_measured_at():
+    """Text.get_window_extent(dpi=...) measures at another resolution than the renderer's: the
+    font's line metrics follow it, as matplotlib's do (a review measured 11.11 px for 27.78)."""
+    def extents(canvas_class):
+        fig = Figure(figsize=(2, 1), dpi=80)
+        text = fig.text(0.1, 0.5, "a\nb", fontsize=10)
+        canvas_class(fig).draw()
+        return [tuple(text.get_window_extent(dpi=dpi).bounds) for dpi in (200, 80, 50)]
+
+    text_canvas.clear()
+    assert extents(TextCanvas) == extents(FigureCanvasAgg)
+
+
+def test_a_font_added_later_is_used():
+    """A font added to matplotlib's font manager after a draw can be the better match from then on:
+    the font found for a font's properties is looked up again (matplotlib clears its own cache)."""
+    from matplotlib import font_manager
+
+    text_canvas.clear()
+    fig = Figure(figsize=(2, 1), dpi=80)
+    fig.text(0.1, 0.5, "Added")
+    _pixels(fig, TextCanvas)
+    before = len(text_canvas._FONTS)
+    font_manager.fontManager.ttflist.append(font_manager.fontManager.ttflist[0])  # one more entry
+    try:
+        _pixels(fig, TextCanvas)
+        assert len(text_canvas._FONTS) > before
+    finally:
+        font_manager.fontManager.ttflist.pop()
+
+
+def test_a_forked_process_starts_without_the_parents_fonts():
+    """Font objects must not be shared across a fork (matplotlib empties its own font cache in the
+    child): the child's caches start empty."""
+    import os
+
+    if not hasattr(os, "fork"):
+        pytest.skip("no fork on this platform")
+    fig = Figure(figsize=(2, 1), dpi=80)
+    fig.text(0.1, 0.5, "parent")
+    _pixels(fig, TextCanvas)
+    assert text_canvas._FONTS
+    read, write = os.pipe()
+    child = os.fork()
+    if child == 0:  # the child: report whether its caches are empty, and leave at once
+        os.write(write, b"1" if not (text_canvas._FONTS or text_canvas._GLYPHS) else b"0")
+        os._exit(0)
+    os.close(write)
+    answer = os.read(read, 1)
+    os.waitpid(child, 0)
+    assert answer == b"1" and text_canvas._FONTS

@@ -22,7 +22,9 @@ TeX are drawn by matplotlib (its math parser has its own cache).
 from __future__ import annotations
 
 import math
+import os
 import threading
+import warnings
 
 import numpy as np
 from matplotlib.backends.backend_agg import FigureCanvasAgg, RendererAgg, get_hinting_flag
@@ -39,7 +41,10 @@ GLYPHS_CACHED = all(hasattr(FT2Font, name) for name in ("_layout", "_set_transfo
 #: about 20,000 glyph bitmaps (a few MB), far under this.
 MAX_ENTRIES = 200_000
 
-_SIZES: dict[tuple, tuple[float, float, float]] = {}
+#: Glyph origins (1/64 pixel) within this distance of the canvas's corner are drawn from the cache.
+_NEAR = 64 * 2**20
+
+_SIZES: dict[tuple, tuple] = {}
 _HEIGHTS: dict[tuple, tuple] = {}
 _LAYOUTS: dict[tuple, list[tuple]] = {}
 _GLYPHS: dict[tuple, tuple[np.ndarray, int, int]] = {}
@@ -56,11 +61,30 @@ def clear() -> None:
         cache.clear()
 
 
+if hasattr(os, "register_at_fork"):  # font objects must not be shared across a fork (matplotlib)
+    os.register_at_fork(after_in_child=clear)
+
+
 def _remember(cache: dict, key: tuple, value):
     if len(cache) >= MAX_ENTRIES:
         cache.clear()
     cache[key] = value
     return value
+
+
+def _warned(compute) -> tuple:
+    """``(compute(), the warnings it gave)``, the warnings held back: :func:`_say` says them each time
+    the remembered value is used, the first time included, as matplotlib says them at each measure
+    and draw (a glyph missing from the font)."""
+    with warnings.catch_warnings(record=True) as said:
+        warnings.simplefilter("always")
+        value = compute()
+    return value, tuple((w.message, w.category) for w in said)
+
+
+def _say(said: tuple) -> None:
+    for message, category in said:
+        warnings.warn(message, category, stacklevel=3)
 
 
 #: The settings that choose and open a font besides its properties (matplotlib's ``findfont`` and
@@ -77,8 +101,10 @@ def _font(prop):
     task figure's time, text by text)."""
     import matplotlib as mpl
 
-    # a font object serves the thread that opened it (matplotlib's get_font keys on the thread too)
-    key = (prop, threading.get_ident(), *(_hashable(mpl.rcParams[name]) for name in _FONT_SETTINGS))
+    # a font object serves the thread that opened it (matplotlib's get_font keys on the thread too); a
+    # font added to the font manager (addfont) can be the better match from then on
+    key = (prop, threading.get_ident(), len(fontManager.ttflist),
+           *(_hashable(mpl.rcParams[name]) for name in _FONT_SETTINGS))
     font = _FONTS.get(key)
     if font is None:
         font = _remember(_FONTS, key, get_font(fontManager._find_fonts_by_props(prop)))
@@ -91,16 +117,21 @@ def _hashable(value):
 
 class TextRenderer(RendererAgg):
     """Matplotlib's Agg renderer, with the sizes, layouts and glyph bitmaps of plain text kept for the
-    process (see the module's description): the same pixels, in less time."""
+    process (see the module's description): the same pixels, in less time. ``figure`` is the figure
+    it draws (:class:`TextCanvas` sets it), whose resolution the font's line metrics follow."""
+
+    figure = None
 
     def get_text_width_height_descent(self, s, prop, ismath):
         if ismath:
             return super().get_text_width_height_descent(s, prop, ismath)
         key = (s, _font(prop), prop.get_size_in_points(), self.dpi, get_hinting_flag())
-        size = _SIZES.get(key)
-        if size is None:
-            size = _remember(_SIZES, key, super().get_text_width_height_descent(s, prop, ismath))
-        return size
+        found = _SIZES.get(key)
+        if found is None:
+            measure = super().get_text_width_height_descent
+            found = _remember(_SIZES, key, _warned(lambda: measure(s, prop, ismath)))
+        _say(found[1])
+        return found[0]
 
     def _get_font_height_metrics(self, prop):
         """A font's ascent, descent and line gap at its size, in pixels, from its OS/2 or hhea table
@@ -108,7 +139,9 @@ class TextRenderer(RendererAgg):
         it lays out, when a renderer does not give them): the same arithmetic, read once."""
         font = _font(prop)
         size = prop.get_size_in_points()
-        key = (font, size, self.dpi)
+        # Text._get_layout scales them by its figure's dpi, which get_window_extent(dpi=...) changes
+        dpi = self.figure.dpi if self.figure is not None else self.dpi
+        key = (font, size, dpi)
         metrics = _HEIGHTS.get(key)
         if metrics is None:
             metrics = (None, None, None)  # no such table: matplotlib measures the font itself
@@ -116,7 +149,7 @@ class TextRenderer(RendererAgg):
                 table = font.get_sfnt_table(table_name)
                 if table is None:
                     continue
-                scale = 1 / font.get_sfnt_table("head")["unitsPerEm"] * size * self.dpi / 72
+                scale = 1 / font.get_sfnt_table("head")["unitsPerEm"] * size * dpi / 72
                 metrics = (table[ascent] * scale, -table[descent] * scale, table[gap] * scale)
                 break
             _remember(_HEIGHTS, key, metrics)
@@ -131,13 +164,14 @@ class TextRenderer(RendererAgg):
         flags = get_hinting_flag()
         key = (s, _font(prop), size, self.dpi, flags,
                None if features is None else tuple(features), language)
-        glyphs = _LAYOUTS.get(key)
-        if glyphs is None:
+        found = _LAYOUTS.get(key)
+        if found is None:
             font = self._prepare_font(prop)  # cleared and sized, as matplotlib lays text out
-            glyphs = _remember(_LAYOUTS, key, [
+            found = _remember(_LAYOUTS, key, _warned(lambda: [
                 (item.ft_object, item.glyph_index, item.x, item.y)
-                for item in font._layout(s, flags=flags, features=features, language=language)])
-        self._draw_glyphs(gc, x, y, angle, size, flags, glyphs)
+                for item in font._layout(s, flags=flags, features=features, language=language)]))
+        _say(found[1])
+        self._draw_glyphs(gc, x, y, angle, size, flags, found[0])
         return None
 
     def _draw_glyphs(self, gc, x, y, angle, size, flags, glyphs) -> None:
@@ -155,7 +189,10 @@ class TextRenderer(RendererAgg):
             gx = round(0x40 * (x + dx * cos - dy * sin))
             gy = round(0x40 * (height - y + dx * sin + dy * cos))
             key = (font, size, self.dpi, index, angle, gx & 63, gy & 63, flags, antialiased)
-            glyph = _GLYPHS.get(key)
+            # far outside the canvas FreeType may refuse the glyph (raster overflow): it is asked, as
+            # matplotlib asks it, and not answered from the cache
+            near = abs(gx) < _NEAR and abs(gy) < _NEAR
+            glyph = _GLYPHS.get(key) if near else None
             if glyph is None:
                 if matrix is None:  # the rotation (matplotlib's times [[1, 0], [0, 1]]: no slant or stretch)
                     matrix = (0x10000 * np.array([[cos, -sin], [sin, cos]])).round().astype(int)
@@ -166,7 +203,9 @@ class TextRenderer(RendererAgg):
                 if not antialiased:
                     buffer *= 0xff
                 # the bitmap's corner relative to the glyph's whole-pixel origin
-                glyph = _remember(_GLYPHS, key, (buffer, bitmap.left - (gx >> 6), bitmap.top - (gy >> 6)))
+                glyph = (buffer, bitmap.left - (gx >> 6), bitmap.top - (gy >> 6))
+                if near:
+                    _remember(_GLYPHS, key, glyph)
             buffer, left, top = glyph
             # draw_text_image's y is downwards and is the bitmap's bottom side
             draw(buffer, left + (gx >> 6), int(height) - (top + (gy >> 6)) + buffer.shape[0], 0, gc)
@@ -191,5 +230,6 @@ class TextCanvas(FigureCanvasAgg):
         key = width, height, self.figure.dpi
         if self._lastKey != key:
             self.renderer = TextRenderer(width, height, self.figure.dpi)
+            self.renderer.figure = self.figure
             self._lastKey = key
         return self.renderer
