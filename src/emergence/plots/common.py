@@ -198,10 +198,12 @@ def _where(data: pd.DataFrame, **where) -> np.ndarray:
 def _equals(column: pd.Series, value) -> np.ndarray:
     """``(column == value).to_numpy()``, compared on the column's values as objects: pandas' own
     comparison took 80 us on a text column of a few rows, and figures make hundreds (issue 13)."""
-    try:
-        return np.asarray(column.to_numpy(dtype=object) == value, dtype=bool)
-    except (TypeError, ValueError):  # a value numpy will not compare elementwise, a missing pd.NA
-        return (column == value).to_numpy()
+    if isinstance(value, (str, int, float, np.number, np.bool_)):  # numpy would broadcast a list
+        try:
+            return np.asarray(column.to_numpy(dtype=object) == value, dtype=bool)
+        except (TypeError, ValueError):  # a missing value pandas compares and numpy will not (pd.NA)
+            pass
+    return (column == value).to_numpy()
 
 
 def _choose_x(data: pd.DataFrame, x: str | None) -> str:

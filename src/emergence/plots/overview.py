@@ -33,19 +33,22 @@ def relative(values, *, higher_is_better: bool = True) -> np.ndarray:
 
 def _task_rows(table: pd.DataFrame) -> list[tuple[str, str, np.ndarray]]:
     """(family, task, row positions) of each (family, task) of ``table``, in the order of their first
-    row (``groupby(["family", "task"], sort=False)``'s groups, rows with a missing name left out).
+    row: ``groupby(["family", "task"], sort=False)``'s groups and keys, rows with a missing name left
+    out.
 
     Positions, not sub-tables: iterating the groups sliced each of the table's text columns, and the
     rows of an overview page's tasks took a tenth of its time that way (issue 13).
     """
     if not len(table):
         return []
-    number = table.groupby(["family", "task"], sort=False).ngroup().to_numpy(dtype=float)
+    groups = table.groupby(["family", "task"], sort=False)
+    number = groups.ngroup().to_numpy(dtype=float)
     kept = np.flatnonzero(~np.isnan(number))
     order = kept[np.argsort(number[kept], kind="stable")]
     starts = np.flatnonzero(np.diff(number[order], prepend=-1.0))
-    family, task = (table[c].to_numpy(dtype=object) for c in ("family", "task"))
-    return [(family[rows[0]], task[rows[0]], rows) for rows in np.split(order, starts[1:])]
+    keys = groups.size().index  # in the groups' order, as ngroup numbers them
+    return [(family, task, rows)
+            for (family, task), rows in zip(keys, np.split(order, starts[1:]), strict=True)]
 
 
 def _first_pairs(verdicts: pd.DataFrame) -> list[tuple[str, str, dict, str]]:
@@ -58,14 +61,15 @@ def _first_pairs(verdicts: pd.DataFrame) -> list[tuple[str, str, dict, str]]:
     groups = _task_rows(verdicts)
     if not groups:
         return []
-    columns = {name: verdicts[name].to_numpy(dtype=object) for name in verdicts.columns}
+    columns = {name: verdicts[name].to_numpy() for name in verdicts.columns}  # numpy's scalars, as a row's
     said = columns["verdict"]
+    compared = verdicts["verdict"].to_numpy(dtype=object)
     out = []
     for family, task, rows in groups:
         if len(rows) == 1:
             text = str(said[rows[0]])
         else:
-            mine = said[rows]
+            mine = compared[rows]
             text = ", ".join(f"{(mine == v).sum()} {v}" for v in VERDICT_ORDER if (mine == v).any())
         out.append((family, task, {name: values[rows[0]] for name, values in columns.items()}, text))
     return out
@@ -90,8 +94,10 @@ def _lines(data: pd.DataFrame, firsts: list, *, x: str) -> pd.DataFrame:
     # each curve's rows found once (a mask over the whole table per curve took most of a page's time),
     # and its points averaged on arrays (sub-tables per curve took a tenth of a page; issue 13)
     at = data.groupby(["family", "task", "metric"], sort=False).indices if len(firsts) else {}
-    scale_of = data[x].to_numpy(dtype=float)
-    value_of = data["value"].to_numpy(dtype=float) if len(firsts) else None
+    # each curve's rows made floats, as a table of its own rows was (another task's rows are not read)
+    scale_of = data[x].to_numpy()
+    value_of = data["value"].to_numpy() if "value" in data and pd.api.types.is_numeric_dtype(data["value"]) \
+        else None  # a value column that is not numeric gives no means, as mean(numeric_only=True)
     higher_of = data["higher_is_better"].to_numpy(dtype=object) if "higher_is_better" in data else None
     checkpoints = x not in ("params", "step") and "model" in data  # where a model can have several points
     for family, task, first, verdict in firsts:
@@ -103,14 +109,14 @@ def _lines(data: pd.DataFrame, firsts: list, *, x: str) -> pd.DataFrame:
                 points = data.iloc[rows].groupby(["model", x], sort=True)["value"].mean().reset_index()
                 scales, y = points[x].to_numpy(dtype=float), points["value"].to_numpy(dtype=float)
             else:
-                scales, means = _scale_means(scale_of[rows], {"value": value_of[rows]})
-                y = means["value"]
+                values = {} if value_of is None else {"value": np.asarray(value_of[rows], dtype=float)}
+                scales, means = _scale_means(np.asarray(scale_of[rows], dtype=float), values)
             keep = np.isfinite(scales) & (scales > 0)
             if not keep.any():
                 continue
             higher = higher_of[rows[0]] if higher_of is not None else True
             higher = True if higher is None or higher != higher else bool(higher)
-            y = y[keep]
+            y = (y if per_model else means["value"])[keep]
             # the columns of every curve, made into one table at the end (a table per curve, then a
             # concat, took a third of an overview page's build; issue 13)
             for name, value in zip(names, (family, task, verdict, role, metric), strict=True):

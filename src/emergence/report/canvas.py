@@ -23,6 +23,8 @@ from __future__ import annotations
 
 import math
 import os
+import re
+import sys
 import threading
 import warnings
 
@@ -83,8 +85,16 @@ def _warned(compute) -> tuple:
 
 
 def _say(said: tuple) -> None:
+    if not said:
+        return
+    # attributed, as matplotlib's warn_external does, to the first caller outside matplotlib (and here)
+    frame, level = sys._getframe(1), 2
+    while frame is not None and (frame.f_globals.get("__name__", "") == __name__
+                                 or re.match(r"\A(matplotlib|mpl_toolkits)(\Z|\.(?!tests\.))",
+                                             frame.f_globals.get("__name__", ""))):
+        frame, level = frame.f_back, level + 1
     for message, category in said:
-        warnings.warn(message, category, stacklevel=3)
+        warnings.warn(message, category, stacklevel=level)
 
 
 #: The settings that choose and open a font besides its properties (matplotlib's ``findfont`` and
