@@ -76,8 +76,8 @@ def plot_curve(
             f"plot_curve draws one curve, but metric={metric!r} has rows of several (family, task) "
             f"pairs, e.g. {found}; pass family= and task= to choose one")
     x = _choose_x(part, x)
-    seeds = "seed" in part and bool(pd.notna(part["seed"].to_numpy(dtype=object)).any())  # seeds of one size
-    # share it by design
+    # seeds of one size share it by design
+    seeds = "seed" in part and bool(pd.notna(part["seed"].to_numpy(dtype=object)).any())
     models, owners = pd.factorize(part["model"].to_numpy(dtype=object)) if "model" in part else (None, [])
     if len(owners) > 1 and not seeds and not _several_points_per_model(part, x):
         _warn_shared_scales(part[x].to_numpy(), models, len(owners), x)

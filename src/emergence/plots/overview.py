@@ -104,9 +104,10 @@ def _lines(data: pd.DataFrame, firsts: list, *, x: str) -> pd.DataFrame:
         for role, metric in (("discontinuous", first["discontinuous"]), ("smooth", first["smooth"])):
             rows = (np.flatnonzero(_where(data, family=family, task=task, metric=metric)) if metric is None
                     else at.get((family, task, metric), np.arange(0)))
-            per_model = checkpoints and _several_points_per_model(data.iloc[rows], x)
+            part = data.iloc[rows] if checkpoints else None  # the rows' table, only where it is needed
+            per_model = checkpoints and _several_points_per_model(part, x)
             if per_model:
-                points = data.iloc[rows].groupby(["model", x], sort=True)["value"].mean().reset_index()
+                points = part.groupby(["model", x], sort=True)["value"].mean().reset_index()
                 scales, y = points[x].to_numpy(dtype=float), points["value"].to_numpy(dtype=float)
             else:
                 values = {} if value_of is None else {"value": np.asarray(value_of[rows], dtype=float)}

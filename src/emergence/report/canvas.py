@@ -46,6 +46,7 @@ MAX_ENTRIES = 200_000
 #: Glyph origins (1/64 pixel) within this distance of the canvas's corner are drawn from the cache.
 _NEAR = 64 * 2**20
 
+_FONTS: dict[tuple, object] = {}
 _SIZES: dict[tuple, tuple] = {}
 _HEIGHTS: dict[tuple, tuple] = {}
 _LAYOUTS: dict[tuple, list[tuple]] = {}
@@ -102,7 +103,6 @@ def _say(said: tuple) -> None:
 _FONT_SETTINGS = ("font.family", "font.style", "font.variant", "font.weight", "font.stretch", "font.size",
                   "font.serif", "font.sans-serif", "font.cursive", "font.fantasy", "font.monospace",
                   "font.enable_last_resort", "text.kerning_factor", "text.hinting_factor")
-_FONTS: dict[tuple, object] = {}
 
 
 def _font(prop):
