@@ -252,6 +252,32 @@ def test_plot_overview_panels(analysis):
     assert labels[1].startswith("S: target_prob_per_token")
 
 
+@pytest.mark.parametrize("flat", ["none", "one task", "all"])
+def test_plot_overview_panels_have_the_y_range_a_shared_axis_gives(analysis, flat):
+    """Every panel gets the y limits matplotlib's sharey gives the same lines (the reference: a
+    figure of shared Axes drawing the same data), y tick labels on the first column only, and the
+    panels are not linked. ``flat``: the curves of one task, or of all, flat (relative values all
+    0): that panel alone would get a narrow range around 0; all flat, matplotlib widens the zero
+    range and every panel must widen it alike."""
+    scores = analysis.scores.copy()
+    if flat != "none":
+        rows = (scores["task"] == "toy_length_3") if flat == "one task" else slice(None)
+        scores.loc[rows, "value"] = 0.5
+    fig = plots.plot_overview(scores, verdicts=analysis.tasks)
+    from matplotlib.figure import Figure
+    reference = Figure().subplots(1, len(fig.axes), sharey=True)
+    for ax, own in zip(reference, fig.axes, strict=True):
+        for line in own.lines:
+            ax.plot(*line.get_data())
+    expected = reference[0].get_ylim()
+    assert all(ax.get_ylim() == expected for ax in fig.axes)
+    assert (expected[0] < 0 < expected[1]) if flat == "all" else expected == pytest.approx((-0.05, 1.05))
+    shown = [ax.yaxis.get_major_ticks()[0].label1.get_visible() for ax in fig.axes]
+    assert shown == [i % 4 == 0 for i in range(len(fig.axes))]
+    fig.axes[1].set_ylim(0, 2)
+    assert fig.axes[0].get_ylim() == expected
+
+
 def test_overview_pages_group_by_verdict_and_paginate():
     """Pages follow VERDICT_ORDER, keep the table's order within a verdict, and hold <= per_page panels."""
     verdicts = pd.DataFrame({"family": "f", "task": [f"t{i}" for i in range(7)],

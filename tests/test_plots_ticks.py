@@ -196,15 +196,26 @@ def test_kept_ticks_are_the_ends_and_the_widest_label_formatted_from_all():
     assert [t.get_text() for t in ax.get_yticklabels()] == ["6", "10", "14"]
 
 
-def test_shared_axes_share_one_kept_locator(analysis):
-    """Axes sharing y share their ticker: one KeptTicks, a MajorTicks artist per axis."""
-    fig = plots.plot_overview(analysis.scores, verdicts=analysis.tasks)
-    FigureCanvasAgg(fig)
-    light_major_ticks(fig)
+def test_shared_axes_share_one_kept_locator():
+    """Axes sharing y share their ticker: one KeptTicks, a MajorTicks artist per axis, and the ticks
+    that set the extent kept (the axes' boxes are measured from the one ticker), labels or not."""
+    def make():
+        fig = Figure(figsize=(6, 3), layout="constrained")
+        # the ticker is the first axis's, whose labels are hidden; the second shows them
+        first = fig.add_subplot(1, 2, 1)
+        axes = [first, fig.add_subplot(1, 2, 2, sharey=first)]
+        first.yaxis.set_tick_params(labelleft=False)
+        axes[1].yaxis.set_tick_params(labelleft=True)
+        for ax in axes:
+            ax.plot([1, 2, 3], [0.0, 0.5, 1.0])
+            ax.grid(True, alpha=0.3)
+        return fig
+    fig = _same_pixels(make)
     light_major_ticks(fig)  # once per axis
     lockers = {id(ax.yaxis.get_major_locator()) for ax in fig.axes}
     assert len(lockers) == 1 and isinstance(fig.axes[0].yaxis.get_major_locator(), KeptTicks)
     assert len(_lightened(fig)) == 2 * len(fig.axes)
+    assert [len(ax.get_yticks()) for ax in fig.axes] == [2, 2]  # the ends (0 and 1, the widest among them)
 
 
 def test_report_text_settings_do_not_leak():

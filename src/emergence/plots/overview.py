@@ -14,6 +14,7 @@ from emergence.plots.common import (
     format_scale_axis,
     panel_grid,
     plain,
+    same_ylim,
     scale_label,
     title_place,
 )
@@ -169,8 +170,9 @@ def plot_overview(
 
     Each panel shows the task's discontinuous metric and its smooth partner on their reported scales,
     rescaled to 0..1 (see :func:`overview_data`), so sharp and gradual rises can be told apart at a
-    glance; the title gives the verdict and the discontinuous metric's jump effect J with its
-    interval.
+    glance. The panels have one y range, labelled on the first column (the Axes are not linked:
+    :func:`~emergence.plots.common.same_ylim`); the title gives the verdict and the discontinuous
+    metric's jump effect J with its interval.
 
     Parameters
     ----------
@@ -217,7 +219,7 @@ def plot_overview(
     ncols = max(1, min(ncols, n))
     nrows = -(-n // ncols)
     fig = Figure(figsize=(max(3.3 * ncols, 6.5), 3.0 * nrows + 0.9), layout=PanelLayout())
-    axes = panel_grid(fig, n, nrows, ncols, sharey=True)
+    axes = panel_grid(fig, n, nrows, ncols, outer_y_labels=True)
     # each panel's rows as arrays, found once: selecting and grouping them in pandas per panel took a
     # fifth of an overview page's time (issue 13)
     at = lines.groupby(["family", "task"], sort=False).indices if len(lines) else {}
@@ -253,6 +255,7 @@ def plot_overview(
                      **title_place(ax))
         ax.tick_params(labelsize="x-small")
         ax.grid(True, alpha=0.3)
+    same_ylim(axes)
     if not shown:
         axes[0].text(0.5, 0.5, "no discontinuous/smooth pair to show", ha="center", va="center")
     fig.supxlabel(scale_label(x))
