@@ -100,8 +100,9 @@ class KeptTicks(Locator):
     location, and positions and measures each at every layout pass and draw: the major ticks were
     close to half of a report figure's time (issue 13). Matplotlib keeps the ticks at both ends and
     the one with the widest (y) or tallest (x) label, so the axis's tight box, its label's place
-    and the layout are what they would be with every tick; every label is formatted from all the
-    locations, as matplotlib formats them.
+    and the layout are what they would be with every tick; an axis showing no tick label (the inner
+    panels of an overview page) keeps one, whose mark the box of a spine takes in. Every label is
+    formatted from all the locations, as matplotlib formats them.
 
     Parameters
     ----------
@@ -115,6 +116,7 @@ class KeptTicks(Locator):
         self.formatter = axis.get_major_formatter()
         self._labels: dict[float, str] = {}
         self._last: tuple = ((), None)  # the last call's view and size, and its answer
+        self.shared = False  # set when another axis's ticker is this one (sharex, sharey)
         axis.set_major_locator(self)
         axis.set_major_formatter(_KeptLabels(self))
 
@@ -143,7 +145,8 @@ class KeptTicks(Locator):
         axis = self.axis
         low, high = sorted(axis.get_view_interval())
         # a locator's choice depends on the view and on the room for ticks (the Axes' size)
-        key = (low, high, *axis.axes.bbox.size, axis.get_scale())
+        labelled = self._labelled()
+        key = (low, high, *axis.axes.bbox.size, axis.get_scale(), labelled)
         if self._last[0] == key:  # measured and drawn at this view and size several times
             return self._last[1]
         locs = self.locations()
@@ -154,9 +157,22 @@ class KeptTicks(Locator):
         inside = [i for i, loc in enumerate(locs)
                   if _interval_contains_close(interval, transform.transform(loc))]
         locs, labels = locs[inside], [labels[i] for i in inside]
-        kept = {0, len(locs) - 1, self._largest(labels)} if len(locs) > 2 else set(range(len(locs)))
+        if not labelled:  # no label takes room; one tick for the marks the spines' boxes reach
+            kept = set(range(min(1, len(locs))))
+        elif len(locs) > 2:
+            kept = {0, len(locs) - 1, self._largest(labels)}
+        else:
+            kept = set(range(len(locs)))
         self._last = (key, (locs, labels, np.array(sorted(kept), dtype=int)))
         return self._last[1]
+
+    def _labelled(self) -> bool:
+        """Whether the axis shows its tick labels. An axis shared with others keeps its ticks: the
+        others may show theirs, and their boxes are measured from the ticks of this one."""
+        if self.shared:
+            return True
+        first = self.axis.get_major_ticks(1)[0]
+        return first.label1.get_visible() or first.label2.get_visible()
 
     def _largest(self, labels: list[str]) -> int:
         """The label that reaches farthest from the axis: the widest on a y axis, the tallest on x."""
@@ -222,9 +238,10 @@ class _KeptLabels(Formatter):
 
 class MajorTicks(Artist):
     """The major ticks :class:`KeptTicks` leaves to be drawn: their grid lines, marks and labels,
-    styled as the axis's own first tick (so ``rcParams``, ``tick_params`` and ``grid`` apply), drawn
-    tick by tick in the order of a :class:`~matplotlib.axis.Tick` (grid line, marks, labels). Nothing
-    is drawn once the axis has other ticks (``set_xticks``, a new scale) or the Axes is off."""
+    styled as the axis's own first tick (so ``rcParams``, ``tick_params`` and ``grid`` apply), in the
+    order of a :class:`~matplotlib.axis.Tick`: the grid lines of all the ticks in one line (a line
+    each took a fifth of an overview page's drawing, issue 13), then their marks, then their labels.
+    Nothing is drawn once the axis has other ticks (``set_xticks``, a new scale) or the Axes is off."""
 
     def __init__(self, axis, kept: KeptTicks):
         super().__init__()
@@ -249,16 +266,45 @@ class MajorTicks(Artist):
                  if line.get_visible()]
         texts = [(_copy_text(label, figure), list(label.get_position()))
                  for label in (prototype.label1, prototype.label2) if label.get_visible()]
-        for i in rest:
-            for line, across in lines:
-                where = np.full(len(across), locs[i])
-                line.set_data(*((where, across) if along == 0 else (across, where)))
+        if _apart(axis, locs[rest], [line for line, _ in lines], renderer):
+            for line, across in lines:  # each kind of line of all the ticks in one go, NaN between ticks
+                where = np.repeat(locs[rest], len(across) + 1)
+                spans = np.tile(np.append(across, np.nan), len(rest))
+                line.set_data(*((where, spans) if along == 0 else (spans, where)))
                 line.draw(renderer)
             for text, position in texts:
-                position[along] = locs[i]
-                text.set(text=labels[i], position=tuple(position))
-                text.draw(renderer)
+                for i in rest:
+                    position[along] = locs[i]
+                    text.set(text=labels[i], position=tuple(position))
+                    text.draw(renderer)
+        else:  # lines of neighbouring ticks overlap: drawn tick by tick, as matplotlib blends them
+            for i in rest:
+                for line, across in lines:
+                    where = np.full(len(across), locs[i])
+                    line.set_data(*((where, across) if along == 0 else (across, where)))
+                    line.draw(renderer)
+                for text, position in texts:
+                    position[along] = locs[i]
+                    text.set(text=labels[i], position=tuple(position))
+                    text.draw(renderer)
         self.stale = False
+
+
+def _apart(axis, locs: np.ndarray, lines: list, renderer) -> bool:
+    """Whether the lines and marks of ticks at ``locs`` are far enough apart on the canvas (their
+    widths and two pixels of antialiasing) that one line through all of them covers each pixel as a
+    line per tick does. Closer, one path would cover their common pixels once where matplotlib blends each
+    line in turn (a translucent grid line drawn twice is darker)."""
+    if len(locs) < 2:
+        return True
+    points = np.zeros((len(locs), 2))
+    along = 0 if axis.axis_name == "x" else 1
+    points[:, along] = locs
+    points[:, 1 - along] = 1.0  # any place across: the axis's transform is separable
+    where = np.sort(axis.axes.transData.transform(points)[:, along])
+    width = max((renderer.points_to_pixels(max(line.get_linewidth(), line.get_markeredgewidth()))
+                 for line in lines), default=0.0)
+    return bool(np.all(np.diff(where) > width + 2))
 
 
 def _copy_line(line: Line2D, figure) -> Line2D:
@@ -311,7 +357,11 @@ def light_major_ticks(fig) -> None:
             axis.set_zorder(z + (later + 2) * lift)
             if drawn:
                 locator = axis.get_major_locator()
-                kept = locator if isinstance(locator, KeptTicks) else KeptTicks(axis)  # a shared axis's
+                if isinstance(locator, KeptTicks):  # a shared axis's
+                    locator.shared = True
+                    kept = locator
+                else:
+                    kept = KeptTicks(axis)
                 artist = MajorTicks(axis, kept)
                 artist.set_zorder(z + (later + 1) * lift)
                 ax.add_artist(artist)
