@@ -4,7 +4,7 @@ Matplotlib's constrained layout measures every Axes twice (it repeats its pass i
 labels change when the Axes move), and measuring makes and places every tick and text: a third of a
 task figure's rendering. A grid of equal panels needs one measure: :class:`PanelLayout` takes each
 panel's tight box once, sets the grid's margins and gaps so that every box fits, and measures again
-only when the new size moved a panel's ticks (their labels, and so their widths, can then differ).
+only the panels whose ticks the new size moved (their labels, and so their widths, can then differ).
 
 The result is what a constrained layout of the same figure gives: panels of equal size, each gap as
 wide as the boxes on either side of it need, the figure's title and labels at its edges. The
@@ -51,20 +51,27 @@ class PanelLayout(ConstrainedLayoutEngine):
         if not _place(fig, grid, _guessed_room(fig), self._params):
             self._give_up(fig)
             return
-        room = _measured_room(fig, grid, renderer, self._params)
-        measured = _tick_locations(fig.axes)  # after measuring, which brings the limits up to date
+        boxes = {ax: _panel_box(ax, renderer) for ax in fig.axes if ax.get_visible()}
+        edges = _edges(fig, renderer, self._params)
+        room = _room_of(grid, boxes.values(), edges)
+        measured = {ax: _tick_locations([ax]) for ax in boxes}  # after measuring: limits up to date
         for _ in range(3):  # at most three rounds; boxes still moving then go to the constrained layout
             if not _place(fig, grid, room, self._params):
                 self._give_up(fig)
                 return
-            # measured again only when the new size may have changed the boxes: other ticks, or a
-            # legend out of its panel or larger than it (where it lands depends on the panel's size)
+            # measured again only where the new size may have changed a box: a panel whose ticks
+            # moved, or every panel when a legend is out of its panel or larger than it (where it
+            # lands depends on the panel's size); the others keep their boxes (a second measure of
+            # every panel took a sixth of a 7-panel figure; issue 13)
             loose = room.loose_legends or any(width > ax.bbox.width or height > ax.bbox.height
                                               for ax, width, height in room.legends)
-            if _tick_locations(fig.axes) == measured and not loose:
+            moved = [ax for ax in boxes if loose or _tick_locations([ax]) != measured[ax]]
+            if not moved:
                 return
-            again = _measured_room(fig, grid, renderer, self._params)
-            measured = _tick_locations(fig.axes)
+            for ax in moved:
+                boxes[ax] = _panel_box(ax, renderer)
+                measured[ax] = _tick_locations([ax])
+            again = _room_of(grid, boxes.values(), edges)
             if again.same_as(room):
                 return
             room = again
@@ -140,7 +147,7 @@ def _shown(text) -> bool:
 
 def _guessed_room(fig) -> _Room:
     """The room the panels' texts need, from their font sizes and line counts, without measuring
-    anything (a guess: :func:`_measured_room` then takes the real boxes)."""
+    anything (a guess: :func:`_panel_box` then takes the real boxes)."""
     grid = fig.axes[0].get_subplotspec().get_gridspec()
     room = _Room(*grid.get_geometry())
     px = fig.dpi / 72  # pixels per point
@@ -173,32 +180,51 @@ def _tick_label_points(axis) -> float:
     return FontProperties(size=size).get_size_in_points()
 
 
-def _measured_room(fig, grid, renderer, params: dict) -> _Room:
-    """The room the panels' tight boxes take at their present place, measured once."""
-    room = _Room(*grid.get_geometry())
-    for ax in fig.axes:
-        if not ax.get_visible():
-            continue
-        box = ax.get_tightbbox(renderer, for_layout_only=True)
-        if box is None:
-            continue
-        place = ax.get_window_extent(renderer)
-        room.take(ax.get_subplotspec(), left=place.x0 - box.x0, right=box.x1 - place.x1,
-                  top=box.y1 - place.y1, bottom=place.y0 - box.y0)
-        legend = ax.get_legend()
-        if legend is not None and legend.get_visible() and legend.get_in_layout():
-            extent = legend.get_window_extent(renderer)
-            room.legends.append((ax, extent.width, extent.height))
-            # a legend anchored elsewhere than its panel's box moves with the panel's size
-            inside = (place.x0 - 0.5 <= extent.x0 and extent.x1 <= place.x1 + 0.5
-                      and place.y0 - 0.5 <= extent.y0 and extent.y1 <= place.y1 + 0.5)
-            room.loose_legends |= legend.get_bbox_to_anchor() is not ax.bbox or not inside
+def _panel_box(ax, renderer) -> tuple:
+    """An Axes' tight box as room around its place, in pixels: ``(ax, left, right, top, bottom,
+    legend)``, ``legend`` being ``(width, height, loose)`` for a legend in the layout, else None
+    (``loose``: anchored elsewhere than its panel's box, or out of it). None for the room when the
+    Axes has no box."""
+    box = ax.get_tightbbox(renderer, for_layout_only=True)
+    if box is None:
+        return ax, None, None
+    place = ax.get_window_extent(renderer)
+    sides = (place.x0 - box.x0, box.x1 - place.x1, box.y1 - place.y1, place.y0 - box.y0)
+    legend = ax.get_legend()
+    if legend is None or not legend.get_visible() or not legend.get_in_layout():
+        return ax, sides, None
+    extent = legend.get_window_extent(renderer)
+    # a legend anchored elsewhere than its panel's box moves with the panel's size
+    inside = (place.x0 - 0.5 <= extent.x0 and extent.x1 <= place.x1 + 0.5
+              and place.y0 - 0.5 <= extent.y0 and extent.y1 <= place.y1 + 0.5)
+    return ax, sides, (extent.width, extent.height, legend.get_bbox_to_anchor() is not ax.bbox or not inside)
+
+
+def _edges(fig, renderer, params: dict) -> dict:
+    """The room the figure's own title and labels take at its edges (top, bottom, left), measured;
+    one placed by hand takes none."""
+    edges = {"top": 0.0, "bottom": 0.0, "left": 0.0}
     for name, side in _FIGURE_TEXTS:
         text = getattr(fig, name, None)
-        if _shown(text) and getattr(text, "_autopos", True):  # one placed by hand takes no room
+        if _shown(text) and getattr(text, "_autopos", True):
             extent = text.get_window_extent(renderer)
-            room.edges[side] = (extent.width + params["w_pad"] * fig.dpi if side == "left"
-                                else extent.height + params["h_pad"] * fig.dpi)
+            edges[side] = (extent.width + params["w_pad"] * fig.dpi if side == "left"
+                           else extent.height + params["h_pad"] * fig.dpi)
+    return edges
+
+
+def _room_of(grid, boxes, edges: dict) -> _Room:
+    """The room the panels' boxes (:func:`_panel_box`) and the figure's edges take."""
+    room = _Room(*grid.get_geometry())
+    for ax, sides, legend in boxes:
+        if sides is None:
+            continue
+        room.take(ax.get_subplotspec(), *sides)
+        if legend is not None:
+            width, height, loose = legend
+            room.legends.append((ax, width, height))
+            room.loose_legends |= loose
+    room.edges = dict(edges)
     return room
 
 
