@@ -105,6 +105,43 @@ def test_ticks_that_change_with_the_size_are_measured_again():
     _inside_and_apart(fig)
 
 
+def test_a_second_measure_takes_only_the_panels_whose_ticks_moved(monkeypatch):
+    """Of two panels, one has fixed ticks and one ticks that move with its height: the second measure
+    takes the moving one only, and the panels land within half a pixel of where a measure of every
+    panel at the final place puts them."""
+    from matplotlib.axes import Axes
+    from matplotlib.figure import Figure
+
+    from emergence.plots import layout
+
+    fig = Figure(figsize=(6, 1.6), layout=PanelLayout())
+    moving, still = fig.subplots(1, 2)
+    for ax in (moving, still):
+        ax.plot([0, 1], [0.0001, 123456.789])
+        ax.set_title("a title\nof two lines")
+        ax.set_ylabel("a label")
+    still.set(xticks=[0, 1], yticks=[0, 100000])
+    measures = {moving: 0, still: 0}
+    tight = Axes.get_tightbbox
+
+    def counted(ax, *args, **kwargs):
+        measures[ax] += 1
+        return tight(ax, *args, **kwargs)
+
+    monkeypatch.setattr(Axes, "get_tightbbox", counted)
+    fig.get_layout_engine().execute(fig)
+    assert measures == {moving: 2, still: 1}
+    monkeypatch.undo()
+    placed = np.array([ax.get_window_extent().bounds for ax in fig.axes])
+    renderer, grid = fig._get_renderer(), moving.get_subplotspec().get_gridspec()
+    params = fig.get_layout_engine()._params
+    boxes = [layout._panel_box(ax, renderer) for ax in fig.axes]
+    room = layout._room_of(grid, boxes, layout._edges(fig, renderer, params))
+    assert layout._place(fig, grid, room, params)
+    again = np.array([ax.get_window_extent().bounds for ax in fig.axes])
+    assert np.abs(placed - again).max() < 0.5
+
+
 def test_figures_it_does_not_handle_get_the_constrained_layout():
     """A colorbar, a figure legend, an Axes placed by hand: the constrained layout's own result."""
     from matplotlib.figure import Figure
