@@ -289,6 +289,9 @@ def test_overview_pages_group_by_verdict_and_paginate():
         ("no emergence", 2, ["t6"]), ("inconclusive", 1, ["t5"])]
     with pytest.raises(ValueError, match="per_page must be at least 1"):
         plots.overview_pages(verdicts, per_page=0)
+    # by default three rows of four: 30 tasks of one verdict make pages of 12, 12 and 6
+    many = pd.DataFrame({"family": "f", "task": [f"t{i}" for i in range(30)], "verdict": "emergent"})
+    assert [(p, len(keys)) for _, p, keys in plots.overview_pages(many)] == [(1, 12), (2, 12), (3, 6)]
 
 
 def test_plot_overview_draws_the_panels_asked_for(analysis):

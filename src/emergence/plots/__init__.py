@@ -14,7 +14,7 @@ in a notebook they display like any figure.
 - :func:`plot_mirage_check`: observed exact match against the exact match its smooth per-example
   quantity implies (the mean sequence probability);
 - :func:`plot_overview`: a grid of many tasks, each task's primary pair on a common relative scale
-  (:func:`overview_pages` groups the tasks by verdict, 16 to a page);
+  (:func:`overview_pages` groups the tasks by verdict, 12 to a page);
 - :func:`plot_emergence_scores`: the distribution of emergence scores per metric across curves (the
   form of Schaeffer, Miranda & Koyejo 2023, Fig. 5);
 - :func:`plot_summary`: one point per task, the jump of D against that of S, coloured by verdict.

@@ -134,13 +134,15 @@ def _lines(data: pd.DataFrame, firsts: list, *, x: str) -> pd.DataFrame:
                                 else value) for name, value in columns.items()})
 
 
-def overview_pages(verdicts: pd.DataFrame, *, per_page: int = 16) -> list[tuple[str, int, list]]:
+def overview_pages(verdicts: pd.DataFrame, *, per_page: int = 12) -> list[tuple[str, int, list]]:
     """The overview split by verdict and into pages: ``[(verdict, page, [(family, task), ...]), ...]``.
 
     Tasks are grouped by their verdict (the order of :data:`VERDICT_ORDER`; with a pair table, the
     best of the task's pair verdicts), in the table's order within a group, and each group is cut
     into pages of at most ``per_page`` panels, numbered from 1. One figure of 45 panels was a
-    3,500-pixel scroll (issue 15); a page of 16 reads at a glance.
+    3,500-pixel scroll (issue 15). A page of 12 (three rows of four, 1,056 x 792 pixels at the
+    report's 80 dpi) is seen whole on a laptop's screen; a page of 16 was 1,032 pixels tall, and
+    at 0.33 s the one figure of the report over ~0.3 s to draw on a 2-core machine (issue 13).
     """
     if per_page < 1:
         raise ValueError(f"per_page must be at least 1, got {per_page}")
