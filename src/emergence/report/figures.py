@@ -226,9 +226,10 @@ def _plan(analysis, max_task_figures: int) -> tuple[dict, list[Planned], int]:
         best = tasks.assign(_r=tasks["verdict"].map(rank).fillna(9)).groupby(["family", "task"])["_r"].min()
         keys = sorted(best.index, key=lambda k: (best[k], k))
     if not scores.empty:
-        judged = set(keys)
-        keys += sorted(k for k in dict.fromkeys(zip(scores["family"].astype(str), scores["task"].astype(str),
-                                                    strict=True)) if k not in judged)
+        # the distinct names first, then as text: every row's names as text took 0.3 s at 200k scores
+        names = scores[["family", "task"]].drop_duplicates()
+        keys += sorted(set(zip(names["family"].astype(str), names["task"].astype(str), strict=True))
+                       - set(keys))
     shown, left_out = keys[:max_task_figures], max(0, len(keys) - max_task_figures)
     threshold = float(analysis.settings.get("jump_threshold", 0.4))
     context = {"scores": scores, "curves": curves, "verdicts": verdicts, "tasks": tasks,
