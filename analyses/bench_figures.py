@@ -65,10 +65,12 @@ def kind(name: str) -> str:
 
 
 def per_figure(analysis) -> pd.DataFrame:
-    """Each figure's CPU and wall seconds in one process, from the progress calls of draw_figures."""
+    """Each figure's CPU and wall seconds in one process, from the progress calls of draw_figures: the
+    first, with 0 done, ends the planning (``attrs["planning"]``: its CPU seconds), not a figure's."""
     from emergence.report import draw_figures
 
-    stamps = [(time.process_time(), time.perf_counter())]
+    start = time.process_time()
+    stamps = []
     drawn = draw_figures(analysis, progress=lambda done, total: stamps.append(
         (time.process_time(), time.perf_counter())))
     if drawn.failed:
@@ -77,7 +79,9 @@ def per_figure(analysis) -> pd.DataFrame:
              "bytes": len(png)}
             for i, ((name, (_, png)), (cpu, wall)) in enumerate(zip(drawn.images.items(), stamps[1:],
                                                                    strict=True))]
-    return pd.DataFrame(rows)
+    table = pd.DataFrame(rows)
+    table.attrs["planning"] = stamps[0][0] - start
+    return table
 
 
 def report_seconds(analysis, jobs: int, repeat: int) -> tuple[float, float, dict[str, bytes]]:
@@ -198,6 +202,7 @@ def main() -> None:
     firsts = cold.groupby("kind", sort=False)["cpu"].first()
     print(f"  the first time, in a fresh process: {cold['cpu'].sum():.2f} CPU s in all; the first figure of "
           "each kind " + ", ".join(f"{k} {v:.3f}" for k, v in firsts.items()))
+    print(f"  planning the figures (before the first): {times.attrs['planning']:.3f} CPU s")
     if len(rounds) > 1:  # a figure's best of the warm rounds: what it costs when nothing else runs
         best = times.assign(cpu=np.min([r["cpu"].to_numpy() for r in rounds], axis=0))
         print(f"\neach figure's best of {len(rounds)} warm rounds (CPU s; the machine is shared: a single "

@@ -148,7 +148,7 @@ def draw_figures(analysis, *, max_task_figures: int = 60, progress=None, jobs: i
     max_task_figures : int
         At most this many per-task figures; the rest are counted in ``left_out``.
     progress : callable, optional
-        Called as ``progress(done, total)`` after each figure.
+        Called as ``progress(done, total)``: with 0 once the figures are planned, then after each.
     jobs : int
         Processes drawing the figures (matplotlib is not thread-safe): 1 draws them here, one after
         another, and starts no process; more draw here and in ``jobs - 1`` started processes
@@ -163,6 +163,8 @@ def draw_figures(analysis, *, max_task_figures: int = 60, progress=None, jobs: i
     # passes while the figures make and drop their objects, here and in the processes forked to draw:
     # a pass went over all of it at each of a few thousand artists, 0.15-0.36 s a pass (issue 13)
     with frozen_gc():
+        if progress is not None and plan:
+            progress(0, len(plan))
         drawn: list = [None] * len(plan)
         if jobs > 1 and len(plan) > 1:
             from emergence.report.pool import draw_in_processes
