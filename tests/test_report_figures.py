@@ -216,3 +216,23 @@ def test_a_title_clears_the_offset_text_of_its_y_axis(values, offset):
     ax.figure.draw(renderer)
     assert bool(ax.yaxis.offsetText.get_text()) == offset
     assert not ax.title.get_window_extent(renderer).overlaps(ax.yaxis.offsetText.get_window_extent(renderer))
+
+
+def test_the_summary_measures_its_labels_as_the_report_draws_them(two_families):
+    """The summary leaves out point labels that would overlap or run out of the axes, measured on the
+    laid-out figure: the report builds it at its own resolution, on its text-caching canvas, so the
+    labels it keeps are apart and inside where they are drawn (at 80 dpi, not matplotlib's 100)."""
+    from emergence.report import figures
+    from emergence.report.canvas import TextCanvas
+
+    context, _, _ = figures._plan(two_families, 60)
+    fig = figures._summary(context)
+    assert fig.dpi == figures.DPI and isinstance(fig.canvas, TextCanvas)
+    figures.render(fig)
+    ax = fig.axes[0]
+    renderer = fig.canvas.get_renderer()
+    labels = [t.get_window_extent(renderer) for t in ax.texts if t.get_fontsize() == 6.5]
+    assert labels  # conftest.two_families: 12 tasks, 6 of them named (the others crowd)
+    frame = ax.get_window_extent(renderer)
+    assert all(frame.x0 <= box.x0 and box.x1 <= frame.x1 and box.y1 <= frame.y1 for box in labels)
+    assert not any(one.overlaps(other) for i, one in enumerate(labels) for other in labels[i + 1:])

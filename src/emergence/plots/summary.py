@@ -21,6 +21,9 @@ VERDICT_COLORS = {"emergent": "#D55E00", "mirage": "#0072B2", "no emergence": "#
 #: Tasks labelled by name at most (beyond, the points alone; the task table names them).
 MAX_LABELS = 40
 
+#: Size of the summary's own figure, inches (when no ``ax`` is given).
+FIGSIZE = (8.5, 6.2)
+
 
 def plot_summary(tasks: pd.DataFrame, *, threshold: float = 0.4, ax=None,
                  verdicts: pd.DataFrame | None = None):
@@ -56,7 +59,7 @@ def plot_summary(tasks: pd.DataFrame, *, threshold: float = 0.4, ax=None,
 
         from emergence.plots.layout import PanelLayout
 
-        ax = Figure(figsize=(8.5, 6.2), layout=PanelLayout()).subplots()
+        ax = Figure(figsize=FIGSIZE, layout=PanelLayout()).subplots()
     lo, hi = -0.5, 1.05
     ax.set_xlim(lo, hi)
     ax.set_ylim(lo, hi)

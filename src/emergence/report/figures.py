@@ -282,9 +282,7 @@ def draw_one(context: dict, kind: str, args: tuple) -> tuple[bytes | None, str |
     tasks = context["tasks"]
     try:
         if kind == "summary":
-            from emergence.plots.summary import plot_summary
-
-            fig = plot_summary(tasks, threshold=context["threshold"], verdicts=context["verdicts"]).figure
+            fig = _summary(context)
         elif kind == "overview":
             verdict, page, panels = args
             pairs = tasks if not tasks.empty else context["verdicts"]
@@ -304,6 +302,25 @@ def draw_one(context: dict, kind: str, args: tuple) -> tuple[bytes | None, str |
         return _png(fig), None
     except Exception as error:
         return None, f"{type(error).__name__}: {error}".splitlines()[0]
+
+
+def _summary(context: dict):
+    """The summary figure, on the canvas and at the resolution it is rendered with: it measures its
+    point labels on the laid-out figure to leave out those that would overlap, and measured at
+    matplotlib's default 100 dpi, without the text cache, for a figure drawn at :data:`DPI`."""
+    import matplotlib as mpl
+    from matplotlib.figure import Figure
+
+    from emergence.plots.layout import PanelLayout
+    from emergence.plots.summary import FIGSIZE, plot_summary
+    from emergence.report.canvas import TextCanvas
+
+    fig = Figure(figsize=FIGSIZE, dpi=DPI, layout=PanelLayout())
+    TextCanvas(fig)
+    with mpl.rc_context(TEXT):
+        plot_summary(context["tasks"], threshold=context["threshold"], ax=fig.subplots(),
+                     verdicts=context["verdicts"])
+    return fig
 
 
 def _task_tables(context: dict, family: str, task: str) -> dict[str, pd.DataFrame]:
