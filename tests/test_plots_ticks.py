@@ -7,6 +7,7 @@ Every reference here is matplotlib itself: the same figure drawn with its own Ti
 import matplotlib as mpl
 import numpy as np
 import pytest
+from matplotlib import patheffects
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 
@@ -228,3 +229,45 @@ def test_report_text_settings_do_not_leak():
     FigureCanvasAgg(fig)
     light_major_ticks(fig)
     assert dict(mpl.rcParams) == before
+
+
+def test_an_axis_linked_to_one_left_to_matplotlib_is_left_too():
+    """Axes linked by sharey share one ticker: when one of them cannot be lightened (rotated labels),
+    the other is left to matplotlib too (it had taken the shared ticker, and the first axis drew one
+    tick; a review of issue 13)."""
+    def make():
+        fig = Figure(figsize=(6, 3), layout="constrained")
+        first, second = fig.subplots(1, 2, sharey=True)
+        first.tick_params(axis="y", labelrotation=30)
+        for ax in (first, second):
+            ax.plot([1, 2, 3], [0.0, 0.5, 1.0])
+            ax.grid(True, alpha=0.3)
+        return fig
+    fig = _same_pixels(make)
+    assert not any(isinstance(ax.yaxis.get_major_locator(), KeptTicks) for ax in fig.axes)
+    assert len(_lightened(fig)) == 2  # the x axes, not linked
+    assert [len(ax.get_yticks()) for ax in fig.axes] == [8, 8]  # -0.2, 0, ..., 1.2: all of matplotlib's
+
+
+def test_an_axis_linked_to_one_with_labels_keeps_the_ticks_of_its_extent():
+    """An axis whose labels are hidden keeps the ticks of a labelled one when the two are linked,
+    whichever of them is lightened first."""
+    fig = Figure(figsize=(6, 3), layout="constrained")
+    first, second = fig.subplots(1, 2, sharey=True)  # the second's labels hidden by subplots
+    for ax in (first, second):
+        ax.plot([1, 2, 3], [5.0, 10.0, 15.0])
+    FigureCanvasAgg(fig)
+    light_major_ticks(fig)
+    assert second.yaxis.get_major_locator().shared
+    assert [len(ax.get_yticks()) for ax in fig.axes] == [3, 3]
+
+
+@pytest.mark.parametrize("style", [
+    lambda ax: ax.grid(True, drawstyle="steps-mid", alpha=0.5),
+    lambda ax: ax.grid(True, path_effects=[patheffects.withTickedStroke(spacing=7, angle=135)]),
+], ids=["steps-grid", "path-effects"])
+def test_grid_lines_drawn_otherwise_are_drawn_tick_by_tick(style):
+    """Grid lines of another draw style, or with path effects, are not merged into one path: steps
+    join the ticks through the gaps, and a ticked stroke spaces its ticks along the whole path (a
+    review of issue 13)."""
+    _same_pixels(_custom(style))

@@ -116,7 +116,8 @@ class KeptTicks(Locator):
         self.formatter = axis.get_major_formatter()
         self._labels: dict[float, str] = {}
         self._last: tuple = ((), None)  # the last call's view and size, and its answer
-        self.shared = False  # set when another axis's ticker is this one (sharex, sharey)
+        # axes linked by sharex/sharey share one ticker, so this one: another may show its labels
+        self.shared = len(_siblings(axis)) > 1
         axis.set_major_locator(self)
         axis.set_major_formatter(_KeptLabels(self))
 
@@ -266,7 +267,8 @@ class MajorTicks(Artist):
                  if line.get_visible()]
         texts = [(_copy_text(label, figure), list(label.get_position()))
                  for label in (prototype.label1, prototype.label2) if label.get_visible()]
-        if _apart(axis, locs[rest], [line for line, _ in lines], renderer):
+        drawn = [line for line, _ in lines]
+        if _mergeable(drawn) and _apart(axis, locs[rest], drawn, renderer):
             for line, across in lines:  # each kind of line of all the ticks in one go, NaN between ticks
                 where = np.repeat(locs[rest], len(across) + 1)
                 spans = np.tile(np.append(across, np.nan), len(rest))
@@ -288,6 +290,13 @@ class MajorTicks(Artist):
                     text.set(text=labels[i], position=tuple(position))
                     text.draw(renderer)
         self.stale = False
+
+
+def _mergeable(lines: list) -> bool:
+    """Whether one line through the ticks draws what a line per tick draws: lines drawn point to
+    point (another draw style, ``"steps-mid"``, fills the NaN between ticks with steps) and with no
+    path effects (an effect follows the whole path: a ticked stroke spaces its ticks along it)."""
+    return all(line.get_drawstyle() == "default" and not line.get_path_effects() for line in lines)
 
 
 def _apart(axis, locs: np.ndarray, lines: list, renderer) -> bool:
@@ -332,7 +341,9 @@ def light_major_ticks(fig) -> None:
 
     Left to matplotlib: Axes other than plain rectangular ones, scales other than linear and log,
     axes with matplotlib's own minor ticks (placed from the major locations), rotated or boxed
-    labels, and axes whose ticks were styled one by one (``get_xticklabels()[0].set_color(...)``).
+    labels, axes whose ticks were styled one by one (``get_xticklabels()[0].set_color(...)``), and
+    axes linked by ``sharex``/``sharey`` to one of these (linked axes share one ticker). Grid lines
+    and marks of another draw style or with path effects are drawn tick by tick.
 
     Each artist is drawn just before its axis, after everything matplotlib draws before it (the
     spines of the same z-order): the axis and its artist are lifted by hairs, the y axis's above
@@ -348,7 +359,8 @@ def light_major_ticks(fig) -> None:
             continue  # done before
         x_z, y_z = ax.xaxis.get_zorder(), ax.yaxis.get_zorder()
         lift = 1e-9 * (1 + abs(max(x_z, y_z)))
-        light = [_light_ticks_draw_it(axis) for axis in (ax.xaxis, ax.yaxis)]
+        # an axis shares its ticker with the axes linked to it: all of them light, or none
+        light = [all(map(_light_ticks_draw_it, _siblings(axis))) for axis in (ax.xaxis, ax.yaxis)]
         if not any(light):
             continue
         after = (0, 2 * (y_z == x_z))
@@ -356,20 +368,27 @@ def light_major_ticks(fig) -> None:
             # both axes lifted, so that a y axis of the x axis's z-order stays after it
             axis.set_zorder(z + (later + 2) * lift)
             if drawn:
-                locator = axis.get_major_locator()
-                if isinstance(locator, KeptTicks):  # a shared axis's
-                    locator.shared = True
-                    kept = locator
-                else:
-                    kept = KeptTicks(axis)
+                locator = axis.get_major_locator()  # a shared axis's KeptTicks, made for another
+                kept = locator if isinstance(locator, KeptTicks) else KeptTicks(axis)
                 artist = MajorTicks(axis, kept)
                 artist.set_zorder(z + (later + 1) * lift)
                 ax.add_artist(artist)
 
 
+def _siblings(axis) -> list:
+    """The axes of the same name linked to ``axis`` by ``sharex``/``sharey`` (it among them): they
+    share its ticker."""
+    ax = axis.axes
+    group = ax.get_shared_x_axes() if axis.axis_name == "x" else ax.get_shared_y_axes()
+    return [getattr(other, f"{axis.axis_name}axis") for other in group.get_siblings(ax)]
+
+
 def _light_ticks_draw_it(axis) -> bool:
     """Whether :class:`MajorTicks` draws what matplotlib would for this axis (see
     :func:`light_major_ticks`)."""
+    ax = axis.axes
+    if ax.name != "rectilinear" or getattr(ax, "_colorbar", None) is not None:
+        return False
     if isinstance(axis.get_major_locator(), NullLocator) or axis.get_scale() not in ("linear", "log"):
         return False
     if not isinstance(axis.get_minor_locator(), NullLocator):
