@@ -4,7 +4,9 @@ Matplotlib's constrained layout measures every Axes twice (it repeats its pass i
 labels change when the Axes move), and measuring makes and places every tick and text: a third of a
 task figure's rendering. A grid of equal panels needs one measure: :class:`PanelLayout` takes each
 panel's tight box once, sets the grid's margins and gaps so that every box fits, and measures again
-only the panels whose ticks the new size moved (their labels, and so their widths, can then differ).
+only the panels whose ticks the new size moved (their labels, and so their widths, can then differ)
+and those holding texts or artists not clipped to them (placed in the panel's coordinates, how far
+they reach out of it changes with its size).
 
 The result is what a constrained layout of the same figure gives: panels of equal size, each gap as
 wide as the boxes on either side of it need, the figure's title and labels at its edges. The
@@ -60,12 +62,14 @@ class PanelLayout(ConstrainedLayoutEngine):
                 self._give_up(fig)
                 return
             # measured again only where the new size may have changed a box: a panel whose ticks
-            # moved, or every panel when a legend is out of its panel or larger than it (where it
-            # lands depends on the panel's size); the others keep their boxes (a second measure of
-            # every panel took a sixth of a 7-panel figure; issue 13)
+            # moved or that holds texts or artists not clipped to it (placed in its data or axes
+            # coordinates, they move with its size), or every panel when a legend is out of its panel
+            # or larger than it (where it lands depends on the panel's size); the others keep their
+            # boxes (a second measure of every panel took a sixth of a 7-panel figure; issue 13)
             loose = room.loose_legends or any(width > ax.bbox.width or height > ax.bbox.height
                                               for ax, width, height in room.legends)
-            moved = [ax for ax in boxes if loose or _tick_locations([ax]) != measured[ax]]
+            moved = [ax for ax in boxes
+                     if loose or ax in room.unclipped or _tick_locations([ax]) != measured[ax]]
             if not moved:
                 return
             for ax in moved:
@@ -121,6 +125,7 @@ class _Room:
         self.edges = {"top": 0.0, "bottom": 0.0, "left": 0.0}
         self.loose_legends = False  # a legend reaches out of its panel
         self.legends: list = []  # (Axes, width, height) of each legend in a panel
+        self.unclipped: set = set()  # panels holding artists that may reach out of them
 
     def same_as(self, other: _Room, tolerance: float = 0.5) -> bool:
         """Whether ``other`` asks for the same room, within ``tolerance`` pixels."""
@@ -181,23 +186,29 @@ def _tick_label_points(axis) -> float:
 
 
 def _panel_box(ax, renderer) -> tuple:
-    """An Axes' tight box as room around its place, in pixels: ``(ax, left, right, top, bottom,
-    legend)``, ``legend`` being ``(width, height, loose)`` for a legend in the layout, else None
-    (``loose``: anchored elsewhere than its panel's box, or out of it). None for the room when the
-    Axes has no box."""
+    """An Axes' tight box as room around its place, in pixels: ``(ax, sides, legend, unclipped)``,
+    ``sides`` being ``(left, right, top, bottom)`` (None when the Axes has no box), ``legend``
+    ``(width, height, loose)`` for a legend in the layout, else None (``loose``: anchored elsewhere
+    than its panel's box, or out of it), and ``unclipped`` whether the box takes in artists of the
+    panel not clipped to it (texts, annotations), whose reach beyond it changes with its size."""
     box = ax.get_tightbbox(renderer, for_layout_only=True)
     if box is None:
-        return ax, None, None
+        return ax, None, None, False
     place = ax.get_window_extent(renderer)
     sides = (place.x0 - box.x0, box.x1 - place.x1, box.y1 - place.y1, place.y0 - box.y0)
     legend = ax.get_legend()
+    # what the tight box takes in besides the axes' own decorations (the artists it finds unclipped)
+    decorations = {ax.xaxis, ax.yaxis, ax.title, ax._left_title, ax._right_title, ax.patch, legend,
+                   *ax.spines.values()}
+    unclipped = any(a not in decorations for a in ax.get_default_bbox_extra_artists())
     if legend is None or not legend.get_visible() or not legend.get_in_layout():
-        return ax, sides, None
+        return ax, sides, None, unclipped
     extent = legend.get_window_extent(renderer)
     # a legend anchored elsewhere than its panel's box moves with the panel's size
     inside = (place.x0 - 0.5 <= extent.x0 and extent.x1 <= place.x1 + 0.5
               and place.y0 - 0.5 <= extent.y0 and extent.y1 <= place.y1 + 0.5)
-    return ax, sides, (extent.width, extent.height, legend.get_bbox_to_anchor() is not ax.bbox or not inside)
+    loose = legend.get_bbox_to_anchor() is not ax.bbox or not inside
+    return ax, sides, (extent.width, extent.height, loose), unclipped
 
 
 def _edges(fig, renderer, params: dict) -> dict:
@@ -216,10 +227,12 @@ def _edges(fig, renderer, params: dict) -> dict:
 def _room_of(grid, boxes, edges: dict) -> _Room:
     """The room the panels' boxes (:func:`_panel_box`) and the figure's edges take."""
     room = _Room(*grid.get_geometry())
-    for ax, sides, legend in boxes:
+    for ax, sides, legend, unclipped in boxes:
         if sides is None:
             continue
         room.take(ax.get_subplotspec(), *sides)
+        if unclipped:
+            room.unclipped.add(ax)
         if legend is not None:
             width, height, loose = legend
             room.legends.append((ax, width, height))
