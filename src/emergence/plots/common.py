@@ -152,6 +152,10 @@ def same_ylim(axes: list) -> None:
     The axes stay unlinked (``set_ylim`` on one moves only that one). Linked by ``sharey``, each look-up
     of an Axes' limits asked every other panel whether its limits were stale: a tenth of a 16-panel
     overview page's time (issue 13).
+
+    For panels of lines and markers, as an overview page's. Sticky edges (those of bars and images,
+    where the margin stops) stay each panel's own, where ``sharey`` applies every panel's to all: a
+    panel without bars beside one with them keeps its margin below zero.
     """
     limits = [value for ax in axes for value in ax.dataLim.intervaly if np.isfinite(value)]
     if not limits:

@@ -134,7 +134,7 @@ class Figures:
 
 
 def draw_figures(analysis, *, max_task_figures: int = 60, progress=None, jobs: int = 1) -> Figures:
-    """Draw the summary, the overview (one page per verdict and 16 tasks), the emergence-score
+    """Draw the summary, the overview (one page per verdict and 12 tasks), the emergence-score
     distribution and one figure per (family, task).
 
     Tasks with a verdict come first (grouped by the task's verdict, in the order of
