@@ -10,6 +10,7 @@ import pytest
 from matplotlib import patheffects
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
+from matplotlib.ticker import MultipleLocator
 
 from emergence import plots
 from emergence.plots.ticks import KeptTicks, MajorTicks, light_major_ticks
@@ -262,12 +263,120 @@ def test_an_axis_linked_to_one_with_labels_keeps_the_ticks_of_its_extent():
     assert [len(ax.get_yticks()) for ax in fig.axes] == [3, 3]
 
 
+def _each_grid_line(**props):
+    def style(ax):
+        FigureCanvasAgg(ax.figure).draw()  # the ticks made, styled one by one
+        for axis in (ax.xaxis, ax.yaxis):
+            for tick in axis.get_major_ticks():
+                for name, value in props.items():
+                    getattr(tick.gridline, f"set_{name}")(*value)
+    return style
+
+
 @pytest.mark.parametrize("style", [
     lambda ax: ax.grid(True, drawstyle="steps-mid", alpha=0.5),
     lambda ax: ax.grid(True, path_effects=[patheffects.withTickedStroke(spacing=7, angle=135)]),
-], ids=["steps-grid", "path-effects"])
+    _each_grid_line(sketch_params=(2, 50, 2)),
+    _each_grid_line(marker=("o",), markevery=(2,)),
+], ids=["steps-grid", "path-effects", "sketch", "markevery"])
 def test_grid_lines_drawn_otherwise_are_drawn_tick_by_tick(style):
-    """Grid lines of another draw style, or with path effects, are not merged into one path: steps
-    join the ticks through the gaps, and a ticked stroke spaces its ticks along the whole path (a
-    review of issue 13)."""
+    """Grid lines of another draw style, with path effects, a sketch or markers on some points are
+    not merged into one path: steps join the ticks through the gaps, a ticked stroke spaces its ticks
+    and markevery counts points along the whole path, a sketch's wiggle restarts with each path
+    (reviews of issue 13; markevery was also lost in the copy of a line)."""
     _same_pixels(_custom(style))
+
+
+def test_sketched_grid_from_the_settings():
+    with mpl.rc_context({"path.sketch": (2, 50, 2)}):
+        _same_pixels(_custom(lambda ax: None))
+
+
+@pytest.mark.parametrize("n", [340, 345, 400])
+def test_hundreds_of_grid_lines_stay_snapped(n):
+    """Agg snaps the lines of a path of at most 1,024 points to whole pixels: one merged path of
+    345 grid lines (3 points each) was drawn blurred over two pixel columns (a review of issue 13)."""
+    def style(ax):
+        ax.set_xlim(0, n)
+        ax.xaxis.set_major_locator(MultipleLocator(1))
+        ax.tick_params(axis="x", labelbottom=False)
+        ax.grid(True, axis="x")
+
+    def make():
+        ax = Figure(figsize=(n * 6 / 100, 3), layout="constrained").subplots()
+        ax.plot([0, 1], [0, 1])
+        style(ax)
+        return ax.figure
+    _same_pixels(make)
+
+
+def test_a_linked_axis_outside_the_figures_axes_leaves_its_group_to_matplotlib():
+    """An inset linked to its panel (not in ``fig.axes``) or an Axes of another figure linked to one of
+    this figure's would get the shared locator and no artist drawing the other ticks: the inset
+    showed 2 of its 8 ticks (a review of issue 13). Such a group is left to matplotlib."""
+    def inset():
+        fig = Figure(figsize=(5, 4), layout="constrained")
+        ax = fig.subplots()
+        ax.plot([0, 10], [0, 1])
+        ax.grid(True)
+        ax.inset_axes([0.55, 0.55, 0.4, 0.4], sharex=ax).plot([0, 10], [3, 1])
+        return fig
+    fig = _same_pixels(inset)
+    assert len(fig.axes[0].child_axes[0].get_xticks()) == 8
+
+    def other_figure(light: bool) -> np.ndarray:
+        first = Figure(figsize=(4, 3))
+        ax = first.subplots()
+        ax.plot([0, 10], [0, 1])
+        second = Figure(figsize=(4, 3))
+        second.add_subplot(sharex=ax).plot([0, 10], [1, 0])
+        canvases = FigureCanvasAgg(first), FigureCanvasAgg(second)
+        if light:
+            light_major_ticks(first)
+        for canvas in canvases:
+            canvas.draw()
+        return np.asarray(canvases[1].buffer_rgba()).copy()
+    assert np.array_equal(other_figure(True), other_figure(False))
+
+
+@pytest.mark.parametrize("which", [0, 1])
+def test_linked_axes_with_labels_in_other_fonts_are_left_to_matplotlib(which):
+    """The widest of the shared ticks' labels is measured in one font: with another font on one of
+    the linked axes its widest label was dropped and the layout moved (a review of issue 13)."""
+    def make():
+        fig = Figure(figsize=(6, 3), layout="constrained")
+        first = fig.add_subplot(1, 2, 1)
+        axes = [first, fig.add_subplot(1, 2, 2, sharey=first)]
+        for ax in axes:
+            ax.plot([0, 1], [0, 1])
+        first.set_yticks([0, 0.3, 0.6, 1], labels=["a", "iiiiiiiiii", "WWWWWW", "b"])
+        axes[which].tick_params(axis="y", labelfontfamily="monospace")
+        return fig
+    _same_pixels(make)
+
+
+@pytest.mark.parametrize("when", ["before", "after"])
+def test_minor_grid_lines_of_a_log_axis_are_drawn(when):
+    """MinorTicks draws minor tick marks only: a minor grid (``grid(which="both")``) turned on before
+    light_minor_ticks keeps matplotlib's minor ticks, and one turned on after (on a figure of
+    emergence.plots, say) gives them back at the next draw; its lines had been lost (a review of
+    issue 13)."""
+    from emergence.plots.ticks import MinorTicks, light_minor_ticks
+
+    def make(light: bool):
+        def build():
+            ax = Figure(figsize=(4, 3), layout="constrained").subplots()
+            ax.plot([1e18, 1e22], [0, 1])
+            ax.set_xscale("log")
+            if when == "before":
+                ax.grid(True, which="both", alpha=0.4)
+            if light:
+                light_minor_ticks(ax.xaxis)
+            if when == "after":
+                ax.grid(True, which="both", alpha=0.4)
+            return ax.figure
+        return build
+    plain = _pixels(make(False)(), light=False)
+    fig = make(True)()
+    assert np.array_equal(_pixels(fig, light=True), plain)
+    assert not any(isinstance(a, MinorTicks) for a in fig.axes[0].artists)

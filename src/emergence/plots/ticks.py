@@ -66,6 +66,10 @@ class MinorTicks(Artist):
     def draw(self, renderer) -> None:
         if not self.get_visible() or self.axis.get_scale() != "log":
             return
+        if _minor_grid(self.axis):  # turned on since: matplotlib's own minor ticks, from this draw on
+            self.axis.set_minor_locator(self.locator)  # the axis is drawn after this artist
+            self.remove()
+            return
         locs = self.locations()
         if len(locs):
             prototype = self.axis.get_minor_ticks(1)[0]
@@ -82,14 +86,21 @@ class MinorTicks(Artist):
 
 
 def light_minor_ticks(axis) -> None:
-    """Hand a log axis's unlabelled minor ticks to a :class:`MinorTicks` artist (one per axis)."""
-    if isinstance(axis.get_minor_locator(), NullLocator):
+    """Hand a log axis's unlabelled minor ticks to a :class:`MinorTicks` artist (one per axis),
+    unless the axis shows minor grid lines (``ax.grid(which="both")``), which the artist does not draw;
+    one turned on later gives the axis its minor ticks back at the next draw."""
+    if isinstance(axis.get_minor_locator(), NullLocator) or _minor_grid(axis):
         return
     ax = axis.axes
     for artist in list(ax.artists):
         if isinstance(artist, MinorTicks) and artist.axis is axis:
             artist.remove()
     ax.add_artist(MinorTicks(axis))
+
+
+def _minor_grid(axis) -> bool:
+    """Whether the axis's minor ticks show grid lines (what ``grid(which="minor")`` sets)."""
+    return bool(axis._minor_tick_kw.get("gridOn", False))
 
 
 class KeptTicks(Locator):
@@ -270,10 +281,14 @@ class MajorTicks(Artist):
         drawn = [line for line, _ in lines]
         if _mergeable(drawn) and _apart(axis, locs[rest], drawn, renderer):
             for line, across in lines:  # each kind of line of all the ticks in one go, NaN between ticks
-                where = np.repeat(locs[rest], len(across) + 1)
-                spans = np.tile(np.append(across, np.nan), len(rest))
-                line.set_data(*((where, spans) if along == 0 else (spans, where)))
-                line.draw(renderer)
+                # at most _SNAPPED points a path: matplotlib snaps a longer one's lines to no pixel
+                step = max(1, _SNAPPED // (len(across) + 1))
+                for start in range(0, len(rest), step):
+                    chunk = rest[start:start + step]
+                    where = np.repeat(locs[chunk], len(across) + 1)
+                    spans = np.tile(np.append(across, np.nan), len(chunk))
+                    line.set_data(*((where, spans) if along == 0 else (spans, where)))
+                    line.draw(renderer)
             for text, position in texts:
                 for i in rest:
                     position[along] = locs[i]
@@ -292,11 +307,18 @@ class MajorTicks(Artist):
         self.stale = False
 
 
+#: The most points of a path matplotlib's Agg renderer snaps to whole pixels (``PathSnapper``).
+_SNAPPED = 1024
+
+
 def _mergeable(lines: list) -> bool:
     """Whether one line through the ticks draws what a line per tick draws: lines drawn point to
-    point (another draw style, ``"steps-mid"``, fills the NaN between ticks with steps) and with no
-    path effects (an effect follows the whole path: a ticked stroke spaces its ticks along it)."""
-    return all(line.get_drawstyle() == "default" and not line.get_path_effects() for line in lines)
+    point (another draw style, ``"steps-mid"``, fills the NaN between ticks with steps), with no
+    path effects (an effect follows the whole path: a ticked stroke spaces its ticks along it), no
+    sketch (its wiggle restarts with each path) and markers on every point (``markevery`` counts
+    the points of the whole path)."""
+    return all(line.get_drawstyle() == "default" and not line.get_path_effects()
+               and line.get_sketch_params() is None and line.get_markevery() is None for line in lines)
 
 
 def _apart(axis, locs: np.ndarray, lines: list, renderer) -> bool:
@@ -321,7 +343,7 @@ def _copy_line(line: Line2D, figure) -> Line2D:
     copy = Line2D([], [])
     copy.update_from(line)
     copy.set(figure=figure, transform=line.get_transform(), antialiased=line.get_antialiased(),
-             snap=line.get_snap())
+             snap=line.get_snap(), markevery=line.get_markevery())
     return copy
 
 
@@ -359,8 +381,7 @@ def light_major_ticks(fig) -> None:
             continue  # done before
         x_z, y_z = ax.xaxis.get_zorder(), ax.yaxis.get_zorder()
         lift = 1e-9 * (1 + abs(max(x_z, y_z)))
-        # an axis shares its ticker with the axes linked to it: all of them light, or none
-        light = [all(map(_light_ticks_draw_it, _siblings(axis))) for axis in (ax.xaxis, ax.yaxis)]
+        light = [_group_light(axis, fig) for axis in (ax.xaxis, ax.yaxis)]
         if not any(light):
             continue
         after = (0, 2 * (y_z == x_z))
@@ -381,6 +402,20 @@ def _siblings(axis) -> list:
     ax = axis.axes
     group = ax.get_shared_x_axes() if axis.axis_name == "x" else ax.get_shared_y_axes()
     return [getattr(other, f"{axis.axis_name}axis") for other in group.get_siblings(ax)]
+
+
+def _group_light(axis, fig) -> bool:
+    """Whether ``axis`` and the axes linked to it, which share its ticker, can all be lightened: each
+    one in ``fig.axes`` (an inset or another figure's Axes would get the shared locator and no
+    artist to draw the other ticks), each one's ticks drawable (:func:`_light_ticks_draw_it`) and
+    their labels in one font (the widest label is measured in one axis's)."""
+    group = _siblings(axis)
+    members = set(fig.axes)
+    if any(other.axes not in members or not _light_ticks_draw_it(other) for other in group):
+        return False
+    fonts = {(tick.label1.get_fontproperties(), tick.label2.get_fontproperties())
+             for tick in (other.get_major_ticks(1)[0] for other in group)}
+    return len(fonts) == 1
 
 
 def _light_ticks_draw_it(axis) -> bool:
