@@ -148,19 +148,50 @@ def test_a_second_measure_takes_only_the_panels_whose_ticks_moved(monkeypatch):
     assert _settled(fig) < 0.5
 
 
-@pytest.mark.parametrize("where", [(1.25, 0.5), (0.5, -0.45)], ids=["right", "below"])
-def test_a_text_out_of_its_panel_is_measured_again(where, monkeypatch):
-    """A text placed in a panel's axes coordinates beyond it reaches farther as the panel grows, with
-    no tick moved: its panel is measured again, and the panels land where measuring every panel at
-    every round puts them (a review of issue 13 saw them 6 px away; 10 and 39 px here)."""
+def _note_right(axes):
+    axes[1].text(1.25, 0.5, "a note beside the panel", transform=axes[1].transAxes)
+
+
+def _note_below(axes):
+    axes[1].text(0.5, -0.45, "a note under the panel", transform=axes[1].transAxes)
+
+
+def _label_by_hand(axes):
+    axes[0].set_ylabel("far label")
+    axes[0].yaxis.set_label_coords(-0.35, 0.5)
+
+
+def _title_by_hand(axes):
+    axes[1].set_title("a high title", y=1.3)
+
+
+def _aligned_labels(axes):
+    # the first panel's ticks follow its size; the second's label is aligned with the first's
+    axes[0].clear()
+    axes[0].plot([0, 1], [0, 0.001])
+    axes[0].set_ylabel("a")
+    axes[1].set_ylabel("three\nline\nlabel")
+    axes[0].get_figure(root=False).align_ylabels()
+
+
+@pytest.mark.parametrize(("rows", "height", "place"), [
+    (1, 3.5, _note_right), (1, 3.5, _note_below), (1, 3.5, _label_by_hand), (2, 6, _title_by_hand),
+    (2, 2.5, _aligned_labels)], ids=["text-right", "text-below", "label-coords", "title-y", "align-labels"])
+def test_what_reaches_out_of_a_panel_by_its_size_is_measured_again(rows, height, place, monkeypatch):
+    """Texts placed in a panel's axes coordinates beyond it, an axis label or a title placed by hand
+    off its edge, and a label aligned with another panel's: each reaches farther or less far as the
+    panel's size changes, with no tick of it moved. Its panel is measured again, and the panels land
+    where measuring every panel at every round puts them (reviews of issue 13 saw them 3-9 px away;
+    10 and 39 px for the texts here, with only the panels whose ticks moved measured again)."""
     from emergence.plots import layout
 
     def places() -> np.ndarray:
-        fig = Figure(figsize=(7, 3.5), layout=PanelLayout())
-        for ax in fig.subplots(1, 2):
+        fig = Figure(figsize=(7 if rows == 1 else 4, height), layout=PanelLayout())
+        axes = fig.subplots(rows, 3 - rows).ravel()
+        for ax in axes:
             ax.plot([0, 1], [0, 1])
             ax.set(xticks=[0, 1], yticks=[0, 1])  # the same ticks at any size
-        ax.text(*where, "a note beside the panel", transform=ax.transAxes)
+        place(axes)
         fig.get_layout_engine().execute(fig)
         return np.array([ax.get_window_extent().bounds for ax in fig.axes])
 

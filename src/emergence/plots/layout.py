@@ -197,10 +197,7 @@ def _panel_box(ax, renderer) -> tuple:
     place = ax.get_window_extent(renderer)
     sides = (place.x0 - box.x0, box.x1 - place.x1, box.y1 - place.y1, place.y0 - box.y0)
     legend = ax.get_legend()
-    # what the tight box takes in besides the axes' own decorations (the artists it finds unclipped)
-    decorations = {ax.xaxis, ax.yaxis, ax.title, ax._left_title, ax._right_title, ax.patch, legend,
-                   *ax.spines.values()}
-    unclipped = any(a not in decorations for a in ax.get_default_bbox_extra_artists())
+    unclipped = _moves_with_size(ax, legend)
     if legend is None or not legend.get_visible() or not legend.get_in_layout():
         return ax, sides, None, unclipped
     extent = legend.get_window_extent(renderer)
@@ -209,6 +206,26 @@ def _panel_box(ax, renderer) -> tuple:
               and place.y0 - 0.5 <= extent.y0 and extent.y1 <= place.y1 + 0.5)
     loose = legend.get_bbox_to_anchor() is not ax.bbox or not inside
     return ax, sides, (extent.width, extent.height, loose), unclipped
+
+
+def _moves_with_size(ax, legend) -> bool:
+    """Whether what an Axes' tight box takes in may reach out of it by more or less as its size
+    changes, its ticks unchanged: artists not clipped to it (texts, annotations, child Axes), axis
+    labels placed by hand (``set_label_coords``) or aligned with other panels' (``align_labels``:
+    they follow the other panels' boxes), and titles placed by hand off its top edge."""
+    decorations = {ax.xaxis, ax.yaxis, ax.title, ax._left_title, ax._right_title, ax.patch, legend,
+                   *ax.spines.values()}
+    if any(a not in decorations for a in ax.get_default_bbox_extra_artists()):
+        return True
+    if not (getattr(ax.xaxis, "_autolabelpos", True) and getattr(ax.yaxis, "_autolabelpos", True)):
+        return True
+    groups = getattr(ax.get_figure(root=False), "_align_label_groups", {})
+    if any(len(group.get_siblings(ax)) > 1 for group in groups.values()):
+        return True
+    # a title at y=1 (emergence.plots.common.title_place) stands a fixed pad above the top edge
+    return getattr(ax, "_autotitlepos", None) is False and any(
+        title.get_position()[1] != 1.0 for title in (ax.title, ax._left_title, ax._right_title)
+        if _shown(title))
 
 
 def _edges(fig, renderer, params: dict) -> dict:
