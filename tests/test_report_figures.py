@@ -107,48 +107,6 @@ def _pixels(fig) -> np.ndarray:
     return np.asarray(canvas.buffer_rgba()).copy()
 
 
-def test_minor_ticks_are_the_pixels_matplotlib_draws():
-    """The unlabelled minor ticks of a log axis are drawn by one artist (MinorTicks): the same pixels
-    as matplotlib's own 40 Tick objects, for either axis and any tick style."""
-    from matplotlib.figure import Figure
-
-    from emergence.plots.ticks import MinorTicks, light_minor_ticks
-
-    def draw(light: bool):
-        fig = Figure(figsize=(3.2, 2.4), dpi=80)
-        ax = fig.subplots()
-        ax.plot([1e8, 3e9, 1.75e11], [2e-3, 0.4, 0.9])
-        ax.set(xscale="log", yscale="log")
-        ax.tick_params(which="minor", length=5, width=1.5, direction="inout", top=True, colors="red")
-        if light:
-            light_minor_ticks(ax.xaxis)
-            light_minor_ticks(ax.yaxis)
-            light_minor_ticks(ax.xaxis)  # once per axis
-        return fig, ax
-
-    fig, ax = draw(True)
-    marks = [a for a in ax.artists if isinstance(a, MinorTicks)]
-    assert [m.axis for m in marks] == [ax.xaxis, ax.yaxis] and not len(ax.xaxis.get_minorticklocs())
-    plain, own = draw(False)
-    assert np.array_equal(_pixels(plain), _pixels(fig))
-    low, high = own.get_xlim()
-    ticks = own.xaxis.get_minorticklocs()  # 7e7, 8e7, 9e7, 2e8 .. 9e8, ..., 2e11
-    np.testing.assert_array_equal(marks[0].locations(), ticks[(ticks >= low) & (ticks <= high)])
-
-
-def test_format_scale_axis_keeps_one_minor_tick_artist():
-    """The mirage check draws two curves on one Axes: format_scale_axis runs twice."""
-    from matplotlib.figure import Figure
-
-    from emergence.plots.ticks import MinorTicks
-
-    ax = Figure().subplots()
-    ax.plot([1e8, 1e11], [0, 1])
-    plots.format_scale_axis(ax, "params")
-    plots.format_scale_axis(ax, "params")
-    assert sum(isinstance(a, MinorTicks) for a in ax.artists) == 1
-
-
 def test_render_is_what_savefig_writes(analysis):
     """The report renders on an Agg canvas and quantizes those pixels: the pixels savefig writes
     with the report's text settings (and not without them: they are applied)."""

@@ -20,8 +20,8 @@ in a notebook they display like any figure.
 - :func:`plot_summary`: one point per task, the jump of D against that of S, coloured by verdict.
 
 The package is split by figure: :mod:`~emergence.plots.common` (labels, colours, the scale axis,
-with :mod:`~emergence.plots.ticks` drawing a log axis's minor ticks in one go, and a report figure's
-major ticks but those at each axis's ends, and
+with :mod:`~emergence.plots.minor_ticks` drawing a log axis's minor ticks in one go,
+:mod:`~emergence.plots.major_ticks` a report figure's major ticks but those at each axis's ends, and
 :mod:`~emergence.plots.layout` laying out a grid of panels in one pass),
 :mod:`~emergence.plots.curve`, :mod:`~emergence.plots.task`, :mod:`~emergence.plots.overview`,
 :mod:`~emergence.plots.scores` and :mod:`~emergence.plots.summary`.

@@ -78,7 +78,7 @@ def format_scale_axis(ax, x: str = "params", *, axis: str = "x"):
     """
     from matplotlib.ticker import FuncFormatter, LogFormatterSciNotation, LogLocator, NullFormatter
 
-    from emergence.plots.ticks import light_minor_ticks
+    from emergence.plots.minor_ticks import light_minor_ticks
 
     target = ax.xaxis if axis == "x" else ax.yaxis
     if x == "loss":  # a linear axis, reversed: the models improve from left to right

@@ -74,14 +74,14 @@ def render(fig, *, light_ticks: bool = True):
     report's text settings (:data:`TEXT`). The canvas keeps text sizes, layouts and glyph bitmaps
     for the next figures (:class:`~emergence.report.canvas.TextCanvas`): the same pixels. The major
     ticks but those at each axis's ends are drawn by one artist per axis
-    (:func:`~emergence.plots.ticks.light_major_ticks`): the same pixels, in a fifth less time; the
+    (:func:`~emergence.plots.major_ticks.light_major_ticks`): the same pixels, in a fifth less time; the
     figure is not meant to be drawn again after. ``light_ticks=False`` draws them
     as matplotlib does (``analyses/bench_figures.py`` times both).
     """
     import matplotlib as mpl
     from PIL import Image
 
-    from emergence.plots.ticks import light_major_ticks
+    from emergence.plots.major_ticks import light_major_ticks
     from emergence.report.canvas import TextCanvas
 
     for side in ("facecolor", "edgecolor"):  # what savefig paints the background with

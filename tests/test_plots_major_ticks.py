@@ -1,4 +1,4 @@
-"""The light major ticks of the report's figures (plots/ticks.py: KeptTicks, MajorTicks).
+"""The light major ticks of the report's figures (plots/major_ticks.py: KeptTicks, MajorTicks).
 
 Every reference here is matplotlib itself: the same figure drawn with its own Tick objects.
 """
@@ -13,7 +13,7 @@ from matplotlib.figure import Figure
 from matplotlib.ticker import MultipleLocator
 
 from emergence import plots
-from emergence.plots.ticks import KeptTicks, MajorTicks, light_major_ticks
+from emergence.plots.major_ticks import KeptTicks, MajorTicks, light_major_ticks
 
 
 @pytest.fixture
@@ -353,30 +353,3 @@ def test_linked_axes_with_labels_in_other_fonts_are_left_to_matplotlib(which):
         axes[which].tick_params(axis="y", labelfontfamily="monospace")
         return fig
     _same_pixels(make)
-
-
-@pytest.mark.parametrize("when", ["before", "after"])
-def test_minor_grid_lines_of_a_log_axis_are_drawn(when):
-    """MinorTicks draws minor tick marks only: a minor grid (``grid(which="both")``) turned on before
-    light_minor_ticks keeps matplotlib's minor ticks, and one turned on after (on a figure of
-    emergence.plots, say) gives them back at the next draw; its lines had been lost (a review of
-    issue 13)."""
-    from emergence.plots.ticks import MinorTicks, light_minor_ticks
-
-    def make(light: bool):
-        def build():
-            ax = Figure(figsize=(4, 3), layout="constrained").subplots()
-            ax.plot([1e18, 1e22], [0, 1])
-            ax.set_xscale("log")
-            if when == "before":
-                ax.grid(True, which="both", alpha=0.4)
-            if light:
-                light_minor_ticks(ax.xaxis)
-            if when == "after":
-                ax.grid(True, which="both", alpha=0.4)
-            return ax.figure
-        return build
-    plain = _pixels(make(False)(), light=False)
-    fig = make(True)()
-    assert np.array_equal(_pixels(fig, light=True), plain)
-    assert not any(isinstance(a, MinorTicks) for a in fig.axes[0].artists)
