@@ -191,13 +191,14 @@ def _panel_box(ax, renderer) -> tuple:
     ``(width, height, loose)`` for a legend in the layout, else None (``loose``: anchored elsewhere
     than its panel's box, or out of it), and ``unclipped`` whether the box takes in artists of the
     panel not clipped to it (texts, annotations), whose reach beyond it changes with its size."""
-    box = ax.get_tightbbox(renderer, for_layout_only=True)
+    extras = ax.get_default_bbox_extra_artists()  # what get_tightbbox takes in besides the axes'
+    box = ax.get_tightbbox(renderer, for_layout_only=True, bbox_extra_artists=extras)
     if box is None:
         return ax, None, None, False
     place = ax.get_window_extent(renderer)
     sides = (place.x0 - box.x0, box.x1 - place.x1, box.y1 - place.y1, place.y0 - box.y0)
     legend = ax.get_legend()
-    unclipped = _moves_with_size(ax, legend)
+    unclipped = _moves_with_size(ax, legend, extras)
     if legend is None or not legend.get_visible() or not legend.get_in_layout():
         return ax, sides, None, unclipped
     extent = legend.get_window_extent(renderer)
@@ -208,14 +209,15 @@ def _panel_box(ax, renderer) -> tuple:
     return ax, sides, (extent.width, extent.height, loose), unclipped
 
 
-def _moves_with_size(ax, legend) -> bool:
+def _moves_with_size(ax, legend, extras: list) -> bool:
     """Whether what an Axes' tight box takes in may reach out of it by more or less as its size
     changes, its ticks unchanged: artists not clipped to it (texts, annotations, child Axes), axis
     labels placed by hand (``set_label_coords``) or aligned with other panels' (``align_labels``:
-    they follow the other panels' boxes), and titles placed by hand off its top edge."""
+    they follow the other panels' boxes), and titles placed by hand off its top edge. ``extras``:
+    the artists the tight box takes in (``get_default_bbox_extra_artists``)."""
     decorations = {ax.xaxis, ax.yaxis, ax.title, ax._left_title, ax._right_title, ax.patch, legend,
                    *ax.spines.values()}
-    if any(a not in decorations for a in ax.get_default_bbox_extra_artists()):
+    if any(a not in decorations for a in extras):
         return True
     if not (getattr(ax.xaxis, "_autolabelpos", True) and getattr(ax.yaxis, "_autolabelpos", True)):
         return True

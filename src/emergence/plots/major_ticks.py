@@ -290,14 +290,14 @@ def light_major_ticks(fig) -> None:
     drawn over the others, where matplotlib draws them in order: translucent pixels there can differ
     by a level or two.
     """
+    members = set(fig.axes)
     for ax in fig.axes:
-        if ax.name != "rectilinear" or getattr(ax, "_colorbar", None) is not None:
-            continue
         if any(isinstance(a, MajorTicks) for a in ax.artists):
             continue  # done before
         x_z, y_z = ax.xaxis.get_zorder(), ax.yaxis.get_zorder()
         lift = 1e-9 * (1 + abs(max(x_z, y_z)))
-        light = [_group_light(axis, fig) for axis in (ax.xaxis, ax.yaxis)]
+        # other than rectangular Axes and colorbars: neither axis (_light_ticks_draw_it)
+        light = [_group_light(axis, members) for axis in (ax.xaxis, ax.yaxis)]
         if not any(light):
             continue
         after = (0, 2 * (y_z == x_z))
@@ -320,13 +320,13 @@ def _siblings(axis) -> list:
     return [getattr(other, f"{axis.axis_name}axis") for other in group.get_siblings(ax)]
 
 
-def _group_light(axis, fig) -> bool:
+def _group_light(axis, members: set) -> bool:
     """Whether ``axis`` and the axes linked to it, which share its ticker, can all be lightened: each
-    one in ``fig.axes`` (an inset or another figure's Axes would get the shared locator and no
-    artist to draw the other ticks), each one's ticks drawable (:func:`_light_ticks_draw_it`) and
-    their labels in one font (the widest label is measured in one axis's)."""
+    one's Axes among ``members``, the figure's axes (an inset or another figure's Axes would get the
+    shared locator and no artist to draw the other ticks), each one's ticks drawable
+    (:func:`_light_ticks_draw_it`) and their labels in one font (the widest label is measured in one
+    axis's)."""
     group = _siblings(axis)
-    members = set(fig.axes)
     if any(other.axes not in members or not _light_ticks_draw_it(other) for other in group):
         return False
     fonts = {(tick.label1.get_fontproperties(), tick.label2.get_fontproperties())
