@@ -288,6 +288,7 @@ def test_grid_lines_drawn_otherwise_are_drawn_tick_by_tick(style):
 
 
 def test_sketched_grid_from_the_settings():
+    """A sketch set for every path (``rcParams["path.sketch"]``) keeps the grid lines tick by tick."""
     with mpl.rc_context({"path.sketch": (2, 50, 2)}):
         _same_pixels(_custom(lambda ax: None))
 
